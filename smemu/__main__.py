@@ -1,0 +1,3 @@
+from smemu.cli import main
+
+raise SystemExit(main())

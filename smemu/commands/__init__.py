@@ -1,0 +1,1 @@
+"""The ``smemu`` command's subcommands, one module each (see ``smemu.cli``)."""

@@ -1,0 +1,1 @@
+"""The ``aialgs.data`` Record schema SageMaker's built-in algorithms read and write."""
