@@ -15,7 +15,6 @@ import errno
 import fcntl
 import os
 import random
-import struct
 import threading
 import zlib
 from pathlib import Path
@@ -23,10 +22,10 @@ from typing import Callable
 
 from smemu.emulator import staging
 from smemu.emulator.spec import ChannelSpec
+from smemu.formats.recordio import MAX_PART, frame
 
 CHUNK = 1 << 20
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-RECORDIO_MAGIC = 0xCED7230A
 
 
 class PipeFeeder(threading.Thread):
@@ -146,11 +145,10 @@ class PipeFeeder(threading.Thread):
     def _feed_wrapped(self, fd: int, obj: staging.StoredObject) -> None:
         with staging.open_object(obj, self.channel.compression) as src:
             payload = src.read()
-        if len(payload) >= 1 << 29:
+        if len(payload) > MAX_PART:
             raise ValueError(f"{obj.uri} is {len(payload)} bytes; RecordWrapperType=RecordIO "
-                             "wraps objects smaller than 512 MiB.")
-        header = struct.pack("<II", RECORDIO_MAGIC, len(payload))
-        _write_all(fd, memoryview(header + payload + b"\0" * (-len(payload) % 4)))
+                             f"wraps objects of at most {MAX_PART} bytes.")
+        _write_all(fd, memoryview(frame(payload)))
         self.bytes_fed += len(payload)
 
 
