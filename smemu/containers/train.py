@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import traceback
 
 from smemu.algorithms import get_algorithm
@@ -35,9 +34,8 @@ class AlgorithmSetupError(Exception):
 
 def train(opt_ml: OptML | None = None) -> int:
     opt_ml = opt_ml or OptML()
-    started = time.time()
     try:
-        _train(opt_ml, started)
+        _train(opt_ml)
         return 0
     except (CustomerError, FormatError) as exc:
         message = str(exc)
@@ -59,7 +57,7 @@ def _algorithm():
         raise AlgorithmSetupError(str(exc)) from None
 
 
-def _train(opt_ml: OptML, started: float) -> None:
+def _train(opt_ml: OptML) -> None:
     algorithm = _algorithm()
     provided = opt_ml.hyperparameters()
     log.info("Reading default configuration from %s: %r", DEFAULT_CONFIG, algorithm.schema.defaults())
@@ -73,15 +71,9 @@ def _train(opt_ml: OptML, started: float) -> None:
     channels = _open_channels(opt_ml, input_config)
     host = opt_ml.resource_config().get("current_host", "algo-1")
     reporter = Reporter(algorithm.metrics_name, host=host)
-    setup_done = time.time()
-
+    # the algorithm prints its own progress, metrics, "Test data is not provided." and totaltime
     artifact = algorithm.train(config, channels, reporter)
     write_model(artifact, opt_ml.model_dir)
-    if "test" in algorithm.optional_channels and "test" not in channels:
-        log.info("Test data is not provided.")
-    end = time.time()
-    reporter.metrics({"setuptime": (setup_done - started) * 1000.0,
-                      "totaltime": (end - started) * 1000.0}, start=started, end=end)
 
 
 def _check_channels(algorithm, input_config: dict) -> None:
