@@ -135,6 +135,8 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
         backend = get_backend(backend or "process")
     record = new_record(spec)
     store.create(record)
+    if on_status:
+        on_status(dict(record))
     job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace)
     job.thread.start()
     return JobHandle(spec.name, store, job)
