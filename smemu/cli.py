@@ -12,6 +12,8 @@ from smemu import __version__
 
 # one line per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [
+    "smemu.commands.inspect",
+    "smemu.commands.convert",
 ]
 
 
