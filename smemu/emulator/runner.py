@@ -212,6 +212,7 @@ class _JobRun:
         watcher.start()
         log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
         self.log_file = log
+        self.store.claim(self.spec.name)
         try:
             self._run()
         except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
@@ -219,6 +220,7 @@ class _JobRun:
             self._finish("Failed", "Failed",
                          FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
         finally:
+            self.store.release(self.spec.name)
             self.finished.set()
             log.close()
 
