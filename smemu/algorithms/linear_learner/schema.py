@@ -141,7 +141,7 @@ SCHEMA = Schema(
 # AWS documents what some ``auto`` values mean; the rest are smemu's choices, set to what the real
 # container logs for its best model ("learning_rate": 0.1, "wd": 0.0001, "l1": 0.0,
 # "lr_scheduler_step": 100, "lr_scheduler_factor": 0.99, "lr_scheduler_minimum_lr": 1e-05).
-AUTO_LEARNING_RATE = {"adam": 0.1, "rmsprop": 0.01, "sgd": 0.01}
+AUTO_LEARNING_RATE = {"adam": 0.01, "rmsprop": 0.01, "sgd": 0.01}
 AUTO_VALUES = {"wd": 1e-4, "l1": 0.0, "momentum": 0.9, "beta_1": 0.9, "beta_2": 0.999,
                "bias_lr_mult": 1.0, "bias_wd_mult": 0.0, "lr_scheduler_step": 100,
                "lr_scheduler_factor": 0.99, "lr_scheduler_minimum_lr": 1e-5,
