@@ -69,7 +69,7 @@ class Run:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise DataError(
-                f"Channel '{channel_name}' has label {labels[row]!r} at {batch.location(row)}; "
+                f"Channel '{channel_name}' has label {float(labels[row])!r} at {batch.location(row)}; "
                 f"the label must be {need}. Fix the label and try again.")
 
     def train_batches(self) -> Iterator[tuple]:
