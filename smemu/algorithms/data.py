@@ -56,3 +56,41 @@ def as_float(features, dtype=np.float32):
     if sp.issparse(features):
         return features.astype(dtype, copy=False).tocsr()
     return np.asarray(features, dtype=dtype)
+
+
+class ArrayBatch:
+    """A Batch over rows of in-memory arrays (see :class:`ArrayChannel`)."""
+
+    def __init__(self, features, labels, source: str, first_record: int):
+        self.features, self.labels = features, labels
+        self.source, self.first_record = source, first_record
+
+    def __iter__(self):
+        return iter((self.features, self.labels))
+
+    def location(self, row: int) -> str:
+        return f"record {self.first_record + row} of file {self.source}"
+
+
+class ArrayChannel:
+    """A data channel over arrays in memory: ``features`` (dense array or CSR matrix) and
+    optional ``labels``, cut into batches. For tests, benchmarks and notebooks; each call to
+    ``batches`` is a new pass, as each epoch's pass is in File or Pipe mode."""
+
+    def __init__(self, name: str, features, labels=None,
+                 content_type: str = "application/x-recordio-protobuf",
+                 source: str | None = None):
+        self.name = name
+        self.content_type = content_type
+        self.features = features
+        self.labels = None if labels is None else np.asarray(labels)
+        self.source = source or f"{name}/part-0.pbr"
+        self.passes = 0
+
+    def batches(self, batch_size: int):
+        self.passes += 1
+        n = self.features.shape[0]
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            labels = None if self.labels is None else self.labels[start:stop]
+            yield ArrayBatch(self.features[start:stop], labels, self.source, start)
