@@ -13,7 +13,9 @@ ratios (the issue asks for at most 1.0 with 32 models trained at once).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
@@ -24,9 +26,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from smemu.algorithms import get_algorithm
-from smemu.algorithms.data import ArrayChannel
 from smemu.algorithms.linear_learner.inference import predict
 from smemu.algorithms.reporting import Reporter
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "algorithms"))
+from channels import ArrayChannel  # noqa: E402  (tests/algorithms/channels.py)
 
 # small tables: several passes of small mini-batches (the SDK would clamp mini_batch_size to the
 # record count, and 1000-record batches give 15 updates in all on a 400-record table)
@@ -37,7 +42,7 @@ def smemu_fit(hyperparameters, X, y):
     algo = get_algorithm("linear-learner")
     config = algo.schema.resolve(hyperparameters)
     start = time.perf_counter()
-    artifact = algo.train(config, {"train": ArrayChannel("train", X, y)},
+    artifact = algo.train(config, {"train": ArrayChannel(X, y)},
                           Reporter(algo.metrics_name))
     return artifact, time.perf_counter() - start
 
