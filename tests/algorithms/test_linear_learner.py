@@ -342,6 +342,7 @@ def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():
     Xtr, _, ytr, _ = split(load_breast_cancer)
     _, log = train({"predictor_type": "binary_classifier", "epochs": "1"}, train=(Xtr, ytr))
     assert "Test data is not provided." in log.lines
+    assert "#progress_metric: host=algo-1, completed 100 % of epochs" in log.lines
     assert "criteria=sampled_accuracy" in log.text
     assert '"Algorithm": "Linear Learner"' in log.text and '"model": 31' in log.text
 

@@ -263,7 +263,7 @@ class Run:
             else:
                 stale += 1
                 report.info("Epoch %d: Loss has not improved for %d epochs.", epoch, stale)
-            report.progress((epoch + 1) / epochs)
+            report.progress((epoch + 1) / epochs, whole=True)
             if stale >= cfg["early_stopping_patience"]:
                 report.info("Epoch %d: Loss has not improved for %d epochs. Early stopping.",
                             epoch, stale)
