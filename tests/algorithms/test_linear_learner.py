@@ -397,3 +397,19 @@ def test_read_module_zip_rejects_other_files(tmp_path):
     path.write_bytes(b"\x12\x01\x00\x00" + b"\x00" * 20)
     with pytest.raises(FormatError, match="not a zip file"):
         read_module_zip(path)
+
+
+def test_auto_num_models_shrinks_for_wide_multiclass_models(monkeypatch):
+    from smemu.algorithms.linear_learner import training
+    monkeypatch.setattr(training, "MAX_AUTO_PARAMETERS", 64 * 10 * 5)
+    Xtr, _, ytr, _ = split(load_digits)
+    art, log = train({"predictor_type": "multiclass_classifier", "num_classes": "10",
+                      "epochs": "1"}, train=(Xtr, ytr))
+    assert '"model": 4' in log.text and '"model": 5' not in log.text
+
+
+def test_an_empty_test_channel_is_a_client_error():
+    Xtr, _, ytr, _ = split(load_diabetes)
+    with pytest.raises(DataError, match="Channel 'test' holds no records"):
+        train({"predictor_type": "regressor", "epochs": "1"}, train=(Xtr, ytr),
+              test=(Xtr[:0], ytr[:0]))
