@@ -413,3 +413,13 @@ def test_an_empty_test_channel_is_a_client_error():
     with pytest.raises(DataError, match="Channel 'test' holds no records"):
         train({"predictor_type": "regressor", "epochs": "1"}, train=(Xtr, ytr),
               test=(Xtr[:0], ytr[:0]))
+
+
+def test_an_unreachable_target_precision_falls_back_to_accuracy():
+    X = np.ones((600, 3), dtype=np.float32)  # every record scores the same
+    y = (np.arange(600) % 3 == 0).astype(np.float32)   # a third positive: precision is 1/3 at best
+    art, log = train({"predictor_type": "binary_classifier", "epochs": "2", "num_models": "2",
+                      "binary_classifier_model_selection_criteria": "recall_at_target_precision",
+                      "target_precision": "0.99"}, train=(X, y))
+    assert "No threshold reaches the target of recall_at_target_precision" in log.text
+    assert (predict_labels(art, X) == 0).all()  # the best accuracy: predict the majority class

@@ -299,8 +299,13 @@ class Run:
                                                                         single_b)
             if self.threshold_criterion:
                 cap = cfg["num_calibration_samples"]
-                _, thr = selection.calibrate(calibration_scores[:cap, None], calibration_labels[:cap],
-                                             self.criterion, **self.targets())
+                sample = calibration_scores[:cap, None], calibration_labels[:cap]
+                value, thr = selection.calibrate(*sample, self.criterion, **self.targets())
+                if not np.isfinite(value[0]):
+                    report.warning(
+                        "No threshold reaches the target of %s on the %s data; using the "
+                        "threshold with the best accuracy instead.", self.criterion, calibration)
+                    value, thr = selection.calibrate(*sample, "accuracy")
                 threshold = float(thr[0])
             else:
                 threshold = 0.0
