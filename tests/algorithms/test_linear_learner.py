@@ -423,3 +423,26 @@ def test_an_unreachable_target_precision_falls_back_to_accuracy():
                       "target_precision": "0.99"}, train=(X, y))
     assert "No threshold reaches the target of recall_at_target_precision" in log.text
     assert (predict_labels(art, X) == 0).all()  # the best accuracy: predict the majority class
+
+
+def test_scaler_options_reach_the_artifact():
+    Xtr, Xte, ytr, yte = split(load_diabetes)
+    art, log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2"),
+                     train=(Xtr, ytr))
+    assert art.arrays["mean_label"][0] == pytest.approx(ytr.mean(), rel=1e-5)
+    assert art.arrays["stdev_label"][0] == pytest.approx(ytr.std(), rel=1e-4)
+    np.testing.assert_allclose(art.arrays["stdev_weight"], Xtr.std(axis=0), rtol=1e-4)
+    plain, _ = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
+                          normalize_data="false", normalize_label="false", unbias_data="false",
+                          unbias_label="false"), train=(Xtr, ytr))
+    assert "mean_label" not in plain.arrays and "stdev_label" not in plain.arrays
+    assert (plain.arrays["stdev_weight"] == 1).all() and (plain.arrays["mean_weight"] == 0).all()
+
+
+def test_use_bias_false_gives_a_model_through_the_origin():
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(2000, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5]) + 5.0).astype(np.float32)
+    art, _ = train({"predictor_type": "regressor", "use_bias": "False", "mini_batch_size": "100",
+                    "epochs": "10", "num_models": "2"}, train=(X, y))
+    assert float(art.arrays["arg:fc0_bias"][0]) == 0.0

@@ -159,3 +159,20 @@ def test_wrong_loss_for_the_predictor_fails_before_training(tmp_path):
     assert record["TrainingJobStatus"] == "Failed"
     assert record["FailureReason"].startswith("ClientError: ")
     assert "loss='logistic'" in record["FailureReason"] and "regressor" in record["FailureReason"]
+
+
+def test_pipe_mode_with_early_stopping_and_selection_on_train(tmp_path):
+    # no validation channel: early stopping leaves FIFOs unread, and choosing the model and its
+    # threshold takes further passes over train
+    X, y = binary_data(1000, 9)
+    write("pbr", tmp_path / "data" / "train" / "part-0", X, y)
+    record = run(tmp_path, "ll-pipe-train-only",
+                 [channel("train", (tmp_path / "data" / "train").as_uri() + "/", None)],
+                 mode="Pipe", predictor_type="binary_classifier", mini_batch_size=100, epochs=40,
+                 early_stopping_patience=1, early_stopping_tolerance=0.05, num_models=3)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    metrics = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
+    assert metrics["train:progress"] < 100.0  # stopped early
+    _, arrays, manifest = model_of(tmp_path, "ll-pipe-train-only")
+    _, label = predict(arrays, manifest, X)
+    assert float((label == y).mean()) > 0.85
