@@ -159,6 +159,7 @@ class _JobRun:
         self.progress = progress
         self.stop_grace = stop_grace
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
@@ -225,10 +226,11 @@ class _JobRun:
             log.close()
 
     def _log_line(self, line: str) -> None:
-        self.log_file.write(line + "\n")
-        self.metrics.feed(line)
-        if self.on_log:
-            self.on_log(line)
+        with self.log_lock:       # the backend's reader and the pipe feeders both log
+            self.log_file.write(line + "\n")
+            self.metrics.feed(line)
+            if self.on_log:
+                self.on_log(line)
 
     def _run(self) -> None:
         spec = self.spec
