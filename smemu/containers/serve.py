@@ -20,9 +20,10 @@ import sys
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.inference import load_predictor, serving_algorithms
 from smemu.containers import logs
+from smemu.containers.artifacts import read_model
 from smemu.containers.invocations import DEFAULT_MAX_PAYLOAD, MEGABYTE, InvocationsApp
 from smemu.containers.media_types import MediaType
-from smemu.containers.model_loading import read_model_artifact
+from smemu.containers.paths import LOGICAL_ROOT, OptML
 from smemu.containers.response_encoding import RESPONSE_TYPES
 
 log = logging.getLogger("smemu.serving")
@@ -35,8 +36,7 @@ class ServingConfig:
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ
-        self.opt_ml = env.get("SMEMU_OPT_ML") or "/opt/ml"
-        self.model_dir = os.path.join(self.opt_ml, "model")
+        self.opt_ml = OptML(env.get("SMEMU_OPT_ML") or LOGICAL_ROOT)
         self.algorithm = env.get("SMEMU_ALGORITHM", "")
         self.host = env.get("SMEMU_BIND_HOST") or "0.0.0.0"
         self.port = _integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)
@@ -70,9 +70,11 @@ def _integer(env, name: str, default: int) -> int:
 
 
 def build_app(config: ServingConfig) -> InvocationsApp:
-    """The application for the model in ``config.model_dir`` (loading it first)."""
-    predictor = load_predictor(config.algorithm, read_model_artifact(config.model_dir))
-    log.info("Loaded %s model from %s (feature_dim=%d)", config.algorithm, config.model_dir,
+    """The application for the model in /opt/ml/model (loading it first)."""
+    model_dir = config.opt_ml.model_dir
+    shown_as = config.opt_ml.logical(model_dir)
+    predictor = load_predictor(config.algorithm, read_model(model_dir, shown_as))
+    log.info("Loaded the %s model in %s (feature_dim=%d)", config.algorithm, shown_as,
              predictor.feature_dim)
     return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,
                           default_accept=config.default_accept)
@@ -87,8 +89,9 @@ def create_server(app, config: ServingConfig):
         max_request_body_size=2 * config.max_payload, ident="smemu", clear_untrusted_proxy_headers=True)
 
 
-def main(argv=None) -> int:
-    logs.configure()
+def serve() -> int:
+    """Serve until SIGTERM; non-zero when the model cannot be loaded or the port is taken.
+    (The container's entrypoint has configured logging.)"""
     try:
         config = ServingConfig()
         app = build_app(config)
@@ -120,4 +123,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    logs.configure(sys.stdout)
+    raise SystemExit(serve())

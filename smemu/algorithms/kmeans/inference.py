@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.inference import Predictor, artifact_arrays
+from smemu.algorithms.kmeans.distances import nearest, row_sq_norms
 
 
 class KMeansModel(Predictor):
@@ -26,30 +27,23 @@ class KMeansModel(Predictor):
                 f"mx.nd.save('model_algo-1', [centroids]).")
         self.centroids = centroids.astype(np.float32)
         self._centroids64 = self.centroids.astype(np.float64)
-        self._squared_norms = np.einsum("ij,ij->i", self._centroids64, self._centroids64)
+        self._squared_norms = row_sq_norms(self._centroids64)
         self.feature_dim = int(centroids.shape[1])
 
     def predict(self, features) -> dict[str, np.ndarray]:
         if sp.issparse(features):
             x = features.astype(np.float64).tocsr()
-            x_norms = np.asarray(x.multiply(x).sum(axis=1)).ravel()
-            cross = np.asarray(x @ self._centroids64.T)
         else:
             x = np.asarray(features, dtype=np.float64)
-            x_norms = np.einsum("ij,ij->i", x, x)
-            cross = x @ self._centroids64.T
-        # rank by |x|^2 - 2 x.c + |c|^2 (one matrix product, in float64)
-        squared = x_norms[:, None] - 2.0 * cross + self._squared_norms[None, :]
-        closest = np.argmin(squared, axis=1)
-        if sp.issparse(x):
-            chosen = squared[np.arange(len(closest)), closest]
-        else:  # dense: the distance to the chosen centroid directly, free of cancellation
+        closest, squared = nearest(x, self._centroids64, c_sq=self._squared_norms)
+        if not sp.issparse(x):
+            # dense: the distance to the chosen centroid directly, free of the expansion's
+            # cancellation (a record on a centroid is at distance 0)
             diff = x - self._centroids64[closest]
-            chosen = np.einsum("ij,ij->i", diff, diff)
-        distance = np.sqrt(np.maximum(chosen, 0.0))
+            squared = np.einsum("ij,ij->i", diff, diff)
         return {
             "closest_cluster": closest.astype(np.float32),
-            "distance_to_cluster": distance.astype(np.float32),
+            "distance_to_cluster": np.sqrt(squared).astype(np.float32),
         }
 
 
