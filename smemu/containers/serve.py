@@ -110,7 +110,7 @@ def serve() -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("Serving on http://%s:%d (POST /invocations, GET /ping), %d threads",
+    log.info("Serving on http://%s:%s (POST /invocations, GET /ping), %d threads",
              config.host, server.effective_port, config.threads)
     sys.stdout.flush()
     try:
