@@ -50,7 +50,9 @@ def read_model(model_dir: Path, shown_as: str | None = None) -> ModelArtifact:
     try:
         if zipfile.is_zipfile(path):
             checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
-            return checkpoint.read_module_zip(path)
+            symbol, arrays, manifest = checkpoint.read_module_zip(path)
+            return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
+                                 manifest=manifest)
         return ModelArtifact(arrays=load_ndarrays(path, name=f"{shown_as}/{MODEL_FILE}"))
     except FormatError as exc:
         raise CustomerError(f"The model cannot be read: {exc}") from None
