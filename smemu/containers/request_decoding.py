@@ -12,6 +12,7 @@ whose message names the record.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -116,21 +117,24 @@ _INSTANCE_FORMS = ('{"features": [1.5, 16.0]}, {"data": {"features": {"values": 
                    '"values": [1.0, 1.0]}}}')
 
 
-def _numbers(values, where: str, what: str) -> list:
-    if not isinstance(values, list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise bad_request(f"{where}: {what} must be a list of numbers.")
+_NUMBER_TYPES = {int, float}   # what json.loads gives for numbers (bool is not one of them)
+
+
+def _numbers(values, where, what: str) -> list:
+    if not isinstance(values, list) or not set(map(type, values)) <= _NUMBER_TYPES:
+        raise bad_request(f"{where()}: {what} must be a list of numbers.")
     return values
 
 
-def _instance(obj, where: str):
-    """One instance as a list of values (dense) or (keys, values, width) (sparse)."""
-    if isinstance(obj, dict) and "features" in obj:
+def _instance(obj, where: Callable[[], str]):
+    """One instance as a list of values (dense) or (keys, values, width) (sparse); ``where()``
+    names it in errors (built only when one is raised)."""
+    if type(obj) is dict and "features" in obj:
         return _numbers(obj["features"], where, '"features"')
     data = obj.get("data") if isinstance(obj, dict) else None
     tensor = data.get("features") if isinstance(data, dict) else None
     if not isinstance(tensor, dict) or "values" not in tensor:
-        raise bad_request(f"{where} is not an instance the algorithm reads. Write it as "
+        raise bad_request(f"{where()} is not an instance the algorithm reads. Write it as "
                           f"{_INSTANCE_FORMS}.")
     values = _numbers(tensor["values"], where, '"values"')
     if "keys" not in tensor:
@@ -138,17 +142,17 @@ def _instance(obj, where: str):
     keys = tensor["keys"]
     if not isinstance(keys, list) or not all(
             isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in keys):
-        raise bad_request(f"{where}: \"keys\" must be a list of non-negative integers.")
+        raise bad_request(f"{where()}: \"keys\" must be a list of non-negative integers.")
     if len(keys) != len(values):
-        raise bad_request(f"{where} has {len(keys)} keys but {len(values)} values; "
+        raise bad_request(f"{where()} has {len(keys)} keys but {len(values)} values; "
                           f"give one value per key.")
     shape = tensor.get("shape")
     if (not isinstance(shape, list) or len(shape) != 1 or not isinstance(shape[0], int)
             or isinstance(shape[0], bool) or shape[0] < 1):
-        raise bad_request(f"{where} is sparse (it has \"keys\"), so it needs \"shape\": "
+        raise bad_request(f"{where()} is sparse (it has \"keys\"), so it needs \"shape\": "
                           f"[feature_dim].")
     if keys and max(keys) >= shape[0]:
-        raise bad_request(f"{where} has key {max(keys)}, outside its shape [{shape[0]}]; keys "
+        raise bad_request(f"{where()} has key {max(keys)}, outside its shape [{shape[0]}]; keys "
                           f"are 0-based column indices.")
     return keys, values, shape[0]
 
@@ -191,7 +195,8 @@ def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
     def where(i: int) -> str:
         return f"instances[{i}] of the request body"
 
-    return _assemble([_instance(obj, where(i)) for i, obj in enumerate(instances)], where)
+    return _assemble([_instance(obj, functools.partial(where, i))
+                      for i, obj in enumerate(instances)], where)
 
 
 def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
@@ -199,12 +204,12 @@ def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
     for number, line in enumerate(body.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"line {number} of the request body"
+        place = f"line {number} of the request body"
         try:
             obj = json.loads(line)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"{where} is not valid JSON ({exc}).") from None
-        lines.append((number, _instance(obj, where)))
+            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
+        lines.append((number, _instance(obj, lambda: place)))
 
     def where(i: int) -> str:
         return f"line {lines[i][0]} of the request body"

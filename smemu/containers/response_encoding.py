@@ -15,15 +15,13 @@ written as the float32 value they are, as Python floats: ``0.9999716281890869``,
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Mapping
 
 import numpy as np
 
 from smemu.containers.media_types import CSV, JSON, JSONLINES, RECORDIO_PROTOBUF
-from smemu.formats import write_recordio
-from smemu.proto import record_pb2
+from smemu.formats.recordio import MAGIC as RECORDIO_MAGIC
 
 RESPONSE_TYPES = (JSON, JSONLINES, RECORDIO_PROTOBUF, CSV)
 
@@ -59,18 +57,57 @@ def encode_csv(outputs) -> bytes:
     return "\n".join(lines).encode()
 
 
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
 def encode_recordio_protobuf(outputs) -> bytes:
-    columns = [(name, np.asarray(values, dtype=np.float32)) for name, values in outputs.items()]
+    """Every record has the same layout (the same outputs, each of a fixed width), so the body is
+    built as one byte matrix, a row per record: the constant protobuf and RecordIO bytes
+    broadcast, the float32 values copied into their columns. The Records are what
+    ``Record(label={name: Value(float32_tensor=Float32Tensor(values=[...]))})`` serialises to."""
+    columns = [(name, np.asarray(values, dtype="<f4").reshape(len(values), -1))
+               for name, values in outputs.items()]
     count = columns[0][1].shape[0] if columns else 0
-    payloads = []
-    for row in range(count):
-        record = record_pb2.Record()
-        for name, values in columns:
-            record.label[name].float32_tensor.values.extend(np.atleast_1d(values[row]).tolist())
-        payloads.append(record.SerializeToString())
-    out = io.BytesIO()
-    write_recordio(out, payloads)
-    return out.getvalue()
+    pieces = []                    # constant bytes, or the index of an output's values
+    tag = _varint(1 << 3 | 2), _varint(2 << 3 | 2)                      # fields 1 and 2, bytes
+    for i, (name, values) in enumerate(columns):
+        floats = values.shape[1] * 4
+        tensor_head = tag[0] + _varint(floats)                   # Float32Tensor.values, packed
+        tensor_len = len(tensor_head) + floats
+        value_head = tag[1] + _varint(tensor_len)                # Value.float32_tensor
+        value_len = len(value_head) + tensor_len
+        entry_head = _field(1, name.encode()) + tag[1] + _varint(value_len)   # map key, value
+        entry_len = len(entry_head) + value_len
+        pieces.append(tag[1] + _varint(entry_len)                # Record.label, one map entry
+                      + entry_head + value_head + tensor_head)
+        pieces.append(i)
+    payload_len = sum(len(p) if isinstance(p, bytes) else columns[p][1].shape[1] * 4
+                      for p in pieces)
+    padded = (payload_len + 3) & ~3
+    head = np.frombuffer(np.array([RECORDIO_MAGIC, payload_len], dtype="<u4").tobytes(), np.uint8)
+    body = np.zeros((count, 8 + padded), dtype=np.uint8)
+    body[:, :8] = head
+    at = 8
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            body[:, at:at + len(piece)] = np.frombuffer(piece, np.uint8)
+            at += len(piece)
+        else:
+            values = np.ascontiguousarray(columns[piece][1]).view(np.uint8)
+            body[:, at:at + values.shape[1]] = values
+            at += values.shape[1]
+    return body.tobytes()
 
 
 ENCODERS = {

@@ -57,3 +57,19 @@ def test_recordio_protobuf_is_a_record_per_row_with_outputs_in_label():
             tensor = record.label[name]
             assert tensor.WhichOneof("value") == "float32_tensor"
             assert list(tensor.float32_tensor.values) == [float(values[row])]
+
+
+def test_recordio_protobuf_records_equal_the_protobuf_modules_own():
+    outputs = {"score": np.array([[0.25, 0.5, 0.25], [0.1, 0.1, 0.8]], np.float32),
+               "predicted_label": np.array([1, 2], np.float32)}
+    payloads = [p for p, _ in read_recordio(io.BytesIO(
+        encode_response(outputs, "application/x-recordio-protobuf")))]
+    for row, payload in enumerate(payloads):
+        expected = record_pb2.Record()
+        for name, values in outputs.items():
+            expected.label[name].float32_tensor.values.extend(np.atleast_1d(values[row]))
+        parsed = record_pb2.Record()
+        parsed.ParseFromString(payload)
+        assert parsed == expected
+        assert len(payload) == len(expected.SerializeToString())
+    assert len(payloads) == 2
