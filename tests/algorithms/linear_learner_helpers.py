@@ -8,6 +8,7 @@ import numpy as np
 
 from channels import channels
 from smemu.algorithms import get_algorithm
+from smemu.algorithms.linear_learner.inference import predict
 from smemu.algorithms.reporting import Reporter
 
 
@@ -57,13 +58,6 @@ def raw_scores(artifact, X) -> np.ndarray:
 
 
 def predict_labels(artifact, X) -> np.ndarray:
-    scores = raw_scores(artifact, X)
-    kind = artifact.manifest["predictor_type"]
-    if kind == "multiclass_classifier":
-        return scores.argmax(axis=1)
-    if kind == "binary_classifier":
-        out = scores[:, 0]
-        if artifact.manifest["output"] == "sigmoid":
-            out = 1.0 / (1.0 + np.exp(-out))
-        return (out >= artifact.manifest["threshold"]).astype(np.int64)
-    return scores[:, 0]
+    """Predicted labels (classifiers) or predictions (regressors)."""
+    score, label = predict(artifact.arrays, artifact.manifest, X)
+    return score if label is None else label

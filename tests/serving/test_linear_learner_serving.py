@@ -96,8 +96,10 @@ def test_regressor_answers_a_score_only_and_no_csv(tmp_path):
 def test_model_read_back_equals_the_one_written(tmp_path):
     weight, bias = write_ll_model(tmp_path, "binary_classifier", 1, "logistic", threshold=0.7)
     model = load_model(read_model(tmp_path / "model"))
-    assert (model.feature_dim, model.threshold, model.output) == (4, 0.7, "sigmoid")
-    np.testing.assert_array_equal(model.weight_t.T, weight)
+    assert model.feature_dim == 4
+    assert (model.manifest["threshold"], model.manifest["output"]) == (0.7, "sigmoid")
+    np.testing.assert_array_equal(model.arrays["arg:fc0_weight"], weight)
+    np.testing.assert_array_equal(model.arrays["arg:fc0_bias"], bias)
 
 
 def test_a_kmeans_model_is_not_a_linear_learner_model():
@@ -137,3 +139,19 @@ def test_a_trained_binary_classifier_is_served(tmp_path):
                                rtol=1e-5, atol=1e-6)
     accuracy = np.mean(np.array([p["predicted_label"] for p in predictions]) == y[:200])
     assert accuracy > 0.9
+
+
+def test_a_model_without_smemus_manifest_is_read_from_its_symbol():
+    # the real built-in's zip: its manifest.json is not smemu's, so the kind comes from the
+    # symbol's output layer and a binary classifier's threshold defaults to 0.5
+    symbol, _ = module_symbol("logistic", 1)
+    weight, bias = np.array([[1.0, -1.0, 0.0, 0.0]], np.float32), np.array([0.0], np.float32)
+    model = load_model(ModelArtifact(arrays={"arg:fc0_weight": weight, "arg:fc0_bias": bias},
+                                     layout="mxnet-module", symbol=symbol, manifest={}))
+    out = model.predict(np.array([[2, 0, 0, 0], [0, 2, 0, 0]], np.float32))
+    np.testing.assert_allclose(out["score"], sigmoid(np.array([2.0, -2.0])), rtol=1e-6)
+    np.testing.assert_array_equal(out["predicted_label"], [1.0, 0.0])
+    symbol, _ = module_symbol("squared_loss", 1)
+    regressor = load_model(ModelArtifact(arrays={"arg:fc0_weight": weight, "arg:fc0_bias": bias},
+                                         layout="mxnet-module", symbol=symbol))
+    assert regressor.output_names == ("score",)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from threadpoolctl import threadpool_limits
+
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.linear_learner.schema import SCHEMA, resolved
@@ -26,7 +28,10 @@ class LinearLearner(Algorithm):
 
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
-        return Run(resolved(config), channels, reporter).train()
+        # Mini-batch products are small (1000 x feature_dim x models): one BLAS thread runs them
+        # several times faster than a pool that spins up for each call.
+        with threadpool_limits(limits=1, user_api="blas"):
+            return Run(resolved(config), channels, reporter).train()
 
 
 __all__ = ["LinearLearner"]

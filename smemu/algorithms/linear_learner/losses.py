@@ -11,17 +11,13 @@ import numpy as np
 
 
 def _log1pexp(x):
-    """log(1 + exp(x)) without overflow."""
-    return np.logaddexp(0.0, x)
+    """log(1 + exp(x)) without overflow, in x's precision."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _sigmoid(x):
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    ex = np.exp(x[~pos])
-    out[~pos] = ex / (1.0 + ex)
-    return out
+    """1 / (1 + exp(-x)) without overflow, in x's precision."""
+    return 0.5 * (1 + np.tanh(0.5 * x))
 
 
 class Loss:

@@ -19,12 +19,13 @@ def calibrate(scores: np.ndarray, labels: np.ndarray, criterion: str, *, beta: f
     threshold reaching it (predict 1 when score >= threshold). Models that cannot reach a target
     get ``-inf``."""
     n, models = scores.shape
-    order = np.argsort(-scores, axis=0, kind="stable")
-    ranked = np.take_along_axis(scores, order, axis=0)
-    y = labels.astype(np.float64)[order]
-    tp = np.zeros((n + 1, models))
-    np.cumsum(y, axis=0, out=tp[1:])
-    k = np.arange(n + 1, dtype=np.float64)[:, None]
+    by_model = np.ascontiguousarray(scores.T)              # (models, records): rows sort fast
+    order = np.argsort(-by_model, axis=1, kind="stable")
+    ranked = np.take_along_axis(by_model, order, axis=1)
+    y = labels.astype(np.float32)[order]
+    tp = np.zeros((models, n + 1), dtype=np.float64)
+    np.cumsum(y, axis=1, out=tp[:, 1:])
+    k = np.arange(n + 1, dtype=np.float64)[None, :]
     fp = k - tp
     pos = float(labels.sum())
     neg = n - pos
@@ -45,16 +46,16 @@ def calibrate(scores: np.ndarray, labels: np.ndarray, criterion: str, *, beta: f
         else:
             raise ValueError(f"not a threshold criterion: {criterion!r}")
     # a cut between equal scores cannot be realised by any threshold
-    tied = np.zeros((n + 1, models), dtype=bool)
-    tied[1:n] = ranked[:-1] == ranked[1:]
-    value = np.where(tied, -np.inf, value)
-    best = np.argmax(value, axis=0)
-    cols = np.arange(models)
+    tied = np.zeros((models, n + 1), dtype=bool)
+    tied[:, 1:n] = ranked[:, :-1] == ranked[:, 1:]
+    value[tied] = -np.inf
+    best = np.argmax(value, axis=1)
+    rows = np.arange(models)
     # threshold halfway between the last score predicted 1 and the first predicted 0
-    upper = np.vstack([ranked[:1] + 1.0, ranked])          # score of record k-1 (k = cut)
-    lower = np.vstack([ranked, ranked[-1:] - 1.0])         # score of record k
-    thresholds = 0.5 * (upper[best, cols] + lower[best, cols])
-    return value[best, cols], thresholds
+    upper = np.hstack([ranked[:, :1] + 1.0, ranked])       # score of record k-1 (k = cut)
+    lower = np.hstack([ranked, ranked[:, -1:] - 1.0])      # score of record k
+    thresholds = 0.5 * (upper[rows, best].astype(np.float64) + lower[rows, best])
+    return value[rows, best], thresholds
 
 
 def best_index(values: np.ndarray, larger_is_better: bool) -> int:

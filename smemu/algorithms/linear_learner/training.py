@@ -21,6 +21,11 @@ from smemu.algorithms.linear_learner.symbol import module_symbol
 from smemu.algorithms.reporting import Reporter, Throughput
 
 
+#: records on which all models are compared by a threshold criterion ("sampled_accuracy"); the
+#: chosen model's threshold is then calibrated on up to num_calibration_samples records
+SELECTION_SAMPLE = 100_000
+
+
 class Run:
     def __init__(self, cfg: dict, channels: Mapping, reporter: Reporter):
         self.cfg = cfg
@@ -140,27 +145,36 @@ class Run:
 
     # one mini-batch ---------------------------------------------------------------------------------
     def step(self, X, y):
+        """One update of every model; returns each model's summed loss on the batch (label
+        units, before the update)."""
         models, sc = self.models, self.scaler
         S = models.scores(X)
-        y_train = (y - sc.label_shift) / sc.label_scale if self.kind == "regressor" else y
-        _, G = self.train_loss.value_and_grad(S, y_train.astype(np.float32))
+        regressor = self.kind == "regressor"
+        y32 = y.astype(np.float32)
+        y_train = (y32 - np.float32(sc.label_shift)) / np.float32(sc.label_scale) if regressor \
+            else y32
+        loss, G = self.train_loss.value_and_grad(S, y_train)
+        if regressor and (sc.label_scale != 1.0 or sc.label_shift != 0.0):
+            loss = self.eval_loss.value(self.to_label_units(S), y32)
         if self.binary:
-            w = np.where(y[:, None] == 1, self.settings.positive_weight[None, :], 1.0)
-            G *= w[:, :, None].astype(np.float32)
+            if np.any(self.settings.positive_weight != 1.0):
+                w = np.where(y32[:, None] == 1, self.settings.positive_weight.astype(np.float32),
+                             np.float32(1.0))
+                G *= w[:, :, None]
         elif self.class_weights is not None:
             G *= self.class_weights[y.astype(np.int64)][:, None, None]
-        reported = self.eval_loss.value(self.to_label_units(S), y.astype(np.float32))
-        gW, gb = models.gradients(X, G.reshape(G.shape[0], -1).astype(np.float32, copy=False))
+        gW, gb = models.gradients(X, G.reshape(G.shape[0], -1))
         self.optimizer.step(models.W, models.b, gW, gb)
-        return reported.sum(axis=0)
+        return loss.sum(axis=0, dtype=np.float64)
 
     # evaluation of every model over a channel -------------------------------------------------
     def evaluate_all(self, channel_name, W, b, keep_scores: bool):
-        """Mean eval loss per model and, if asked, raw scores of the first
-        num_calibration_samples records (records, models) with their labels."""
+        """Mean eval loss per model and, if asked, raw scores of the first records (at most
+        SELECTION_SAMPLE and num_calibration_samples) as (records, models) with their labels."""
         loss_sum = np.zeros(self.models.models)
         n = 0
-        kept, kept_y, cap = [], [], self.cfg["num_calibration_samples"]
+        kept, kept_y = [], []
+        cap = min(self.cfg["num_calibration_samples"], SELECTION_SAMPLE)
         for X, y, _ in self.batches(channel_name):
             S = self.to_label_units(self.models.scores(X, W, b))
             loss_sum += self.eval_loss.value(S, y.astype(np.float32)).sum(axis=0)
@@ -278,7 +292,8 @@ class Run:
             calibration_scores, calibration_labels = self.single_scores(calibration, single_W,
                                                                         single_b)
             if self.threshold_criterion:
-                _, thr = selection.calibrate(calibration_scores[:, None], calibration_labels,
+                cap = cfg["num_calibration_samples"]
+                _, thr = selection.calibrate(calibration_scores[:cap, None], calibration_labels[:cap],
                                              self.criterion, **self.targets())
                 threshold = float(thr[0])
             else:
