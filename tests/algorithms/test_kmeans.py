@@ -17,11 +17,11 @@ from smemu.algorithms.reporting import Reporter
 from channels import ArrayChannel  # tests/algorithms/channels.py
 
 
-def train(X, labels=None, test=None, **hyperparameters):
+def train(X, labels=None, test=None, max_batch=None, **hyperparameters):
     algo = get_algorithm("kmeans")
     given = {"feature_dim": str(X.shape[1]), **{k: str(v) for k, v in hyperparameters.items()}}
     config = algo.schema.resolve(given)
-    channels = {"train": ArrayChannel(X, labels)}
+    channels = {"train": ArrayChannel(X, labels, max_batch=max_batch)}
     if test is not None:
         channels["test"] = ArrayChannel(test, name="test")
     artifact = algo.train(config, channels, Reporter(algo.metrics_name))
@@ -128,6 +128,21 @@ def test_recovers_blob_centres_as_well_as_sklearn(blobs, hyperparameters):
     assert _match(centroids, true).max() < 0.15
     reference = SkKMeans(6, n_init=1, random_state=0).fit(X)
     assert ssd(X, centroids) <= 1.01 * reference.inertia_
+
+
+@pytest.mark.parametrize("max_batch, epochs", [(3000, 1), (70, 2), (None, 3)])
+def test_every_record_is_folded_in_once_per_epoch(blobs, monkeypatch, max_batch, epochs):
+    # short batches (as at file ends) are held until there are enough rows to start from
+    from smemu.algorithms.kmeans import webscale
+
+    seen = []
+    original = webscale.WebscaleKMeans.update
+    monkeypatch.setattr(webscale.WebscaleKMeans, "update",
+                        lambda self, X: seen.append(X.shape[0]) or original(self, X))
+    X, _, true = blobs
+    artifact, _ = train(X, k=6, max_batch=max_batch, epochs=epochs, mini_batch_size=5000)
+    assert sum(seen) == epochs * len(X)
+    assert _match(artifact.arrays[0], true).max() < 0.15
 
 
 def test_sparse_input_gives_the_dense_result(blobs):
