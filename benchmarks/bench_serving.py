@@ -31,7 +31,8 @@ from smemu.emulator.serving import LocalEndpoint, free_port
 from smemu.formats import save_ndarrays, write_recordio_protobuf
 
 _REFERENCE_APP = """
-import sys, waitress
+import logging, sys, waitress
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # as smemu's serve does
 def app(environ, start_response):
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     body = b'{"predictions": [{"closest_cluster": 1.0, "distance_to_cluster": 3.0}]}'

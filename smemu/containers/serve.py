@@ -83,6 +83,9 @@ def build_app(config: ServingConfig) -> InvocationsApp:
 def create_server(app, config: ServingConfig):
     import waitress
 
+    # waitress warns "Task queue depth is N" whenever a request waits for a thread; under load
+    # that is every few requests, and not something a user of the endpoint can act on
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # waitress refuses bodies far over the limit itself; the app answers those just over it
     return waitress.create_server(
         app, host=config.host, port=config.port, threads=config.threads,

@@ -5,6 +5,7 @@ model written with smemu.formats and for one a k-means training job trained."""
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 from serving_helpers import nearest
 
-from smemu.emulator.serving import LocalEndpoint, ServingError
+from smemu.emulator.serving import LocalEndpoint, ServingError, free_port
 from smemu.formats import load_ndarrays, save_ndarrays
 
 
@@ -33,16 +34,16 @@ def ndarray_bytes(arrays):
     return buffer.getvalue()
 
 
-def invoke(endpoint, body, content_type="text/csv", accept="application/json"):
-    request = urllib.request.Request(endpoint.url + "/invocations", data=body, method="POST",
+def invoke(url, body, content_type="text/csv", accept="application/json"):
+    request = urllib.request.Request(url + "/invocations", data=body, method="POST",
                                      headers={"Content-Type": content_type, "Accept": accept})
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.read()
 
 
-def predictions_match(endpoint, centroids, rows):
+def predictions_match(url, centroids, rows):
     body = "\n".join(",".join(map(str, row)) for row in rows).encode()
-    status, answer = invoke(endpoint, body)
+    status, answer = invoke(url, body)
     assert status == 200
     predictions = json.loads(answer)["predictions"]
     closest, distance = nearest(centroids, rows)
@@ -58,7 +59,7 @@ def test_a_model_tarball_is_served_from_a_file_uri(tmp_path, centroids):
     with LocalEndpoint("file://" + tarball, "kmeans", port=0) as endpoint:
         with urllib.request.urlopen(endpoint.url + "/ping", timeout=5) as response:
             assert (response.status, response.read()) == (200, b"")
-        predictions_match(endpoint, centroids, rows)
+        predictions_match(endpoint.url, centroids, rows)
         root = endpoint.root
     assert not os.path.exists(root)   # the temporary /opt/ml is removed
 
@@ -80,7 +81,7 @@ def test_a_trained_kmeans_model_is_served(tmp_path):
         centroids = load_ndarrays(archive.extractfile("model_algo-1"))[0]
     assert centroids.shape == (3, 3)
     with LocalEndpoint(str(tarball), "kmeans", port=0) as endpoint:
-        predictions_match(endpoint, centroids, data[::7].astype(np.float32))
+        predictions_match(endpoint.url, centroids, data[::7].astype(np.float32))
 
 
 def test_a_tarball_without_model_algo_1_fails_to_start_and_says_why(tmp_path):
@@ -110,3 +111,24 @@ def test_smemu_serve_reports_an_unreadable_model(tmp_path):
     assert result.returncode == 1
     assert "is not a readable .tar.gz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_smemu_serve_serves_until_sigterm(tmp_path, centroids):
+    tarball = make_tarball(tmp_path / "model.tar.gz", {"model_algo-1": ndarray_bytes([centroids])})
+    port = free_port()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "smemu", "serve", "--model", tarball, "--algorithm", "kmeans",
+         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        announced = ""
+        while "Ctrl-C stops it" not in announced:
+            line = command.stdout.readline()
+            assert line, f"smemu serve ended early: {announced}"
+            announced += line
+        assert f"at http://127.0.0.1:{port}" in announced
+        predictions_match(f"http://127.0.0.1:{port}", centroids, centroids + 0.25)
+    finally:
+        command.send_signal(signal.SIGTERM)
+        rest, _ = command.communicate(timeout=60)
+    assert command.returncode == 0
+    assert "Received signal 15; shutting down" in rest
