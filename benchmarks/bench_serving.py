@@ -162,7 +162,7 @@ def main(argv=None) -> int:
     env = {"SMEMU_SERVING_THREADS": str(args.threads)}
     with tempfile.TemporaryDirectory() as tmp, \
             LocalEndpoint(kmeans_tarball(tmp, args.k, args.dim), "kmeans", port=0,
-                          output=subprocess.DEVNULL, environment=env) as endpoint:
+                          on_log_line=lambda line: None, environment=env) as endpoint:
         port = endpoint.port
         show("smemu GET /ping", load(port, "GET", "/ping", b"", {}, args.clients, args.requests,
                                      args.seconds))

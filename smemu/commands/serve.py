@@ -45,8 +45,9 @@ def run(args) -> int:
         print(f"smemu: serving the {args.algorithm} model {args.model} at {endpoint.url} "
               f"(POST {endpoint.url}/invocations, GET {endpoint.url}/ping). Ctrl-C stops it.",
               flush=True)
-        code = endpoint.wait()
-        return 0 if code in (0, -signal.SIGTERM) else 1
+        code = endpoint.wait()   # returns only if the container ends by itself
+        print(f"smemu serve: the serving container exited with status {code}.", file=sys.stderr)
+        return 1
     except (ServingError, CustomerError) as exc:
         print(f"smemu serve: {exc}", file=sys.stderr)
         return 1

@@ -2,10 +2,12 @@
 serving container's entrypoint run as a local process (the ``process`` backend).
 
 As SageMaker does before it starts a serving container, the model is downloaded and unpacked into
-``<root>/model`` — a temporary directory standing in for ``/opt/ml`` — and the container's
-``serve`` runs with ``SMEMU_OPT_ML=<root>``. The host waits until ``GET /ping`` answers 200.
+``/opt/ml/model`` — here ``<temporary dir>/opt_ml/model`` — and the container's ``serve`` runs
+through a backend of ``smemu.emulator.backends`` (the process backend points ``SMEMU_OPT_ML`` at
+the tree). The host waits until ``GET /ping`` answers 200.
 
-A Docker backend (the same entrypoint in smemu's image) is not written yet.
+Serving with the Docker backend needs the container's port published to the host, which that
+backend does not do yet; ``smemu serve`` offers the process backend only.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tarfile
 import tempfile
+import threading
 import time
+from pathlib import Path
 
+from smemu.emulator.backends import ContainerRun, get_backend
 from smemu.emulator.staging import StagingError, storage_for
 
 
@@ -92,82 +94,100 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 class LocalEndpoint:
-    """A model served by the container entrypoint in a local process.
+    """A model served by the container entrypoint, run by a backend (``process``, the default).
 
-    ``with LocalEndpoint(uri, "kmeans", port=8080) as endpoint:`` unpacks the model, starts
-    ``python -m smemu.containers serve`` and waits for ``/ping``; leaving stops it (SIGTERM) and
-    removes the temporary tree. ``port=0`` picks a free port. ``output=None`` lets the container log to this process's stdout.
+    ``with LocalEndpoint(uri, "kmeans", port=8080) as endpoint:`` unpacks the model into a
+    temporary ``/opt/ml/model``, runs ``python -m smemu.containers serve`` through the backend in
+    a background thread and waits for ``/ping``; leaving stops it (SIGTERM, then SIGKILL after
+    ``stop_grace`` s, as SageMaker stops an endpoint) and removes the temporary tree.
+    ``port=0`` picks a free port. Each line the container logs goes to ``on_log_line`` (default:
+    printed to stdout).
     """
 
     def __init__(self, model_uri: str, algorithm: str, port: int = 8080, host: str = "127.0.0.1",
-                 startup_timeout: float = 60.0, output=None, environment: dict | None = None):
+                 startup_timeout: float = 60.0, on_log_line=None,
+                 environment: dict | None = None, backend: str = "process",
+                 stop_grace: float = 30.0):
         self.model_uri = model_uri
         self.algorithm = algorithm
         self.host = host
         self.port = port
         self.startup_timeout = startup_timeout
-        self.output = output
+        self.on_log_line = on_log_line or (lambda line: print(line, flush=True))
         self.environment = dict(environment or {})
+        self.backend = backend
+        self.stop_grace = stop_grace
         self.root: str | None = None
-        self.process: subprocess.Popen | None = None
+        self.outcome = None
+        self._run = None
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> "LocalEndpoint":
+        backend = get_backend(self.backend)
         if not self.port:
             self.port = free_port(self.host)
         _check_port_free(self.host, self.port)
         self.root = tempfile.mkdtemp(prefix="smemu-serve-")
         try:
-            extract_model(self.model_uri, self.root)
-            env = dict(os.environ, **self.environment, SMEMU_OPT_ML=self.root,
-                       SMEMU_ALGORITHM=self.algorithm, SMEMU_BIND_HOST=self.host,
-                       SAGEMAKER_BIND_TO_PORT=str(self.port), PYTHONUNBUFFERED="1")
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "smemu.containers", "serve"], env=env,
-                stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT
-                if self.output is not None else None)
+            self._run = ContainerRun(
+                job_dir=Path(self.root), algorithm=self.algorithm, command="serve",
+                environment={**self.environment, "SMEMU_BIND_HOST": self.host,
+                             "SAGEMAKER_BIND_TO_PORT": str(self.port)},
+                on_log_line=self.on_log_line, stop_grace=self.stop_grace)
+            extract_model(self.model_uri, str(self._run.opt_ml))
+            self._thread = threading.Thread(target=self._serve, args=(backend,), daemon=True,
+                                            name="smemu-endpoint")
+            self._thread.start()
             self._wait_until_healthy()
         except BaseException:
             self.stop()
             raise
         return self
 
+    def _serve(self, backend) -> None:
+        self.outcome = backend.run(self._run)
+
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            code = self.process.poll()
-            if code is not None:
-                raise ServingError(
-                    f"The serving container exited with status {code} before it answered "
-                    f"/ping; its log above says why.")
+            if not self.running:
+                outcome = self.outcome
+                why = (outcome.error if outcome is not None and outcome.error else
+                       f"exited with status {outcome.exit_code if outcome else None}")
+                raise ServingError(f"The serving container {why} before it answered /ping; "
+                                   f"its log says why.")
             if _ping(self.host, self.port, timeout=1.0):
                 return
             time.sleep(0.05)
         raise ServingError(f"The serving container did not answer /ping on {self.url} within "
                            f"{self.startup_timeout:g} s.")
 
-    def wait(self) -> int:
-        return self.process.wait()
+    def wait(self) -> int | None:
+        """Block until the container ends (or the endpoint is stopped); its exit code."""
+        while self.running:
+            self._thread.join(0.5)
+        return self.outcome.exit_code if self.outcome else None
 
-    def stop(self, grace: float = 30.0) -> None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds, as SageMaker stops a container."""
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(grace)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    def stop(self) -> None:
+        if self._run is not None:
+            self._run.stop_event.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         if self.root:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
 
     def __enter__(self) -> "LocalEndpoint":
-        return self.start() if self.process is None else self
+        return self.start() if self._thread is None else self
 
     def __exit__(self, *exc) -> None:
         self.stop()
