@@ -63,8 +63,8 @@ class InvocationsApp:
     def _invocations(self, environ, start_response):
         try:
             body = self._read_body(environ)
-            batch = decode_request(body, environ.get("CONTENT_TYPE"))
             accept = self._accept(environ.get("HTTP_ACCEPT"))
+            batch = decode_request(body, environ.get("CONTENT_TYPE"))
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self.predictor.predict(batch.features)
             payload = encode_response(outputs, accept)

@@ -33,7 +33,8 @@ class LiveServer:
                    "SMEMU_BIND_HOST": "127.0.0.1", **env}
         config = ServingConfig(environ)
         config.port = 0
-        self.server = create_server(build_app(config), config)
+        self.app = build_app(config)
+        self.server = create_server(self.app, config)
         self.port = self.server.effective_port
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

@@ -4,6 +4,7 @@ centroids' own arithmetic."""
 
 import io
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -145,3 +146,23 @@ def test_concurrent_requests_each_get_their_own_answer(kmeans_server, centroids)
         answers = list(pool.map(ask, batches))
     for rows, (closest, distance) in zip(batches, answers):
         assert_answers(centroids, rows, closest, distance)
+
+
+def test_a_fault_of_the_model_is_a_500_and_logged(kmeans_root):
+    server = LiveServer(kmeans_root, "kmeans")
+
+    def broken(features):
+        raise RuntimeError("a bug")
+
+    server.app.predictor.predict = broken
+    logged = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: logged.append(handler.format(record))
+    logging.getLogger("smemu.serving").addHandler(handler)
+    try:
+        status, _, body = server.invoke(b"1,2,3,4,5,6\n", "text/csv")
+    finally:
+        logging.getLogger("smemu.serving").removeHandler(handler)
+        server.close()
+    assert status == 500 and b"see the log" in body
+    assert any("RuntimeError: a bug" in line for line in logged)
