@@ -1,8 +1,8 @@
 """What a trained built-in model is at inference time: arrays in, named arrays out.
 
 Each algorithm that can be served has an ``inference`` module next to its training code with
-``load_model(artifact) -> Predictor``; ``artifact`` is the :class:`~smemu.algorithms.base.ModelArtifact`
-that training returned (the serving container reads it back from ``model_algo-1``). The serving
+``load_model(artifact) -> Predictor``; ``artifact`` is the
+:class:`~smemu.algorithms.base.ModelArtifact` that training returned (the serving container reads it back from ``model_algo-1``). The serving
 container knows nothing of centroids or weights: it decodes a request into a feature matrix, calls
 ``predict`` and encodes the named outputs.
 """

@@ -51,7 +51,8 @@ class MediaType:
 
 def choose_accept(header: str | None, offered: tuple[str, ...], default: str) -> str:
     """The first type in the Accept ``header`` that is ``offered``; ``default`` when there is no
-    header or it allows anything (``*/*``). An InvocationError (406) when it allows nothing offered."""
+    header or it allows anything (``*/*``). An InvocationError (406) when it allows nothing
+    offered."""
     if not header or not header.strip():
         return default
     for item in header.split(","):

@@ -6,8 +6,9 @@ production WSGI server, on ``0.0.0.0:8080`` — or ``$SAGEMAKER_BIND_TO_PORT``, 
 multi-container endpoints ask (container-contract.md §4). ``$SMEMU_BIND_HOST`` changes the address
 (smemu's host side binds loopback only). SIGTERM stops it, as SageMaker stops an endpoint.
 
-Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6), ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``
-(default ``application/json``), ``SMEMU_SERVING_THREADS`` (default 4).
+Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6),
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default ``application/json``), ``SMEMU_SERVING_THREADS``
+(default 4).
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def create_server(app, config: ServingConfig):
     # waitress refuses bodies far over the limit itself; the app answers those just over it
     return waitress.create_server(
         app, host=config.host, port=config.port, threads=config.threads,
-        max_request_body_size=2 * config.max_payload, ident="smemu", clear_untrusted_proxy_headers=True)
+        max_request_body_size=2 * config.max_payload, ident="smemu",
+        clear_untrusted_proxy_headers=True)
 
 
 def serve() -> int:
@@ -109,8 +111,7 @@ def serve() -> int:
 
     def stop(signum, frame):
         log.info("Received signal %d; shutting down", signum)
-        server.close()
-        raise SystemExit(0)
+        raise SystemExit(0)     # out of server.run(); the finally below closes the server
 
     signal.signal(signal.SIGTERM, stop)
     log.info("Serving on http://%s:%s (POST /invocations, GET /ping), %d threads",

@@ -90,7 +90,8 @@ def test_unsupported_and_missing_content_types_are_415():
      "instances[0] of the request body is not an instance"),
     (b'{"features": [1, 2]}\n{"features": [1, 2\n', "application/jsonlines",
      "line 2 of the request body is not valid JSON"),
-    (b"\x00\x01garbage", "application/x-recordio-protobuf", "Record 0 (byte offset 0) of file <request body>"),
+    (b"\x00\x01garbage", "application/x-recordio-protobuf",
+     "Record 0 (byte offset 0) of file <request body>"),
     (b"  \n", "text/csv", "body is empty"),
 ])
 def test_unreadable_bodies_are_400_naming_the_record(body, content_type, words):
