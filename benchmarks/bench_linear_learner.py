@@ -81,7 +81,7 @@ def logistic():
 
 def line(name, ours, ref, what, unit_scale=1.0, unit=""):
     delta = (ours - ref) * unit_scale
-    print(f"{name:<28} {what:<9} smemu {ours:.4f}  sklearn {ref:.4f}  delta {delta:+.2f}{unit}")
+    print(f"{name:<28} {what:<9} smemu {ours:.4f}  sklearn {ref:.4f}  delta {delta:+.4f}{unit}")
 
 
 def main():

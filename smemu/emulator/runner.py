@@ -159,6 +159,7 @@ class _JobRun:
         self.progress = progress
         self.stop_grace = stop_grace
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
@@ -212,6 +213,7 @@ class _JobRun:
         watcher.start()
         log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
         self.log_file = log
+        self.store.claim(self.spec.name)
         try:
             self._run()
         except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
@@ -219,14 +221,16 @@ class _JobRun:
             self._finish("Failed", "Failed",
                          FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
         finally:
+            self.store.release(self.spec.name)
             self.finished.set()
             log.close()
 
     def _log_line(self, line: str) -> None:
-        self.log_file.write(line + "\n")
-        self.metrics.feed(line)
-        if self.on_log:
-            self.on_log(line)
+        with self.log_lock:       # the backend's reader and the pipe feeders both log
+            self.log_file.write(line + "\n")
+            self.metrics.feed(line)
+            if self.on_log:
+                self.on_log(line)
 
     def _run(self) -> None:
         spec = self.spec

@@ -67,8 +67,11 @@ def _gather(buf, starts, lengths):
     """The bytes of the spans (ascending, not overlapping), concatenated: a strided copy when
     they are evenly spaced and of one length (dense records), else a boolean mask built by
     repeating [skip, take] runs."""
+    if not lengths.all():
+        present = lengths > 0
+        starts, lengths = starts[present], lengths[present]
     n = len(starts)
-    if n == 0 or not lengths.any():
+    if n == 0:
         return np.zeros(0, dtype=np.uint8)
     length = int(lengths[0])
     if n > 1 and (lengths == length).all():

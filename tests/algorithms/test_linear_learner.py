@@ -342,6 +342,7 @@ def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():
     Xtr, _, ytr, _ = split(load_breast_cancer)
     _, log = train({"predictor_type": "binary_classifier", "epochs": "1"}, train=(Xtr, ytr))
     assert "Test data is not provided." in log.lines
+    assert "#progress_metric: host=algo-1, completed 100 % of epochs" in log.lines
     assert "criteria=sampled_accuracy" in log.text
     assert '"Algorithm": "Linear Learner"' in log.text and '"model": 31' in log.text
 
@@ -396,3 +397,52 @@ def test_read_module_zip_rejects_other_files(tmp_path):
     path.write_bytes(b"\x12\x01\x00\x00" + b"\x00" * 20)
     with pytest.raises(FormatError, match="not a zip file"):
         read_module_zip(path)
+
+
+def test_auto_num_models_shrinks_for_wide_multiclass_models(monkeypatch):
+    from smemu.algorithms.linear_learner import training
+    monkeypatch.setattr(training, "MAX_AUTO_PARAMETERS", 64 * 10 * 5)
+    Xtr, _, ytr, _ = split(load_digits)
+    art, log = train({"predictor_type": "multiclass_classifier", "num_classes": "10",
+                      "epochs": "1"}, train=(Xtr, ytr))
+    assert '"model": 4' in log.text and '"model": 5' not in log.text
+
+
+def test_an_empty_test_channel_is_a_client_error():
+    Xtr, _, ytr, _ = split(load_diabetes)
+    with pytest.raises(DataError, match="Channel 'test' holds no records"):
+        train({"predictor_type": "regressor", "epochs": "1"}, train=(Xtr, ytr),
+              test=(Xtr[:0], ytr[:0]))
+
+
+def test_an_unreachable_target_precision_falls_back_to_accuracy():
+    X = np.ones((600, 3), dtype=np.float32)  # every record scores the same
+    y = (np.arange(600) % 3 == 0).astype(np.float32)   # a third positive: precision is 1/3 at best
+    art, log = train({"predictor_type": "binary_classifier", "epochs": "2", "num_models": "2",
+                      "binary_classifier_model_selection_criteria": "recall_at_target_precision",
+                      "target_precision": "0.99"}, train=(X, y))
+    assert "No threshold reaches the target of recall_at_target_precision" in log.text
+    assert (predict_labels(art, X) == 0).all()  # the best accuracy: predict the majority class
+
+
+def test_scaler_options_reach_the_artifact():
+    Xtr, Xte, ytr, yte = split(load_diabetes)
+    art, log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2"),
+                     train=(Xtr, ytr))
+    assert art.arrays["mean_label"][0] == pytest.approx(ytr.mean(), rel=1e-5)
+    assert art.arrays["stdev_label"][0] == pytest.approx(ytr.std(), rel=1e-4)
+    np.testing.assert_allclose(art.arrays["stdev_weight"], Xtr.std(axis=0), rtol=1e-4)
+    plain, _ = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
+                          normalize_data="false", normalize_label="false", unbias_data="false",
+                          unbias_label="false"), train=(Xtr, ytr))
+    assert "mean_label" not in plain.arrays and "stdev_label" not in plain.arrays
+    assert (plain.arrays["stdev_weight"] == 1).all() and (plain.arrays["mean_weight"] == 0).all()
+
+
+def test_use_bias_false_gives_a_model_through_the_origin():
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(2000, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5]) + 5.0).astype(np.float32)
+    art, _ = train({"predictor_type": "regressor", "use_bias": "False", "mini_batch_size": "100",
+                    "epochs": "10", "num_models": "2"}, train=(X, y))
+    assert float(art.arrays["arg:fc0_bias"][0]) == 0.0

@@ -76,3 +76,30 @@ def test_metrics_come_from_the_log_lines(tmp_path):
     final = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
     assert final == {"train:msd": 2.25, "train:progress": 100.0}
     assert (JobStore(tmp_path / "jobs").log_path("metrics").read_text().splitlines() == lines)
+
+
+def test_a_job_whose_runner_died_is_recorded_as_failed(tmp_path):
+    import subprocess
+    import sys
+    store = JobStore(tmp_path / "jobs")
+    spec = TrainingJobSpec.from_request(request("orphan", [channel("train", "s3://b/p")]))
+    from smemu.emulator.runner import new_record
+    store.create(new_record(spec))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (store.job_dir("orphan") / JobStore.RUNNER).write_text(dead)
+    record = store.load("orphan")
+    assert (record["TrainingJobStatus"], record["SecondaryStatus"]) == ("Failed", "Failed")
+    assert f"(pid {dead}) ended before the job did" in record["FailureReason"]
+    assert JobStore(tmp_path / "jobs").load("orphan")["TrainingJobStatus"] == "Failed"
+
+
+def test_a_running_job_is_not_mistaken_for_an_orphan(tmp_path):
+    import os
+    store = JobStore(tmp_path / "jobs")
+    spec = TrainingJobSpec.from_request(request("alive", [channel("train", "s3://b/p")]))
+    from smemu.emulator.runner import new_record
+    store.create(new_record(spec))
+    store.claim("alive")
+    assert (store.job_dir("alive") / JobStore.RUNNER).read_text() == str(os.getpid())
+    assert store.load("alive")["TrainingJobStatus"] == "InProgress"

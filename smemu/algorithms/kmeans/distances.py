@@ -8,10 +8,11 @@ that the rows x centres block stays small whatever k is.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: upper bound on the number of entries of one rows x centres block
 BLOCK_ENTRIES = 1 << 22
@@ -21,10 +22,15 @@ BLOCK_ENTRIES = 1 << 22
 SMALL_PRODUCT = 50_000_000
 
 
+@functools.lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()  # scans the loaded libraries once, not at every limit
+
+
 def blas_threads_for(rows: int, centres: int, dim: int):
     """A context that keeps BLAS single-threaded while the products are rows x centres x dim."""
     if rows * centres * dim < SMALL_PRODUCT:
-        return threadpool_limits(limits=1, user_api="blas")
+        return _threadpools().limit(limits=1, user_api="blas")
     return contextlib.nullcontext()
 
 

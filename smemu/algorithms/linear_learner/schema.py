@@ -162,6 +162,7 @@ def resolved(config: Config) -> dict:
     for name, value in AUTO_VALUES.items():
         if config[name] == AUTO:
             out[name] = value
+    out["num_models_auto"] = config["num_models"] == AUTO
     if config["num_models"] == AUTO:
         out["num_models"] = AUTO_NUM_MODELS
     regressor = kind == "regressor"
@@ -175,4 +176,5 @@ def resolved(config: Config) -> dict:
         out["lr_scheduler_factor"] = 1.0
     if str(config.get("_tuning_objective_metric") or ""):
         out["num_models"] = 1  # automatic model tuning switches the internal search off
+        out["num_models_auto"] = False
     return out

@@ -24,6 +24,8 @@ from smemu.algorithms.reporting import Reporter, Throughput
 #: records on which all models are compared by a threshold criterion ("sampled_accuracy"); the
 #: chosen model's threshold is then calibrated on up to num_calibration_samples records
 SELECTION_SAMPLE = 100_000
+#: num_models=auto trains fewer than 32 models when feature_dim x outputs x models exceeds this
+MAX_AUTO_PARAMETERS = 16_000_000
 
 
 class Run:
@@ -122,6 +124,10 @@ class Run:
             w = np.ones(self.outputs)
             w[present] = len(y) / (present.sum() * counts[present])
             self.class_weights = w.astype(np.float32)
+        if cfg["num_models_auto"]:
+            # keep the weight tensor (and the optimiser's copies of it) to a few hundred MB
+            fits = MAX_AUTO_PARAMETERS // max(1, self.feature_dim * self.outputs)
+            cfg["num_models"] = int(max(1, min(cfg["num_models"], fits)))
         self.settings = search_settings(cfg, balanced)
         self.models = LinearModels(self.feature_dim, cfg["num_models"], self.outputs,
                                    self.scaler, cfg)
@@ -211,23 +217,23 @@ class Run:
         cfg, report = self.cfg, self.report
         has_validation = "validation" in self.channels
         epochs = cfg["epochs"]
-        models_n = cfg["num_models"]
-        best_value = np.full(models_n, -np.inf)
-        best_W = best_b = None
+        best_value = best_W = best_b = None
         overall_best, stale = -np.inf, 0
         last_train_loss = None
         throughput = Throughput()
         objective = self.eval_loss.objective
         for epoch in range(epochs):
             start = time.time()
-            loss_sum = np.zeros(models_n)
+            loss_sum = 0.0  # becomes one sum per model (num_models is final once data is seen)
             seen = 0
             for X, y in self.train_batches():
-                loss_sum += self.step(X, y)
+                loss_sum = loss_sum + self.step(X, y)
                 seen += X.shape[0]
                 throughput.add(X.shape[0])
+            models_n = self.models.models
             if best_W is None:
                 best_W, best_b = self.models.W.copy(), self.models.b.copy()
+                best_value = np.full(models_n, -np.inf)
             train_loss = loss_sum / max(seen, 1)
             last_train_loss = train_loss
             end = time.time()
@@ -263,7 +269,7 @@ class Run:
             else:
                 stale += 1
                 report.info("Epoch %d: Loss has not improved for %d epochs.", epoch, stale)
-            report.progress((epoch + 1) / epochs)
+            report.progress((epoch + 1) / epochs, whole=True)
             if stale >= cfg["early_stopping_patience"]:
                 report.info("Epoch %d: Loss has not improved for %d epochs. Early stopping.",
                             epoch, stale)
@@ -293,8 +299,13 @@ class Run:
                                                                         single_b)
             if self.threshold_criterion:
                 cap = cfg["num_calibration_samples"]
-                _, thr = selection.calibrate(calibration_scores[:cap, None], calibration_labels[:cap],
-                                             self.criterion, **self.targets())
+                sample = calibration_scores[:cap, None], calibration_labels[:cap]
+                value, thr = selection.calibrate(*sample, self.criterion, **self.targets())
+                if not np.isfinite(value[0]):
+                    report.warning(
+                        "No threshold reaches the target of %s on the %s data; using the "
+                        "threshold with the best accuracy instead.", self.criterion, calibration)
+                    value, thr = selection.calibrate(*sample, "accuracy")
                 threshold = float(thr[0])
             else:
                 threshold = 0.0
@@ -316,6 +327,9 @@ class Run:
             S = self.to_label_units(self.models.scores(X, W, b))[:, 0, :]
             out.append(S if self.multiclass else S[:, 0])
             ys.append(y)
+        if not out:
+            raise DataError(f"Channel '{channel_name}' holds no records. Give it data or leave "
+                            f"the channel out of the job.")
         return np.concatenate(out), np.concatenate(ys)
 
     def score_channel(self, channel_name, W, b, threshold):
