@@ -4,11 +4,14 @@ load generator on loopback.
 
 Reference, measured in the same run: the same waitress server (same thread count) answering every
 request with a fixed body from a do-nothing WSGI application — the floor of the HTTP stack on this
-machine. The script prints smemu's rate as a ratio of it.
+machine. The machine may be shared and busy, so each scenario alternates short bursts against the
+reference and against smemu (--rounds of each) and compares the rates of those interleaved
+windows: the ratio printed is smemu's rate over the reference's in the same stretch of time.
 
     .venv/bin/python benchmarks/bench_serving.py [--requests 2000] [--seconds 10] [--clients 4]
 
-Every scenario stops after --requests requests or --seconds seconds, whichever comes first.
+Each scenario sends at most --requests requests to smemu (and as many to the reference) and takes
+at most about 2 x --seconds seconds.
 """
 
 from __future__ import annotations
@@ -67,16 +70,10 @@ def bodies(rows: np.ndarray) -> dict[str, bytes]:
     }
 
 
-def load(port: int, method: str, path: str, body: bytes, headers: dict, clients: int,
-         requests: int, seconds: float) -> dict:
+def burst(port: int, method: str, path: str, body: bytes, headers: dict, clients: int,
+          requests: int, seconds: float) -> tuple[list[float], float]:
     """``clients`` threads on keep-alive connections send requests until ``requests`` are done or
-    ``seconds`` pass (after 10 unmeasured warm-up requests); returns the rate and latency
-    percentiles."""
-    warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    for _ in range(10):
-        warm.request(method, path, body=body, headers=headers)
-        warm.getresponse().read()
-    warm.close()
+    ``seconds`` pass; returns each request's latency (s) and the elapsed time."""
     latencies: list[float] = []
     lock = threading.Lock()
     remaining = [requests]
@@ -111,18 +108,42 @@ def load(port: int, method: str, path: str, body: bytes, headers: dict, clients:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - began
     if errors:
         raise SystemExit(f"the server answered HTTP {errors[0]} on {path}")
+    return latencies, time.perf_counter() - began
+
+
+def summary(latencies: list[float], elapsed: float) -> dict:
     lat = np.array(latencies) * 1000
     return {"requests": len(lat), "rate": len(lat) / elapsed,
             "p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99))}
 
 
+def compare(targets, body: bytes, headers: dict, args) -> tuple[dict, dict]:
+    """Interleaved bursts against each (port, method, path) in ``targets`` (reference, smemu):
+    their summaries over all rounds. 10 unmeasured warm-up requests go to each first."""
+    for port, method, path in targets:
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(10):
+            warm.request(method, path, body=body, headers=headers)
+            warm.getresponse().read()
+        warm.close()
+    totals = [([], 0.0) for _ in targets]
+    per_round = max(1, args.requests // args.rounds)
+    for _ in range(args.rounds):
+        for i, (port, method, path) in enumerate(targets):
+            latencies, elapsed = burst(port, method, path, body, headers, args.clients,
+                                       per_round, args.seconds / args.rounds)
+            totals[i] = (totals[i][0] + latencies, totals[i][1] + elapsed)
+    return tuple(summary(*t) for t in totals)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="per scenario (default 2000)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario (default 10)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="per scenario and server (default 10)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved bursts per scenario")
     parser.add_argument("--clients", type=int, default=4, help="concurrent connections")
     parser.add_argument("--threads", type=int, default=4, help="server threads (both servers)")
     parser.add_argument("--k", type=int, default=10, help="k-means clusters")
@@ -133,17 +154,25 @@ def main(argv=None) -> int:
     single, thousand = bodies(rows[:1]), bodies(rows)
     print(f"k-means model k={args.k} feature_dim={args.dim}; {args.clients} client connections, "
           f"{args.threads} server threads; each scenario: at most {args.requests} requests or "
-          f"{args.seconds:g} s", flush=True)
-    print(f"{'scenario':52} {'requests':>8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+          f"{args.seconds:g} s per server, in {args.rounds} interleaved rounds", flush=True)
+    print(f"{'scenario':52} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'ref req/s':>9} {'ratio':>6}")
 
-    def show(name, result):
-        print(f"{name:52} {result['requests']:8d} {result['rate']:9.1f} {result['p50']:8.2f} "
-              f"{result['p99']:8.2f}", flush=True)
+    scenarios = [("GET /ping", "GET", "/ping", b"", {})]
+    for size, payloads in (("1 record", single), ("1000 records", thousand)):
+        for content_type, body in payloads.items():
+            scenarios.append((f"{size}, {content_type} -> json", "POST", "/invocations", body,
+                              {"Content-Type": content_type, "Accept": "application/json"}))
+    scenarios.append(("1000 records, recordio -> recordio", "POST", "/invocations",
+                      thousand["application/x-recordio-protobuf"],
+                      {"Content-Type": "application/x-recordio-protobuf",
+                       "Accept": "application/x-recordio-protobuf"}))
 
-    results = {}
     ref_port = free_port()
     reference = subprocess.Popen([sys.executable, "-c", _REFERENCE_APP, str(ref_port),
                                   str(args.threads)])
+    env = {"SMEMU_SERVING_THREADS": str(args.threads)}
+    ratios = {}
     try:
         for _ in range(200):
             try:
@@ -151,43 +180,25 @@ def main(argv=None) -> int:
                 break
             except OSError:
                 time.sleep(0.05)
-        results["reference"] = load(ref_port, "POST", "/invocations", single["text/csv"],
-                                    {"Content-Type": "text/csv"}, args.clients, args.requests,
-                                    args.seconds)
-        show("reference: bare waitress, fixed answer", results["reference"])
+        with tempfile.TemporaryDirectory() as tmp, \
+                LocalEndpoint(kmeans_tarball(tmp, args.k, args.dim), "kmeans", port=0,
+                              on_log_line=lambda line: None, environment=env) as endpoint:
+            for name, method, path, body, headers in scenarios:
+                ref, mine = compare([(ref_port, "POST", "/invocations"),
+                                     (endpoint.port, method, path)], body, headers, args)
+                ratios[name] = (mine["rate"], mine["rate"] / ref["rate"])
+                print(f"{'smemu ' + name:52} {mine['requests']:8d} {mine['rate']:8.1f} "
+                      f"{mine['p50']:7.2f} {mine['p99']:7.2f} {ref['rate']:9.1f} "
+                      f"{mine['rate'] / ref['rate']:6.3f}", flush=True)
     finally:
         reference.terminate()
         reference.wait()
 
-    env = {"SMEMU_SERVING_THREADS": str(args.threads)}
-    with tempfile.TemporaryDirectory() as tmp, \
-            LocalEndpoint(kmeans_tarball(tmp, args.k, args.dim), "kmeans", port=0,
-                          on_log_line=lambda line: None, environment=env) as endpoint:
-        port = endpoint.port
-        show("smemu GET /ping", load(port, "GET", "/ping", b"", {}, args.clients, args.requests,
-                                     args.seconds))
-        for size, payloads in (("1 record", single), ("1000 records", thousand)):
-            for content_type, body in payloads.items():
-                name = f"smemu {size}, {content_type} -> json"
-                results[name] = load(port, "POST", "/invocations", body,
-                                     {"Content-Type": content_type,
-                                      "Accept": "application/json"},
-                                     args.clients, args.requests, args.seconds)
-                show(name, results[name])
-        name = "smemu 1000 records, recordio -> recordio"
-        results[name] = load(port, "POST", "/invocations",
-                             thousand["application/x-recordio-protobuf"],
-                             {"Content-Type": "application/x-recordio-protobuf",
-                              "Accept": "application/x-recordio-protobuf"},
-                             args.clients, args.requests, args.seconds)
-        show(name, results[name])
-
-    ref = results["reference"]["rate"]
-    single_csv = results["smemu 1 record, text/csv -> json"]["rate"]
-    thousand_csv = results["smemu 1000 records, text/csv -> json"]["rate"]
-    print(f"\nsmemu single-record CSV rate / bare waitress rate: {single_csv / ref:.2f}")
-    print(f"smemu 1000-record CSV: {thousand_csv * 1000:,.0f} records/s "
-          f"({thousand_csv / ref:.3f} of the bare waitress request rate)")
+    rate, ratio = ratios["1 record, text/csv -> json"]
+    print(f"\nsingle-record CSV requests: {rate:.0f}/s, {ratio:.2f} x the bare waitress rate")
+    rate, ratio = ratios["1000 records, text/csv -> json"]
+    print(f"1000-record CSV requests: {rate * 1000:,.0f} records/s, {ratio:.3f} x the bare "
+          f"waitress request rate")
     return 0
 
 
