@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "smemu.commands.list_jobs",
     "smemu.commands.inspect",
     "smemu.commands.convert",
+    "smemu.commands.serve",
 ]
 
 
