@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "smemu.commands.inspect",
     "smemu.commands.convert",
     "smemu.commands.serve",
+    "smemu.commands.validate",
 ]
 
 
