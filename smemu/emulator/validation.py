@@ -141,6 +141,7 @@ def validate_request(request, base_dir: str | None = None, max_errors: int | Non
         _validate_spec(spec, report, collect, progress)
     except _Enough:
         report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
+    _in_file_order(report)
     return report
 
 
@@ -151,7 +152,24 @@ def validate_spec(spec: TrainingJobSpec, max_errors: int | None = None,
         _validate_spec(spec, report, _Collector(report, max_errors), progress)
     except _Enough:
         report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
+    _in_file_order(report)
     return report
+
+
+def _in_file_order(report: Report) -> None:
+    """Problems of one file in the order of their lines/records (a reader meets a block's bad
+    lines before the records of that block are checked); files stay in the order read."""
+    first_seen: dict = {}
+    for i, p in enumerate(report.problems):
+        first_seen.setdefault((p.channel, p.file), i)
+
+    def key(item):
+        i, p = item
+        if p.file is None:
+            return (first_seen[(p.channel, p.file)], i, 0)
+        position = p.line if p.line is not None else (p.record if p.record is not None else -1)
+        return (first_seen[(p.channel, p.file)], position, i)
+    report.problems = [p for _, p in sorted(enumerate(report.problems), key=key)]
 
 
 def _hyperparameters_of_bad_request(request, collect: _Collector) -> None:
