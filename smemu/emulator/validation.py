@@ -34,6 +34,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError, DataError
 from smemu.emulator import images, staging
+from smemu.emulator.pipes import epoch_order
 from smemu.emulator.spec import ChannelSpec, SpecError, TrainingJobSpec
 from smemu.formats import Batch, FormatError, reader_for
 from smemu.formats.content_types import CSV, parse_content_type
@@ -243,6 +244,7 @@ def _validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channe
     state = _ChannelState(channel.name, checks, summary, collect)
     try:
         if channel.is_pipe:
+            objects = epoch_order(objects, channel.shuffle_seed, 0)   # the first pass's FIFO
             start = 0
             while start < len(objects):
                 start = _read_pipe_stream(channel, objects, start, reader, state, bar)

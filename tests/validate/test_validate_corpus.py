@@ -79,3 +79,22 @@ def test_pipe_mode_names_the_fifo_as_training_does(tmp_path):
     assert f"has label 7.0 at line {lines + 2} of file /opt/ml/input/data/train_0" in problem.message
     record = train(tmp_path, req)
     assert record["FailureReason"] == f"ClientError: {problem.message}"
+
+
+def test_pipe_mode_shuffled_and_gzipped_reads_as_the_first_pass_does(tmp_path):
+    import gzip
+
+    from validate_corpus import KM_HP, KMEANS, pbr_bytes, rows
+
+    for i in range(4):
+        data = pbr_bytes(rows(20, width=5 if i == 2 else 4, seed=i))
+        write(tmp_path / "train" / f"part-{i}.pbr.gz", gzip.compress(data))
+    req = request("pipe-shuffled", KMEANS, KM_HP,
+                  [("train", "train/", None, {"CompressionType": "Gzip",
+                                              "ShuffleConfig": {"Seed": 7}})], mode="Pipe")
+    report = validate_request(req, base_dir=str(tmp_path))
+    (problem,) = report.problems
+    assert problem.file == "/opt/ml/input/data/train_0"
+    assert problem.object == f"file://{tmp_path}/train/part-2.pbr.gz"
+    record = train(tmp_path, req)
+    assert record["FailureReason"] == f"ClientError: {problem.message}"
