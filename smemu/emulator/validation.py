@@ -12,8 +12,9 @@ The checks are the ones the job itself makes, called one by one so that every pr
 
 Files are named as the container names them (``/opt/ml/input/data/train/part-0.csv`` in File mode,
 the FIFO ``/opt/ml/input/data/train_0`` in Pipe mode), so the message is the failure file's text;
-each problem also carries the object's URI. A file whose framing breaks ends there (the next file is
-still read); CSV lines are checked one by one past a bad line. A Pipe-mode channel is one stream, as
+each problem also carries the object's URI. A bad CSV line, or a bad RecordIO-protobuf record whose
+framing is intact, is reported and skipped (the readers' ``on_error``); broken RecordIO framing
+ends that file, and the next file is still read. A Pipe-mode channel is one stream, as
 the container reads it; after a fatal error the rest of the channel is read as a new stream from
 the next object, named ``<fifo> from <object URI>`` (training would have stopped before it).
 
@@ -37,7 +38,6 @@ from smemu.emulator import images, staging
 from smemu.emulator.pipes import epoch_order
 from smemu.emulator.spec import ChannelSpec, SpecError, TrainingJobSpec
 from smemu.formats import Batch, FormatError, reader_for
-from smemu.formats.content_types import CSV, parse_content_type
 from smemu.formats.files import CountingReader
 from smemu.formats.recordio import frame
 
@@ -60,6 +60,7 @@ class Problem:
     record: int | None = None   # 0-based record index (RecordIO-protobuf)
     offset: int | None = None   # byte offset in the file
     field: str | None = None    # request field path, or hyperparameter name
+    repeats: int | None = None  # how many records right after this one have the same problem
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -262,9 +263,8 @@ def _validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channe
 
 
 def _reader(content_type):
-    read = reader_for(content_type)
-    media, _ = parse_content_type(content_type)
-    return read, media == CSV
+    """The container's reader for the content type; validate passes it ``on_error``."""
+    return reader_for(content_type)
 
 
 class _ChannelState:
@@ -310,14 +310,24 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
                  object_of) -> Problem | None:
     """Reads one file or stream through the formats reader and the algorithm's checks. Returns
     the problem that ended it early, if one did."""
-    read, is_csv = reader
+    read = reader
     channel, checks, summary, collect = state.name, state.checks, state.summary, state.collect
+
+    run = {}   # the last format problem, while the records after it repeat it
 
     def format_problem(exc: FormatError) -> Problem:
         state.format_problems += 1
+        if (run and exc.record is not None and exc.record == run["next"]
+                and (exc.problem, exc.hint) == run["what"]):
+            # e.g. every record of a file of another width, in a Pipe-mode stream: one problem
+            run["problem"].repeats = (run["problem"].repeats or 0) + 1
+            run["next"] += 1
+            return run["problem"]
         problem = Problem("data", str(exc), channel=channel, file=exc.source or name,
                           line=exc.line, record=exc.record, offset=exc.offset)
         problem.object = object_of(problem)
+        run.update(problem=problem, what=(exc.problem, exc.hint),
+                   next=None if exc.record is None else exc.record + 1)
         collect.add(problem)
         return problem
 
@@ -332,10 +342,9 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
         problem.object = object_of(problem)
         collect.add(problem)
 
-    kwargs = {"on_error": format_problem} if is_csv else {}
     whole_batches_ok = True
     try:
-        for batch in read(source, batch_size=BATCH_SIZE, name=name, **kwargs):
+        for batch in read(source, batch_size=BATCH_SIZE, name=name, on_error=format_problem):
             if len(batch) == 0:
                 continue
             _summarise(summary, batch)
@@ -497,6 +506,8 @@ def problems_text(report: Report) -> Iterator[str]:
                 where.append(f"channel {p.channel}")
             if p.object:
                 where.append(p.object)
-            yield f"- [{', '.join(where)}] {p.message}"
+            more = (f" (The {p.repeats} record{'s' if p.repeats != 1 else ''} right after it "
+                    f"{'have' if p.repeats != 1 else 'has'} the same problem.)" if p.repeats else "")
+            yield f"- [{', '.join(where)}] {p.message}{more}"
     for note in report.notes:
         yield f"Note: {note}"

@@ -98,3 +98,4 @@ def test_pipe_mode_shuffled_and_gzipped_reads_as_the_first_pass_does(tmp_path):
     assert problem.object == f"file://{tmp_path}/train/part-2.pbr.gz"
     record = train(tmp_path, req)
     assert record["FailureReason"] == f"ClientError: {problem.message}"
+    assert problem.repeats == 19    # the object's other records: one problem, counted

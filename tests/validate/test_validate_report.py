@@ -128,3 +128,30 @@ def test_command_exit_status_text_and_json(tmp_path):
     unreadable = smemu("validate", "--job", "missing.json", cwd=tmp_path)
     assert unreadable.returncode == 2
     assert "cannot read the job file missing.json" in unreadable.stderr
+
+
+def test_bad_recordio_records_are_skipped_and_the_rest_keep_their_indices(tmp_path):
+    from smemu.formats.recordio import frame
+
+    def records(n, seed, **kw):
+        return pbr_bytes(rows(n, seed=seed, **kw))
+    garbage = frame(b"\xff\xff\xff\xff not a protobuf")
+    x = rows(3, seed=9)
+    x[1, 0] = np.inf
+    parts = [records(2, 1), garbage, records(3, 2), garbage, records(1, 3, width=7),
+             pbr_bytes(sp.csr_matrix(rows(1, seed=4))), pbr_bytes(x)]
+    write(tmp_path / "train" / "part-0.pbr", b"".join(parts))
+    offsets = np.cumsum([0] + [len(p) for p in parts])
+    report = validate_request(request("pbr", KMEANS, KM_HP, [("train", "train/", PBR)]),
+                              base_dir=str(tmp_path))
+    found = [(p.record, p.offset) for p in report.problems]
+    record_size = len(records(1, 0))
+    assert found == [(2, offsets[1]), (6, offsets[3]), (7, offsets[4]), (8, offsets[5]),
+                     (10, offsets[6] + record_size)]
+    messages = [p.message for p in report.problems]
+    assert "not a valid aialgs.data Record protobuf" in messages[0]
+    assert "has 7 features but the records before it have 4" in messages[2]
+    assert "is sparse but the records before it are dense" in messages[3]
+    assert messages[4].startswith("Channel 'train' has a NaN or infinite feature value at "
+                                  f"record 10 (byte offset {offsets[6] + record_size})")
+    assert report.channels[0].records == 12 - 4

@@ -139,7 +139,7 @@ _GOOD_PBR = pbr_bytes(rows(10))
 # record 3 is not a Record protobuf; the records around it are fine
 _UNDECODABLE = (pbr_bytes(rows(3)) + frame(b"\xff\xff\xff\xff not a protobuf")
                 + pbr_bytes(rows(2, seed=3)))
-_MIXED = pbr_bytes(rows(4)) + pbr_bytes(sp.csr_matrix(rows(2, seed=2)))
+_MIXED = pbr_bytes(rows(4)) + pbr_bytes(sp.csr_matrix(rows(1, seed=2)))
 _FIRST_FOUR_RECORDS = len(pbr_bytes(rows(4)))
 _THREE_RECORDS = len(pbr_bytes(rows(3)))
 
