@@ -8,7 +8,8 @@ RecordIO-protobuf (dense float32 rows of --width) and as text/csv, is
 * validated: ``smemu.emulator.validation.validate_request`` on a K-Means job over the channel
   (every record through the reader and the algorithm's checks, summaries kept).
 
-Both read the same files from the page cache (warmed first), best of --repeat runs each. Printed:
+Both read the same files from the page cache (warmed first), best of --repeat interleaved runs
+each. Printed:
 MB/s of each and validate / plain (goal >= 0.5).
 
     .venv/bin/python benchmarks/bench_validate.py                       # 1 GB channels
@@ -82,13 +83,10 @@ def validate(directory: Path, content_type, width: int) -> int:
     return report.channels[0].records
 
 
-def best(func, repeat):
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
+def timed(func):
+    t0 = time.perf_counter()
+    result = func()
+    return time.perf_counter() - t0, result
 
 
 def main() -> None:
@@ -96,7 +94,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--width", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--kinds", default="recordio-protobuf,csv")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
@@ -107,9 +105,13 @@ def main() -> None:
             paths = make_channel(directory, suffix, args.size_mb, args.files, args.width)
             size = sum(p.stat().st_size for p in paths)
             plain_read(paths, content_type)   # warm the page cache
-            plain_s, plain_records = best(lambda: plain_read(paths, content_type), args.repeat)
-            valid_s, valid_records = best(lambda: validate(directory, content_type, args.width),
-                                          args.repeat)
+            plain_s, valid_s = [], []
+            for _ in range(args.repeat):   # interleaved, so a change in machine load hits both
+                seconds, plain_records = timed(lambda: plain_read(paths, content_type))
+                plain_s.append(seconds)
+                seconds, valid_records = timed(lambda: validate(directory, content_type, args.width))
+                valid_s.append(seconds)
+            plain_s, valid_s = min(plain_s), min(valid_s)
             assert plain_records == valid_records, (plain_records, valid_records)
             mb = size / 1e6
             print(f"{kind}: {mb:.0f} MB, {plain_records:,} records in {len(paths)} files")
