@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "smemu.commands.stop",
     "smemu.commands.inspect",
     "smemu.commands.convert",
+    "smemu.commands.serve",
 ]
 
 
