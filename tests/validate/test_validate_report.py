@@ -155,3 +155,12 @@ def test_bad_recordio_records_are_skipped_and_the_rest_keep_their_indices(tmp_pa
     assert messages[4].startswith("Channel 'train' has a NaN or infinite feature value at "
                                   f"record 10 (byte offset {offsets[6] + record_size})")
     assert report.channels[0].records == 12 - 4
+
+
+def test_progress_bar_on_request(tmp_path):
+    write(tmp_path / "data" / "train.csv", csv_text(rows(30)))
+    result = smemu("validate", "--algorithm", "kmeans", "--channel",
+                   "train=data/,content-type=text/csv;label_size=0", "--hyperparameters",
+                   "k=3,feature_dim=4", "--progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "validating train 100% |########################|" in result.stderr
