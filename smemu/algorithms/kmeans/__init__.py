@@ -18,7 +18,6 @@ import scipy.sparse as sp
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.data import as_float, check_finite, check_width
-from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import AUTO, Config
 from smemu.algorithms.kmeans.distances import (
     blas_threads_for, centred, nearest, origin_of, row_sq_norms)
