@@ -241,7 +241,7 @@ def _validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channe
     summary.bytes = sum(o.size or 0 for o in objects)
     summary.read = True
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
-    reader = _reader(channel.content_type)
+    reader = reader_for(channel.content_type)   # the container's; validate passes on_error
     state = _ChannelState(channel.name, checks, summary, collect)
     try:
         if channel.is_pipe:
@@ -260,11 +260,6 @@ def _validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channe
             checks.end(channel.name, summary.records)
         except DataError as exc:
             collect.add(Problem("data", str(exc), channel=channel.name))
-
-
-def _reader(content_type):
-    """The container's reader for the content type; validate passes it ``on_error``."""
-    return reader_for(content_type)
 
 
 class _ChannelState:
@@ -299,8 +294,9 @@ def _read_pipe_stream(channel, objects, start, reader, state: _ChannelState, bar
     the stream was read to its end)."""
     fifo = f"{LOGICAL_DATA}/{channel.name}_0"
     name = fifo if start == 0 else f"{fifo} from {objects[start].uri}"
-    stream = _ChannelStream(channel, objects[start:])
-    failed = _read_source(_counted(stream, bar), name, reader, state, stream.object_of)
+    with _ChannelStream(channel, objects[start:]) as stream:
+        source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream, READ_BUFFER)
+        failed = _read_source(source, name, reader, state, stream.object_of)
     if failed is None:
         return len(objects)
     return start + stream.index_of(failed) + 1
@@ -310,7 +306,6 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
                  object_of) -> Problem | None:
     """Reads one file or stream through the formats reader and the algorithm's checks. Returns
     the problem that ended it early, if one did."""
-    read = reader
     channel, checks, summary, collect = state.name, state.checks, state.summary, state.collect
 
     run = {}   # the last format problem, while the records after it repeat it
@@ -344,7 +339,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
 
     whole_batches_ok = True
     try:
-        for batch in read(source, batch_size=BATCH_SIZE, name=name, on_error=format_problem):
+        for batch in reader(source, batch_size=BATCH_SIZE, name=name, on_error=format_problem):
             if len(batch) == 0:
                 continue
             _summarise(summary, batch)
