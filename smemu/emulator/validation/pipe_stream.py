@@ -14,9 +14,9 @@ from .report import Problem
 
 
 class ChannelStream(io.RawIOBase):
-    """The bytes a Pipe-mode FIFO carries for one pass: the objects in the order given, gunzipped for
-    CompressionType=Gzip, each wrapped in one RecordIO record for RecordWrapperType=RecordIO (as
-    ``smemu.emulator.pipes.PipeFeeder`` feeds them). Remembers where each object starts (byte
+    """The bytes a Pipe-mode FIFO carries for one pass: the objects in the order given,
+    gunzipped for CompressionType=Gzip, each wrapped in one RecordIO record for
+    RecordWrapperType=RecordIO (as ``smemu.emulator.pipes.PipeFeeder`` feeds them). Remembers where each object starts (byte
     offset and line) to name the object a problem is in."""
 
     def __init__(self, channel: ChannelSpec, objects: list[staging.StoredObject]):
