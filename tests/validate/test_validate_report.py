@@ -78,16 +78,28 @@ def test_a_broken_file_does_not_hide_the_next_one(tmp_path):
     assert report.problems[2].offset == 2 * (len(good) // 5)
 
 
-def test_request_and_hyperparameter_problems_are_all_reported(tmp_path):
+def test_request_hyperparameter_and_data_problems_are_all_reported(tmp_path):
+    write(tmp_path / "train" / "part-0.csv", "a,b,c,d\n" + csv_text(rows(10)))
     req = request("bad request!", KMEANS, {"k": "0", "feature_dim": "x", "kk": "1"},
                   [("train", "train/", CSV0)])
     req["ResourceConfig"]["InstanceCount"] = 2
     report = validate_request(req, base_dir=str(tmp_path))
-    kinds = [(p.kind, p.field) for p in report.problems]
-    assert ("request", "TrainingJobName") in kinds
-    assert ("request", "ResourceConfig.InstanceCount") in kinds
+    kinds = [(p.kind, p.field or p.line) for p in report.problems]
+    assert kinds[:2] == [("request", "TrainingJobName"), ("request", "ResourceConfig.InstanceCount")]
     assert {f for k, f in kinds if k == "hyperparameters"} == {"k", "feature_dim", "kk"}
     assert "Did you mean 'k'?" in next(p.message for p in report.problems if p.field == "kk")
+    # the data is read all the same (for format problems: the hyperparameters are unusable)
+    assert kinds[-1] == ("data", 1)
+    assert report.channels[0].records == 10
+
+
+def test_a_request_whose_channels_are_broken_still_gets_its_hyperparameters_checked(tmp_path):
+    req = request("job", KMEANS, {"k": "0", "feature_dim": "4"}, [("train", "train/", CSV0)])
+    req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataType"] = "Bogus"
+    report = validate_request(req, base_dir=str(tmp_path))
+    assert [p.kind for p in report.problems] == ["request", "hyperparameters"]
+    assert "InputDataConfig[0].DataSource.S3DataSource.S3DataType" in report.problems[0].message
+    assert "channels' data were not read" in report.notes[0]
 
 
 def test_max_errors_stops_early(tmp_path):
