@@ -12,6 +12,7 @@ from smemu import __version__
 
 # one line per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [
+    "smemu.commands.build_images",
 ]
 
 
