@@ -45,6 +45,7 @@ DEFAULT_BASE = "python:3.11-slim"
 OFFLINE_BASE = "smemu/base:bookworm"
 CONTENT_LABEL = "org.smemu.content-hash"
 RECIPE_LABEL = "org.smemu.base-recipe"
+SOURCE_LABEL = "org.smemu.source-digest"  # smemu's sources alone: the Docker backend warns on a mismatch
 # what runs in a container besides smemu itself; host-only dependencies stay out of the image
 RUNTIME_DEPENDENCIES = ("numpy", "scipy", "protobuf")
 
@@ -407,7 +408,7 @@ def build_images(client, *, base: str = DEFAULT_BASE, offline_base: bool = False
             name = image_name(algorithm)
             log(f"building {name} on {base}")
             image_id = _build(client, context, name, {"BASE": base, "SMEMU_ALGORITHM": algorithm},
-                              {CONTENT_LABEL: wanted[algorithm]}, log)
+                              {CONTENT_LABEL: wanted[algorithm], SOURCE_LABEL: source}, log)
             results.append(ImageResult(name, image_id, built=True))
             if previous and previous != image_id:
                 _remove_if_unused(client, previous)
