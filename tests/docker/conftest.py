@@ -49,3 +49,50 @@ def _has_offline_base(client) -> bool:
         return True
     except Exception:
         return False
+
+
+# The emulator tests' job data (known clusters, CreateTrainingJob requests) serves these tests too.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "emulator"))
+
+PROBE_SCRIPT = r'''
+import json, os, signal, socket, sys, time
+mode = sys.argv[1]
+if mode == "report":
+    facts = {"hostname": socket.gethostname(), "pid": os.getpid(), "uid": os.getuid(),
+             "env": {k: v for k, v in os.environ.items()
+                     if k.startswith(("TRAINING_JOB", "AWS_", "SMEMU_", "OPENBLAS_", "MY_"))},
+             "interfaces": sorted(os.listdir("/sys/class/net")),
+             "config": sorted(os.listdir("/opt/ml/input/config"))}
+    with open("/opt/ml/output/data/probe.json", "w") as f:
+        json.dump(facts, f)
+    print("to stdout", flush=True)
+    print("to stderr", file=sys.stderr, flush=True)
+    sys.stdout.write("no newline at the end")
+    sys.exit(3)
+if mode == "trap":
+    def stop(*_):
+        print("got SIGTERM", flush=True)
+        sys.exit(143)
+    signal.signal(signal.SIGTERM, stop)
+elif mode == "ignore":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("sleeping", flush=True)
+time.sleep(120)
+'''
+
+
+@pytest.fixture(scope="session")
+def probe_image(docker_client, smemu_images, tmp_path_factory):
+    """smemu's image with a probe as entrypoint: reports what a container sees, or sleeps."""
+    context = tmp_path_factory.mktemp("probe-image")
+    (context / "probe.py").write_text(PROBE_SCRIPT)
+    (context / "Dockerfile").write_text(
+        f"FROM {smemu_images['kmeans']}\nCOPY probe.py /probe.py\n"
+        'ENTRYPOINT ["python3", "/probe.py"]\n')
+    image, _ = docker_client.images.build(path=str(context), tag="smemu-test/probe:latest",
+                                          rm=True, network_mode="none")
+    yield image.id
+    try:
+        docker_client.images.remove(image.id, force=True)
+    except Exception:
+        pass

@@ -63,3 +63,13 @@ def test_no_engine_is_a_clear_error(monkeypatch):
     assert "unix:///nonexistent/docker.sock" in message
     assert "dockerd" in message and "--backend process" in message
     assert "\n" not in message
+
+
+def test_docker_backend_without_engine_fails_the_run_saying_how_to_start_one(tmp_path, monkeypatch):
+    from smemu.emulator.backends import ContainerRun
+    from smemu.emulator.backends.docker import DockerBackend
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    outcome = DockerBackend().run(ContainerRun(job_dir=tmp_path, algorithm="kmeans"))
+    assert outcome.exit_code is None
+    assert "No Docker engine answers" in outcome.error and "dockerd" in outcome.error
