@@ -86,17 +86,20 @@ class DockerBackend(Backend):
     def _run(self, container, run: ContainerRun) -> RunOutcome:
         import docker.errors
 
+        # attached before the start, so that no line is missed, the last one included
+        stream = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
+        streamer = threading.Thread(target=_stream_lines, args=(stream, run.on_log_line),
+                                    daemon=True)
+        streamer.start()
         try:
             container.start()
         except docker.errors.APIError as exc:
+            stream.close()
             return RunOutcome(None, error=f"Docker could not start the container: "
                                           f"{exc.explanation or exc}")
         exit_code: list[int] = []
         waiter = threading.Thread(target=_wait, args=(container, exit_code), daemon=True)
         waiter.start()
-        streamer = threading.Thread(target=_stream_logs, args=(container, run.on_log_line),
-                                    daemon=True)
-        streamer.start()
 
         def signal(sig: str):
             try:
@@ -126,18 +129,23 @@ def _wait(container, result: list) -> None:
                 return
 
 
-def _stream_logs(container, on_line) -> None:
-    pending = b""
+def _stream_lines(stream, on_line) -> None:
+    """Lines of the container's stdout and stderr, each split on its own (the engine keeps no
+    order between the two, so a line is never glued to the other stream's)."""
+    pending = [b"", b""]
     try:
-        for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                on_line(line.decode("utf-8", "replace").rstrip("\r"))
+        for frames in stream:
+            for index, chunk in enumerate(frames):
+                if chunk:
+                    pending[index] += chunk
+                    *lines, pending[index] = pending[index].split(b"\n")
+                    for line in lines:
+                        on_line(line.decode("utf-8", "replace").rstrip("\r"))
     except Exception as exc:  # the engine went away mid-stream
-        on_line(f"smemu: lost the container's log stream: {exc}")
-    if pending:
-        on_line(pending.decode("utf-8", "replace").rstrip("\r"))
+        on_line(f"smemu: lost the container's output stream: {exc}")
+    for rest in pending:
+        if rest:
+            on_line(rest.decode("utf-8", "replace").rstrip("\r"))
 
 
 def _warn_if_stale(client, algorithm: str) -> None:
