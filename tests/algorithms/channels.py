@@ -46,3 +46,8 @@ class ArrayChannel:
             hi = min(n, lo + batch_size)
             labels = None if self.labels is None else self.labels[lo:hi]
             yield ArrayBatch(self.features[lo:hi], labels, self.source, lo)
+
+
+def channels(**named):
+    """``channels(train=(X, y), validation=(X, y))`` -> {name: ArrayChannel} for a job's channels."""
+    return {name: ArrayChannel(*value, name=name) for name, value in named.items()}
