@@ -7,7 +7,8 @@
 # the way each real algorithm has its own image.
 #
 # Build it with `smemu build-images`, which puts the wheels into the build context's wheels/
-# (smemu's own, built from this checkout, and numpy/scipy/protobuf at the versions the host runs),
+# (smemu's own, built from this checkout, and its runtime dependencies -- numpy, scipy, protobuf,
+# ... -- at the versions the host runs, listed in wheels/runtime-requirements.txt),
 # labels the image with a hash of everything that went into it, and rebuilds only when that changes.
 # BASE defaults to a public Python image; `smemu build-images --offline-base` first makes one with
 # debootstrap (Debian bookworm, python3 3.11) for machines that reach no image registry.
@@ -21,12 +22,13 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
 COPY wheels/ /tmp/smemu-wheels/
-# numpy, scipy and protobuf are all smemu needs in a container: --no-deps keeps the host-side
-# dependencies (flask, waitress, boto3, docker) out of the image.
-RUN python3 -m pip install --no-index --find-links /tmp/smemu-wheels numpy scipy protobuf \
+# --no-deps keeps smemu's host-side dependencies (flask, waitress, boto3, docker) out of the image.
+RUN python3 -m pip install --no-index --find-links /tmp/smemu-wheels \
+        -r /tmp/smemu-wheels/runtime-requirements.txt \
  && python3 -m pip install --no-index --no-deps --find-links /tmp/smemu-wheels smemu \
  && rm -rf /tmp/smemu-wheels \
- && python3 -c "import smemu.containers, smemu.algorithms, smemu.formats"
+ && python3 -c "import smemu.containers; from smemu.algorithms import algorithm_names, get_algorithm; \
+[get_algorithm(name) for name in algorithm_names()]"
 
 ARG SMEMU_ALGORITHM=
 ENV SMEMU_ALGORITHM=${SMEMU_ALGORITHM}

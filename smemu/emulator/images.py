@@ -46,8 +46,9 @@ OFFLINE_BASE = "smemu/base:bookworm"
 CONTENT_LABEL = "org.smemu.content-hash"
 RECIPE_LABEL = "org.smemu.base-recipe"
 SOURCE_LABEL = "org.smemu.source-digest"  # smemu's sources alone: the Docker backend warns on a mismatch
-# what runs in a container besides smemu itself; host-only dependencies stay out of the image
-RUNTIME_DEPENDENCIES = ("numpy", "scipy", "protobuf")
+# smemu's dependencies that only the host side uses; the image gets all the others
+HOST_ONLY_DEPENDENCIES = frozenset({"flask", "waitress", "boto3", "docker"})
+REQUIREMENTS_FILE = "runtime-requirements.txt"   # in the build context's wheels/
 
 DEBIAN_SUITE = "bookworm"          # its python3 is 3.11, like the wheels the host runs
 DEBIAN_PACKAGES = ("python3", "python3-pip")
@@ -171,9 +172,31 @@ def source_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def _declared_dependencies() -> list[str]:
+    """``project.dependencies`` of the checkout's pyproject.toml (the installed metadata when
+    there is no checkout or no TOML reader)."""
+    try:
+        import tomllib
+        with open(source_root() / "pyproject.toml", "rb") as handle:
+            return list(tomllib.load(handle)["project"]["dependencies"])
+    except (ImportError, ImageError, KeyError):
+        return [r for r in importlib.metadata.requires("smemu") or []
+                if "extra" not in r.partition(";")[2]]
+
+
+def runtime_dependencies() -> list[str]:
+    """smemu's declared dependencies that run in a container (numpy, scipy, protobuf, ...)."""
+    names = []
+    for requirement in _declared_dependencies():
+        name = re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower()
+        if name not in HOST_ONLY_DEPENDENCIES and name not in names:
+            names.append(name)
+    return names
+
+
 def dependency_pins() -> list[str]:
     """``name==version`` of each runtime dependency, as installed where smemu runs on the host."""
-    return [f"{name}=={importlib.metadata.version(name)}" for name in RUNTIME_DEPENDENCIES]
+    return [f"{name}=={importlib.metadata.version(name)}" for name in runtime_dependencies()]
 
 
 def content_hash(*, dockerfile: bytes, base_id: str, source: str, pins: list[str],
@@ -338,13 +361,21 @@ def fetch_dependency_wheels(pins: list[str], target: dict, dest: Path, *, log: L
 
 
 def build_smemu_wheel(root: Path, dest: Path, *, log: Log = print) -> None:
+    """smemu's wheel, built from a copy of exactly the files :func:`source_digest` hashes (so the
+    checkout gets no build/ or stale egg-info, and the wheel holds nothing the hash missed)."""
     log(f"building smemu's wheel from {root}")
-    # fixed zip timestamps: the same source gives the same wheel, so the engine's layer cache
-    # holds when only the image's label or algorithm changes
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
-    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                          "--wheel-dir", str(dest), str(root)],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    with tempfile.TemporaryDirectory(prefix="smemu-wheel-") as tmp:
+        for path in _wheel_sources(root):
+            copy = Path(tmp) / path.relative_to(root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+        # fixed zip timestamps: the same source gives the same wheel, so the engine's layer
+        # cache holds when only the image's label or algorithm changes
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
+        run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                              "--wheel-dir", str(dest), tmp],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=env)
     if run.returncode != 0:
         raise ImageError(f"pip could not build smemu's wheel from {root}:\n{run.stdout.strip()}")
 
@@ -403,6 +434,7 @@ def build_images(client, *, base: str = DEFAULT_BASE, offline_base: bool = False
         wheels = context / "wheels"
         wheels.mkdir()
         fetch_dependency_wheels(pins, _probe_python(client, base_image.id), wheels, log=log)
+        (wheels / REQUIREMENTS_FILE).write_text("".join(f"{pin}\n" for pin in pins))
         build_smemu_wheel(root, wheels, log=log)
         for algorithm, previous in stale:
             name = image_name(algorithm)

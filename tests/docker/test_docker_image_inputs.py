@@ -38,9 +38,23 @@ def test_content_hash_changes_with_each_input():
 
 
 def test_pins_are_the_host_versions_of_the_runtime_dependencies():
+    import importlib.metadata
+
     import numpy, scipy, google.protobuf  # noqa: E401
-    assert images.dependency_pins() == [f"numpy=={numpy.__version__}", f"scipy=={scipy.__version__}",
-                                        f"protobuf=={google.protobuf.__version__}"]
+    pins = images.dependency_pins()
+    assert pins[:3] == [f"numpy=={numpy.__version__}", f"scipy=={scipy.__version__}",
+                        f"protobuf=={google.protobuf.__version__}"]
+    names = [pin.split("==")[0] for pin in pins]
+    assert not set(names) & {"flask", "waitress", "boto3", "docker"}
+    assert pins == [f"{n}=={importlib.metadata.version(n)}" for n in names]
+
+
+def test_runtime_dependencies_are_the_declared_ones_but_the_host_side(tmp_path, monkeypatch):
+    _tree(tmp_path, {"Dockerfile": "", "smemu/__init__.py": "", "pyproject.toml": (
+        '[project]\nname = "smemu"\ndependencies = [\n  "numpy>=1.24",\n  "Flask>=3.0",\n'
+        '  "protobuf>=6.31.1,<7",  # a comment\n  "docker>=7.0",\n  "threadpoolctl>=3.1",\n]\n')})
+    monkeypatch.setattr(images, "source_root", lambda: tmp_path)
+    assert images.runtime_dependencies() == ["numpy", "protobuf", "threadpoolctl"]
 
 
 def test_debian_mirror_from_the_environment(monkeypatch):

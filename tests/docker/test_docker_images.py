@@ -18,7 +18,7 @@ PROBE = """
 import importlib.metadata as md, importlib.util as u, json, os, sys
 print(json.dumps({
     "python": "%d.%d" % sys.version_info[:2],
-    "versions": {n: md.version(n) for n in ("numpy", "scipy", "protobuf", "smemu")},
+    "versions": {n: md.version(n) for n in sys.argv[1:] + ["smemu"]},
     "host_only": [m for m in ("flask", "waitress", "boto3", "botocore", "docker", "requests")
                   if u.find_spec(m)],
     "algorithm": os.environ.get("SMEMU_ALGORITHM"),
@@ -28,8 +28,9 @@ print(json.dumps({
 
 
 def _probe(client, image: str) -> dict:
-    out = client.containers.run(image, ["python3", "-c", PROBE], entrypoint=[], remove=True,
-                                network_mode="none")
+    names = images.runtime_dependencies()
+    out = client.containers.run(image, ["python3", "-c", PROBE, *names], entrypoint=[],
+                                remove=True, network_mode="none")
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
