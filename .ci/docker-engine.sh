@@ -23,14 +23,35 @@ if docker info >/dev/null 2>&1; then
     exit 0
 fi
 
-wait_for_engine() {  # $1: pid of the dockerd started; 0 when `docker info` works within 60 s
+wait_for_engine() {  # $1: pid of a dockerd; 0 when `docker info` works within 60 s
     for _ in $(seq 120); do
         docker info >/dev/null 2>&1 && return 0
-        kill -0 "$1" 2>/dev/null || return 1
+        live "$1" || return 1
         sleep 0.5
     done
     return 1
 }
+
+live() {  # $1: a pid; true for a running process (not gone, not a zombie)
+    [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# a dockerd still starting up: wait for it; one that never answers is ended
+pidfile=/var/run/docker.pid
+if [ -f "$pidfile" ] && live "$(cat "$pidfile")"; then
+    pid=$(cat "$pidfile")
+    echo "docker-engine: waiting for the running dockerd ($pid)"
+    if wait_for_engine "$pid"; then
+        echo "docker-engine: an engine answers ($(docker version --format '{{.Server.Version}}'))"
+        exit 0
+    fi
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 40); do live "$pid" || break; sleep 0.5; done
+fi
+# pid files of a dockerd (and its containerd) that were killed stop a new one from starting
+for stale in "$pidfile" /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$stale" ] && ! live "$(cat "$stale")"; then rm -f "$stale"; fi
+done
 
 start_dockerd() {
     echo "docker-engine: starting dockerd $*"
