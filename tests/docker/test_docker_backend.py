@@ -212,3 +212,18 @@ def test_stop_training_job_in_docker(docker_client, smemu_images, tmp_path):
     record = handle.wait(60)
     assert record["TrainingJobStatus"] == "Stopped" and record["SecondaryStatus"] == "Stopped"
     assert _leftover_containers(docker_client) == []
+
+
+def test_an_image_built_from_other_sources_is_reported(smemu_images, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(images, "source_digest", lambda root: "sources edited since the build")
+    with caplog.at_level("WARNING", logger="smemu.docker"):
+        record = _job(tmp_path, "File", "csv", name="stale-image")
+    assert record["TrainingJobStatus"] == "Completed"
+    assert "smemu/kmeans:1 was built from other smemu sources" in caplog.text
+    assert "smemu build-images" in caplog.text
+
+
+def test_current_image_runs_without_a_warning(smemu_images, tmp_path, caplog):
+    with caplog.at_level("WARNING", logger="smemu.docker"):
+        _job(tmp_path, "File", "csv", name="current-image")
+    assert caplog.text == ""
