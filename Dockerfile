@@ -1,5 +1,6 @@
 # smemu's container image: what runs inside a SageMaker built-in algorithm container, nothing more
-# (smemu.containers, the algorithms, the formats, numpy, scipy, protobuf; no server, no boto3).
+# (smemu.containers, the algorithms, the formats and their runtime dependencies: numpy, scipy,
+# protobuf, threadpoolctl; no server, no boto3).
 #
 # SageMaker runs it as `docker run <image> train` (or `serve`), so the entrypoint is exec-form and
 # takes that word as its argument. One image serves every algorithm; each per-algorithm tag

@@ -11,7 +11,7 @@ algorithm, e.g. ``.../kmeans:1``), all built from the repository's ``Dockerfile`
 every layer but the one that sets ``SMEMU_ALGORITHM``.
 
 What goes into an image is hashed: the Dockerfile, the base image's id, smemu's source (every file
-the wheel is built from), the versions of numpy, scipy and protobuf (the host's own, so that both
+the wheel is built from), the versions of its runtime dependencies (the host's own, so that both
 backends compute with the same libraries and write the same bytes) and the algorithm's name. The
 hash is the image's ``org.smemu.content-hash`` label; an image whose label matches is kept, any other
 is rebuilt.
