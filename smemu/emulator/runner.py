@@ -24,6 +24,7 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -159,6 +160,7 @@ class _JobRun:
         self.progress = progress
         self.stop_grace = stop_grace
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
@@ -225,10 +227,11 @@ class _JobRun:
             log.close()
 
     def _log_line(self, line: str) -> None:
-        self.log_file.write(line + "\n")
-        self.metrics.feed(line)
-        if self.on_log:
-            self.on_log(line)
+        with self.log_lock:       # the backend's reader and the pipe feeders both log
+            self.log_file.write(line + "\n")
+            self.metrics.feed(line)
+            if self.on_log:
+                self.on_log(line)
 
     def _run(self) -> None:
         spec = self.spec
@@ -334,12 +337,20 @@ class _JobRun:
                 status, secondary = "Failed", "Failed"
                 fields.setdefault("FailureReason", _clip(
                     f"ClientError: Could not upload the job's artifacts: {exc}"))
+        self._discard_copies()
         end = time.time()
         started = self.record.get("TrainingStartTime", end)
         seconds = max(int(round(end - started)), 1 if "TrainingStartTime" in self.record else 0)
         self._set(status=status, secondary=secondary, TrainingEndTime=end,
                   TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds,
                   FinalMetricDataList=self.metrics.final(), **fields)
+
+
+    def _discard_copies(self) -> None:
+        """The job's copies of its input data and of its archives are dropped when it ends (the
+        user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
+        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _clip(text: str) -> str:

@@ -274,6 +274,14 @@ def _check_algorithm(request: dict, problems: list[Problem]) -> str | None:
             problems.append(Problem("AlgorithmSpecification", "Member must not be null: name the "
                                     "built-in algorithm's TrainingImage and the TrainingInputMode."))
         return None
+    for i, definition in enumerate(alg.get("MetricDefinitions") or []):
+        regex = definition.get("Regex") if isinstance(definition, dict) else None
+        if isinstance(regex, str):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                problems.append(Problem(f"AlgorithmSpecification.MetricDefinitions[{i}].Regex",
+                                        f"{regex!r} is not a valid regular expression ({exc})."))
     image = alg.get("TrainingImage")
     name = alg.get("AlgorithmName")
     if image and name:

@@ -82,3 +82,11 @@ def test_duplicate_channels_unsupported_sources_and_instances():
 def test_not_an_object():
     with pytest.raises(SpecError):
         TrainingJobSpec.from_request(["not", "a", "dict"])
+
+
+def test_metric_definition_regexes_must_compile():
+    req = request("j", [channel("train", "s3://b/p")])
+    req["AlgorithmSpecification"]["MetricDefinitions"] = [{"Name": "ok", "Regex": "a=(\\S+)"},
+                                                          {"Name": "bad", "Regex": "a=(\\S+"}]
+    found, _ = problems(req)
+    assert list(found) == ["AlgorithmSpecification.MetricDefinitions[1].Regex"]

@@ -61,12 +61,8 @@ def test_kmeans_job_in_both_modes_and_content_types(tmp_path, mode, fmt):
     opt_ml = store.job_dir(record["TrainingJobName"]) / "opt_ml"
     idc = json.loads((opt_ml / "input/config/inputdataconfig.json").read_text())
     assert idc["train"]["TrainingInputMode"] == mode
-    if mode == "File":
-        assert sorted(p.name for p in (opt_ml / "input/data/train").iterdir()) == [
-            f"part-0.{'csv' if fmt == 'csv' else 'pbr'}", f"part-1.{'csv' if fmt == 'csv' else 'pbr'}"]
-    else:
-        assert not (opt_ml / "input/data/train").exists()
-        assert list((opt_ml / "input/data").iterdir()) == []   # FIFOs removed after the job
+    assert not (opt_ml / "input/data").exists()        # the job's copies are gone, FIFOs too
+    assert (tmp_path / "data").is_dir()                 # the user's data is not
 
 
 def test_three_epochs_over_a_pipe_channel(tmp_path):
@@ -232,3 +228,27 @@ def test_no_data_under_the_prefix_fails_before_training(tmp_path):
     assert record["FailureReason"].startswith("ClientError: No S3 objects found under S3 URL")
     assert "Training" not in [t["Status"] for t in record["SecondaryStatusTransitions"]]
     assert log == ""
+
+
+@pytest.mark.parametrize("mode", ["File", "Pipe"])
+def test_bad_recordio_protobuf_record_in_the_middle(tmp_path, mode):
+    import io
+    from smemu.formats import write_recordio_protobuf
+    rows = clustered(300)
+    stream = io.BytesIO()
+    write_recordio_protobuf(stream, rows[:150])
+    write_recordio_protobuf(stream, np.ones((1, 5), dtype=np.float32))   # one record too wide
+    write_recordio_protobuf(stream, rows[150:])
+    (tmp_path / "data").mkdir()
+    bad = tmp_path / "data" / "part-3.pbr"
+    bad.write_bytes(stream.getvalue())
+    digest = hashlib.sha256(bad.read_bytes()).hexdigest()
+    record, log, _ = run(tmp_path, request(f"km-badpbr-{mode.lower()}",
+                                           [channel("train", "data/", None)], mode=mode))
+    assert record["TrainingJobStatus"] == "Failed"
+    reason = record["FailureReason"]
+    where = "/opt/ml/input/data/train/part-3.pbr" if mode == "File" else "/opt/ml/input/data/train_0"
+    assert reason.startswith("ClientError: ") and "Record 150 (byte offset" in reason, reason
+    assert where in reason
+    assert "Traceback" not in log
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == digest
