@@ -1,6 +1,6 @@
 # smemu's container image: what runs inside a SageMaker built-in algorithm container, nothing more
 # (smemu.containers, the algorithms, the formats and their runtime dependencies: numpy, scipy,
-# protobuf, threadpoolctl; no server, no boto3).
+# protobuf, threadpoolctl, and waitress for `serve`; no API server, no boto3, no docker SDK).
 #
 # SageMaker runs it as `docker run <image> train` (or `serve`), so the entrypoint is exec-form and
 # takes that word as its argument. One image serves every algorithm; each per-algorithm tag
@@ -23,12 +23,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
 COPY wheels/ /tmp/smemu-wheels/
-# --no-deps keeps smemu's host-side dependencies (flask, waitress, boto3, docker) out of the image.
+# --no-deps keeps smemu's host-side dependencies (flask, boto3, docker) out of the image.
 RUN python3 -m pip install --no-index --find-links /tmp/smemu-wheels \
         -r /tmp/smemu-wheels/runtime-requirements.txt \
  && python3 -m pip install --no-index --no-deps --find-links /tmp/smemu-wheels smemu \
  && rm -rf /tmp/smemu-wheels \
- && python3 -c "import smemu.containers; from smemu.algorithms import algorithm_names, get_algorithm; \
+ && python3 -c "import smemu.containers.train, smemu.containers.serve; from smemu.algorithms import algorithm_names, get_algorithm; \
 [get_algorithm(name) for name in algorithm_names()]"
 
 ARG SMEMU_ALGORITHM=

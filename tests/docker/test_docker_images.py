@@ -19,7 +19,7 @@ import importlib.metadata as md, importlib.util as u, json, os, sys
 print(json.dumps({
     "python": "%d.%d" % sys.version_info[:2],
     "versions": {n: md.version(n) for n in sys.argv[1:] + ["smemu"]},
-    "host_only": [m for m in ("flask", "waitress", "boto3", "botocore", "docker", "requests")
+    "host_only": [m for m in ("flask", "boto3", "botocore", "docker", "requests")
                   if u.find_spec(m)],
     "algorithm": os.environ.get("SMEMU_ALGORITHM"),
     "containers": u.find_spec("smemu.containers") is not None,
