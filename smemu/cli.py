@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "smemu.commands.inspect",
     "smemu.commands.convert",
     "smemu.commands.serve",
+    "smemu.commands.build_images",
 ]
 
 
