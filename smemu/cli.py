@@ -12,6 +12,9 @@ from smemu import __version__
 
 # one line per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [
+    "smemu.commands.train",
+    "smemu.commands.describe",
+    "smemu.commands.list_jobs",
 ]
 
 

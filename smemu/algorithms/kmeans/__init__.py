@@ -1,0 +1,214 @@
+"""SageMaker's built-in K-Means ("AWS/KMeansWebscale").
+
+Training streams the ``train`` channel for ``epochs`` passes through a web-scale mini-batch k-means
+over ``k * extra_center_factor`` candidate centres (:mod:`.webscale`), shrinks the candidates to
+``k`` centres with local Lloyd's trials (:mod:`.lloyd`), scores the optional ``test`` channel, and
+returns the centroids as one float32 ``(k, feature_dim)`` NDArray.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from typing import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
+from smemu.algorithms.data import as_float, check_finite, check_width
+from smemu.algorithms.errors import DataError
+from smemu.algorithms.hyperparameters import AUTO, Config
+from smemu.algorithms.kmeans.distances import nearest, row_sq_norms
+from smemu.algorithms.kmeans.lloyd import lloyd, shrink
+from smemu.algorithms.kmeans.schema import (
+    AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
+from smemu.algorithms.kmeans.webscale import WebscaleKMeans, initial_centres
+from smemu.algorithms.reporting import Reporter, Throughput
+
+#: hyperparameters that shape the model; the random seed is derived from them alone
+_MODEL_KEYS = ("feature_dim", "k", "init_method", "mini_batch_size", "epochs",
+               "extra_center_factor", "local_lloyd_max_iter", "local_lloyd_tol",
+               "local_lloyd_init_method", "local_lloyd_num_trials", "half_life_time_size")
+
+
+def model_seed(config: Config) -> int:
+    """A fixed seed for these hyperparameters: same data + same hyperparameters = same model."""
+    shown = {key: config.raw.get(key) for key in _MODEL_KEYS}
+    return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
+
+
+def _records(channel: DataChannel, batch_size: int, feature_dim: int):
+    """Checked float32 feature matrices of one pass over ``channel``."""
+    for batch in channel.batches(batch_size):
+        if batch.features.shape[0] == 0:
+            continue
+        check_width(batch, feature_dim, channel.name)
+        check_finite(batch, channel.name)
+        yield as_float(batch.features)
+
+
+def _stack(parts):
+    if len(parts) == 1:
+        return parts[0]
+    if any(sp.issparse(p) for p in parts):
+        return sp.vstack([sp.csr_matrix(p) for p in parts], format="csr")
+    return np.concatenate(parts)
+
+
+def _empty_channel(name: str) -> DataError:
+    return DataError(
+        f"Channel '{name}' has no records. Check that its S3 prefix or manifest points at your "
+        f"data files and that they are not empty.")
+
+
+def _counters(records: int, batches: int, total_records: int, total_batches: int, resets: int):
+    return {
+        "Total Records Seen": total_records, "Total Batches Seen": total_batches,
+        "Max Records Seen Between Resets": records, "Max Batches Seen Between Resets": batches,
+        "Reset Count": resets, "Number of Records Since Last Reset": records,
+        "Number of Batches Since Last Reset": batches,
+    }
+
+
+class KMeans(Algorithm):
+    name = "kmeans"
+    metrics_name = "AWS/KMeansWebscale"
+    schema = SCHEMA
+    required_channels = ("train",)
+    optional_channels = ("test",)
+    supervised = False
+
+    def train(self, config: Config, channels: Mapping[str, DataChannel],
+              reporter: Reporter) -> ModelArtifact:
+        started = time.time()
+        k, dim = config["k"], config["feature_dim"]
+        mini_batch = config["mini_batch_size"]
+        epochs = config["epochs"]
+        factor = resolve_auto(config["extra_center_factor"], AUTO_EXTRA_CENTER_FACTOR)
+        if config["extra_center_factor"] == AUTO:
+            reporter.info("'extra_center_factor' was set to 'auto', evaluated to %d.", factor)
+        trials = resolve_auto(config["local_lloyd_num_trials"], AUTO_LOCAL_LLOYD_NUM_TRIALS)
+        rng = np.random.default_rng(model_seed(config))
+        train = channels["train"]
+        reporter.info("number of center slices 1")
+
+        state: WebscaleKMeans | None = None
+        timings = {"initialize.time": 0.0, "update.time": 0.0}
+        total_records = total_batches = 0
+        throughput = Throughput()
+        buffer_rows = max(mini_batch, k * factor)
+        for epoch in range(epochs):
+            epoch_start = time.time()
+            records = batches = 0
+            pending: list = []  # batches held until there are enough rows to start from
+            pending_rows = 0
+            resident: list | None = []  # the whole pass, while it fits in one initial batch
+            for X in _records(train, mini_batch, dim):
+                records += X.shape[0]
+                batches += 1
+                throughput.add(X.shape[0])
+                if resident is not None:
+                    resident = resident + [X] if records <= buffer_rows else None
+                if state is None:
+                    pending.append(X)
+                    pending_rows += X.shape[0]
+                    if pending_rows >= buffer_rows:
+                        state = self._begin(pending, k, factor, config, rng, reporter, timings,
+                                            _counters(records, batches, records, batches, 0))
+                        pending = []
+                    continue
+                t0 = time.perf_counter()
+                state.update(X)
+                timings["update.time"] += 1000 * (time.perf_counter() - t0)
+            if state is None and records:  # the whole pass fitted in the initialisation buffer
+                if records < k:
+                    raise DataError(
+                        f"Channel '{train.name}' has {records} records, fewer than k={k} clusters. "
+                        f"Set k to at most {records} or provide more data.")
+                state = self._begin(pending, k, factor, config, rng, reporter, timings,
+                                    _counters(records, batches, records, batches, 0))
+            if records == 0:
+                raise _empty_channel(train.name)
+            total_records += records
+            total_batches += batches
+            reporter.info("processed a total of %d examples", records)
+            reporter.progress((epoch + 1) / epochs)
+            reporter.metrics(_counters(records, batches, total_records, total_batches, epoch + 1),
+                             start=epoch_start, epoch=epoch, Meta="training_data_iter")
+        reporter.throughput(throughput.per_second)
+
+        t0 = time.time()
+        live = state.counts > 0
+        points, weights, scatter = state.centres[live], state.counts[live], state.scatter[live]
+        reporter.info("shrinking %d centers into %d", len(points), k)
+        result = shrink(
+            points, weights, scatter, k, trials=trials,
+            init_method=config["local_lloyd_init_method"], max_iter=config["local_lloyd_max_iter"],
+            tol=config["local_lloyd_tol"], rng=rng,
+            on_trial=lambda i, msd: reporter.info(
+                "local kmeans attempt #%d. Current mean square distance %f", i, msd))
+        shrink_ms = 1000 * (time.time() - t0)
+        reporter.info("finished shrinking process. Mean Square Distance = %s", result.msd)
+        centres, train_msd = result.centres, result.msd
+        if resident:
+            # the whole channel is in memory: finish with Lloyd's iterations on the records themselves
+            data = _stack(resident)
+            data = data.astype(np.float64) if sp.issparse(data) else np.asarray(data, np.float64)
+            centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
+                                  config["local_lloyd_max_iter"], config["local_lloyd_tol"])
+            train_msd = cost / data.shape[0]
+        reporter.quality("train", "msd", train_msd)
+        centroids = np.ascontiguousarray(centres, dtype=np.float32)
+        reporter.metrics({**timings, "epochs": epochs, "_shrink.time": shrink_ms,
+                          "finalize.time": 1000 * (time.time() - t0)}, start=started)
+
+        if "test" in channels:
+            self._score(channels["test"], centroids, config, reporter)
+        else:
+            reporter.info("Test data is not provided.")
+        reporter.metrics({"totaltime": 1000 * (time.time() - started)}, start=started)
+        return ModelArtifact(arrays=[centroids], layout="ndarray")
+
+    @staticmethod
+    def _begin(parts, k, factor, config, rng, reporter, timings, counters) -> WebscaleKMeans:
+        """Candidates from the first ``mini_batch_size`` rows (fewer if the channel is smaller),
+        then those rows folded in as the first mini-batch."""
+        t0 = time.time()
+        X = _stack(parts)
+        rows = X.shape[0]
+        if rows < config["mini_batch_size"]:
+            reporter.warning(
+                "Batch size %d is bigger than the first batch data. "
+                "Effective batch size used to initialize is %d", config["mini_batch_size"], rows)
+        n_centres = min(k * factor, rows)
+        state = WebscaleKMeans(initial_centres(X, n_centres, config["init_method"], rng),
+                               config["half_life_time_size"])
+        timings["initialize.time"] += 1000 * (time.time() - t0)
+        reporter.metrics(counters, start=t0, Meta="init_train_data_iter")
+        t1 = time.perf_counter()
+        state.update(X)
+        timings["update.time"] += 1000 * (time.perf_counter() - t1)
+        return state
+
+    @staticmethod
+    def _score(channel: DataChannel, centroids: np.ndarray, config: Config,
+               reporter: Reporter) -> dict:
+        """``msd``/``ssd`` of ``channel`` against ``centroids``, logged as the built-in logs them."""
+        c_sq = row_sq_norms(centroids)
+        ssd, records = 0.0, 0
+        for X in _records(channel, config["mini_batch_size"], config["feature_dim"]):
+            _, dist = nearest(X, centroids, c_sq=c_sq)
+            ssd += float(dist.sum())
+            records += X.shape[0]
+        if records == 0:
+            raise _empty_channel(channel.name)
+        values = {"msd": ssd / records, "ssd": ssd}
+        for metric in config["eval_metrics"]:
+            reporter.score(channel.name, metric, values[metric])
+            reporter.quality(channel.name, metric, values[metric])
+        return values
+
+
+__all__ = ["KMeans", "SCHEMA"]

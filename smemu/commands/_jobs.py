@@ -1,0 +1,33 @@
+"""What the job subcommands share: the jobs root option and time formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from smemu.emulator.store import JobStore
+
+TIME_KEYS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime",
+             "StartTime", "EndTime", "Timestamp")
+
+
+def add_jobs_root(parser) -> None:
+    parser.add_argument("--jobs-root", metavar="DIR",
+                        help="where job records live (default: $SMEMU_HOME/jobs or ~/.smemu/jobs)")
+
+
+def store_from(args) -> JobStore:
+    return JobStore(args.jobs_root) if getattr(args, "jobs_root", None) else JobStore()
+
+
+def iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def readable(value):
+    """The record with epoch-second times shown as ISO 8601, as the AWS CLI shows them."""
+    if isinstance(value, dict):
+        return {k: iso(v) if k in TIME_KEYS and isinstance(v, (int, float)) else readable(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v) for v in value]
+    return value

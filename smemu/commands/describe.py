@@ -1,0 +1,35 @@
+"""``smemu describe NAME``: a training job as DescribeTrainingJob reports it."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from smemu.commands._jobs import add_jobs_root, readable, store_from
+from smemu.emulator.store import JobNotFound
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "describe", help="show a training job as DescribeTrainingJob reports it",
+        description="Print a training job's record (the DescribeTrainingJob response) as JSON.")
+    parser.add_argument("name", help="the TrainingJobName")
+    parser.add_argument("--logs", action="store_true", help="print the job's log lines instead")
+    add_jobs_root(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    store = store_from(args)
+    try:
+        record = store.load(args.name)
+    except JobNotFound as exc:
+        print(f"smemu: {exc} `smemu list` shows the jobs in {store.root}.", file=sys.stderr)
+        return 1
+    if args.logs:
+        path = store.log_path(args.name)
+        if path.exists():
+            sys.stdout.write(path.read_text(encoding="utf-8", errors="replace"))
+        return 0
+    print(json.dumps(readable(record), indent=4))
+    return 0

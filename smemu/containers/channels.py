@@ -1,0 +1,94 @@
+"""Data channels inside the container, in File mode and Pipe mode, as the algorithms see them.
+
+Both implement ``smemu.algorithms.base.DataChannel``: ``batches(batch_size)`` is one pass over the
+channel as an iterator of ``smemu.formats`` batches, whatever the mode and content type.
+
+* File mode: every non-hidden file under ``/opt/ml/input/data/<channel>/``, recursively, in sorted
+  order of their relative paths; each file is read in turn (a batch never spans two files).
+* Pipe mode: each call opens the next FIFO ``/opt/ml/input/data/<channel>_<epoch>`` (waiting for it
+  to appear, as SageMaker's readers do) and reads it as one stream. Closing the iterator early
+  closes the FIFO, which is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+from smemu.algorithms.errors import CustomerError
+from smemu.containers.paths import OptML
+from smemu.formats import reader_for
+
+FIFO_WAIT_SECONDS = float(os.environ.get("SMEMU_FIFO_WAIT_SECONDS", "120"))
+READ_BUFFER = 1 << 20
+
+
+class FileChannel:
+    def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML):
+        self.name = name
+        self.content_type = content_type
+        self.directory = Path(directory)
+        self.opt_ml = opt_ml
+        self._reader = reader_for(content_type)
+
+    def files(self) -> list[Path]:
+        out = []
+        for root, dirs, files in os.walk(self.directory):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            out.extend(Path(root) / f for f in files if not f.startswith("."))
+        return sorted(out, key=lambda p: p.relative_to(self.directory).as_posix())
+
+    def batches(self, batch_size: int) -> Iterator:
+        files = self.files()
+        if not files:
+            raise CustomerError(
+                f"The '{self.name}' channel has no data: {self.opt_ml.logical(self.directory)} "
+                "holds no files. Check the channel's S3Uri.")
+        for path in files:
+            yield from self._reader(path, batch_size=batch_size, name=self.opt_ml.logical(path))
+
+
+class PipeChannel:
+    def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML):
+        self.name = name
+        self.content_type = content_type
+        self.data_dir = Path(data_dir)
+        self.opt_ml = opt_ml
+        self.epoch = 0
+        self._reader = reader_for(content_type)
+
+    def fifo(self, epoch: int) -> Path:
+        return self.data_dir / f"{self.name}_{epoch}"
+
+    def _wait_for(self, path: Path) -> None:
+        deadline = time.monotonic() + FIFO_WAIT_SECONDS
+        delay = 0.001
+        while not path.exists():
+            if time.monotonic() > deadline:
+                raise CustomerError(
+                    f"Pipe mode: the FIFO {self.opt_ml.logical(path)} did not appear within "
+                    f"{FIFO_WAIT_SECONDS:.0f} seconds.")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def batches(self, batch_size: int) -> Iterator:
+        # the epoch is taken when the pass starts, so a pass never begun opens no FIFO
+        path = self.fifo(self.epoch)
+        self.epoch += 1
+        self._wait_for(path)
+        with open(path, "rb", buffering=READ_BUFFER) as stream:
+            yield from self._reader(stream, batch_size=batch_size, name=self.opt_ml.logical(path))
+
+
+def open_channels(opt_ml: OptML, input_data_config: dict) -> dict:
+    """One DataChannel per channel of ``inputdataconfig.json``."""
+    channels = {}
+    for name, cfg in input_data_config.items():
+        content_type = cfg.get("ContentType")
+        if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
+            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
+        else:
+            channels[name] = FileChannel(name, content_type, opt_ml.data_dir / name, opt_ml)
+    return channels

@@ -1,0 +1,117 @@
+"""The training entrypoint: read the /opt/ml contract, train the algorithm, write the model.
+
+The algorithm is ``SMEMU_ALGORITHM`` (a ``smemu.algorithms`` registry name; each Docker image tag
+sets it). A failure writes ``/opt/ml/output/failure`` — ``ClientError: ...`` for the user's mistakes
+(bad hyperparameters, channels or data: ``CustomerError``/``FormatError``), ``AlgorithmError: ...``
+otherwise — and returns a non-zero exit code. Only an AlgorithmError logs a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+
+from smemu.algorithms import get_algorithm
+from smemu.algorithms.errors import CustomerError
+from smemu.algorithms.reporting import Reporter
+from smemu.containers.artifacts import write_model
+from smemu.containers.channels import open_channels
+from smemu.containers.paths import OptML
+from smemu.formats import FormatError, reader_for
+from smemu.formats.content_types import parse_content_type
+
+log = logging.getLogger("smemu.container")
+
+# where the real images keep their defaults; printed as they print it
+DEFAULT_CONFIG = "/opt/amazon/lib/python3.7/site-packages/algorithm/resources/default-input.json"
+EXIT_FAILED = 1
+
+
+class AlgorithmSetupError(Exception):
+    """The container itself is misconfigured (an AlgorithmError, not the user's mistake)."""
+
+
+def train(opt_ml: OptML | None = None) -> int:
+    opt_ml = opt_ml or OptML()
+    try:
+        _train(opt_ml)
+        return 0
+    except (CustomerError, FormatError) as exc:
+        message = str(exc)
+        log.error("Customer Error: %s", message)
+        _write_failure(opt_ml, f"ClientError: {message}")
+    except Exception as exc:   # anything else is the algorithm's (smemu's) fault
+        log.error("%s", traceback.format_exc().rstrip())
+        _write_failure(opt_ml, f"AlgorithmError: {type(exc).__name__}: {exc}")
+    return EXIT_FAILED
+
+
+def _algorithm():
+    name = os.environ.get("SMEMU_ALGORITHM", "")
+    if not name:
+        raise AlgorithmSetupError("SMEMU_ALGORITHM is not set; the image must name its algorithm.")
+    try:
+        return get_algorithm(name)
+    except CustomerError as exc:
+        raise AlgorithmSetupError(str(exc)) from None
+
+
+def _train(opt_ml: OptML) -> None:
+    algorithm = _algorithm()
+    provided = opt_ml.hyperparameters()
+    log.info("Reading default configuration from %s: %r", DEFAULT_CONFIG, algorithm.schema.defaults())
+    log.info("Merging with provided configuration from %s: %r",
+             opt_ml.logical(opt_ml.config_dir / "hyperparameters.json"), provided)
+    config = algorithm.schema.resolve(provided)
+    log.info("Final configuration: %r", config.raw)
+
+    input_config = opt_ml.input_data_config()
+    _check_channels(algorithm, input_config)
+    channels = _open_channels(opt_ml, input_config)
+    host = opt_ml.resource_config().get("current_host", "algo-1")
+    reporter = Reporter(algorithm.metrics_name, host=host)
+    # the algorithm prints its own progress, metrics, "Test data is not provided." and totaltime
+    artifact = algorithm.train(config, channels, reporter)
+    write_model(artifact, opt_ml.model_dir)
+
+
+def _check_channels(algorithm, input_config: dict) -> None:
+    allowed = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
+    for name in input_config:
+        if name not in allowed:
+            raise CustomerError(
+                f"Unable to initialize the algorithm. Failed to validate input data configuration. "
+                f"Additional properties are not allowed ('{name}' was unexpected): "
+                f"{algorithm.name} takes the channels {', '.join(repr(c) for c in allowed)}.")
+    for name in algorithm.required_channels:
+        if name not in input_config:
+            raise CustomerError(
+                f"Unable to initialize the algorithm. Failed to validate input data configuration. "
+                f"'{name}' is a required property: add a '{name}' channel to InputDataConfig.")
+
+
+def _open_channels(opt_ml: OptML, input_config: dict) -> dict:
+    announced = set()
+    for name, cfg in input_config.items():
+        content_type = cfg.get("ContentType")
+        try:
+            media, _params = parse_content_type(content_type)
+            reader_for(content_type)
+        except FormatError as exc:
+            base = (content_type or "").split(";")[0].strip()
+            raise CustomerError(
+                f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
+                f"'{name}' channel: {exc}") from None
+        if media not in announced:
+            announced.add(media)
+            log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)
+    return open_channels(opt_ml, input_config)
+
+
+def _write_failure(opt_ml: OptML, text: str) -> None:
+    try:
+        opt_ml.output_dir.mkdir(parents=True, exist_ok=True)
+        opt_ml.failure_file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        log.error("Could not write %s: %s", opt_ml.logical(opt_ml.failure_file), exc)

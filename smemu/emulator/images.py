@@ -1,0 +1,39 @@
+"""Which smemu algorithm a job's ``AlgorithmSpecification`` names.
+
+Users name a built-in algorithm the way they would for SageMaker: the ECR image
+(``382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1``, what ``sagemaker.image_uris.retrieve``
+returns), or a short name (``kmeans``, ``linear-learner``), optionally with a tag. The
+repository part of the image is the algorithm's registry name in ``smemu.algorithms``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smemu.algorithms import algorithm_names
+
+# <registry>/<repository>[:<tag>|@<digest>]; the registry part is optional
+_IMAGE = re.compile(r"^(?:(?P<registry>[^/]+)/)?(?P<repo>[a-z0-9][a-z0-9._\-/]*?)(?::(?P<tag>[\w.\-]+))?(?:@sha256:[0-9a-f]+)?$")
+
+EXAMPLE_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/{name}:1"
+
+
+class UnknownImage(ValueError):
+    """The image or algorithm name is not one smemu emulates; str() lists what it does emulate."""
+
+
+def emulated_images() -> str:
+    return ", ".join(f"{n} (e.g. {EXAMPLE_IMAGE.format(name=n)})" for n in algorithm_names())
+
+
+def algorithm_for_image(image: str) -> str:
+    """The registry name of the algorithm ``image`` (an ECR image URI or short name) runs."""
+    text = (image or "").strip()
+    match = _IMAGE.match(text)
+    if match:
+        repo = match.group("repo").rsplit("/", 1)[-1]
+        if repo in algorithm_names():
+            return repo
+    raise UnknownImage(
+        f"smemu does not emulate the training image {image!r}. It emulates the built-in "
+        f"algorithms {emulated_images()}; name one of them by its image or short name.")

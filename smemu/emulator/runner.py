@@ -1,0 +1,352 @@
+"""Running a training job end to end, as SageMaker runs one, and recording it as it goes.
+
+Usage::
+
+    from smemu.emulator.runner import start_job, run_job
+    spec = TrainingJobSpec.from_request(request)
+    handle = start_job(spec)                  # JobExists if the name is taken; returns at once
+    handle.stop()                             # StopTrainingJob: SIGTERM, SIGKILL after the grace
+    record = handle.wait()                    # the final DescribeTrainingJob record
+    record = run_job(spec, on_log=print)      # the same, synchronously (the CLI)
+
+Any process can stop a job by name with ``JobStore().request_stop(name)``.
+
+The flow and ``SecondaryStatus`` transitions: Starting -> Downloading (File-mode channels copied
+into the job's ``opt_ml/input/data/<channel>/``; every channel listed) -> Training (Pipe-mode FIFOs
+fed; the backend runs the container; its log lines go to ``logs.txt``, to ``on_log`` and to the
+metric collector) -> Uploading (``model.tar.gz`` and ``output.tar.gz`` to
+``<S3OutputPath>/<job>/output/``, also after a failure or a stop, as SageMaker does) -> Completed,
+Failed (``FailureReason`` = the first 1024 characters of ``/opt/ml/output/failure``, else
+``AlgorithmError: , exit code: N``) or Stopped (``SecondaryStatus`` Stopped, or
+MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+import traceback
+from typing import Callable
+
+from smemu.emulator import layout, packaging, staging
+from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
+                                     ContainerRun, RunOutcome, get_backend)
+from smemu.emulator.metrics import MetricCollector, builtin_definitions
+from smemu.emulator.pipes import PipeFeeder
+from smemu.emulator.spec import TrainingJobSpec
+from smemu.emulator.store import JobStore
+
+MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped",
+    MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
+}
+FAILURE_LIMIT = 1024
+
+
+def job_arn(spec: TrainingJobSpec) -> str:
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    role = spec.request.get("RoleArn") or ""
+    parts = role.split(":")
+    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else "000000000000"
+    return f"arn:aws:sagemaker:{region}:{account}:training-job/{spec.name.lower()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _describe_members() -> frozenset:
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(model.shape_for("DescribeTrainingJobResponse").members)
+
+
+def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
+    """The DescribeTrainingJob record of a job just created."""
+    now = time.time() if now is None else now
+    record = {k: v for k, v in spec.request.items() if k in _describe_members()}
+    record["TrainingJobArn"] = job_arn(spec)
+    alg = dict(record.get("AlgorithmSpecification") or {})
+    user = alg.get("MetricDefinitions") or []
+    user_names = {d["Name"] for d in user}
+    alg["MetricDefinitions"] = [d for d in builtin_definitions(spec.algorithm)
+                                if d["Name"] not in user_names] + list(user)
+    record["AlgorithmSpecification"] = alg
+    record["StoppingCondition"] = dict(record.get("StoppingCondition") or {})
+    record["StoppingCondition"].setdefault("MaxRuntimeInSeconds", spec.max_runtime)
+    record.setdefault("HyperParameters", {})
+    for flag in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
+                 "EnableManagedSpotTraining"):
+        record.setdefault(flag, False)
+    record.update({
+        "TrainingJobStatus": "InProgress",
+        "SecondaryStatus": "Starting",
+        "CreationTime": now,
+        "LastModifiedTime": now,
+        "SecondaryStatusTransitions": [
+            {"Status": "Starting", "StartTime": now, "StatusMessage": MESSAGES["Starting"]}],
+    })
+    return record
+
+
+class JobHandle:
+    """A job running in a background thread of this process."""
+
+    def __init__(self, name: str, store: JobStore, job: "_JobRun"):
+        self.name = name
+        self.store = store
+        self._job = job
+
+    @property
+    def done(self) -> bool:
+        return not self._job.thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> dict | None:
+        """The final record, or None if the job is still running after ``timeout`` seconds."""
+        self._job.thread.join(timeout)
+        return None if self._job.thread.is_alive() else self.store.load(self.name)
+
+    def stop(self) -> None:
+        """StopTrainingJob: the container gets SIGTERM, then SIGKILL after the grace period."""
+        self._job.request_stop()
+
+    def describe(self) -> dict:
+        return self.store.load(self.name)
+
+
+def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
+              backend: Backend | str | None = None,
+              on_log: Callable[[str], None] | None = None,
+              on_status: Callable[[dict], None] | None = None,
+              progress: Callable[[int, str], object] | None = None,
+              stop_grace: float = DEFAULT_STOP_GRACE) -> JobHandle:
+    """Create the job's record (``JobExists`` if the name is taken) and run it in a thread.
+
+    ``on_log(line)`` gets each container log line; ``on_status(record)`` each status change;
+    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies."""
+    store = store or JobStore()
+    if backend is None or isinstance(backend, str):
+        backend = get_backend(backend or "process")
+    record = new_record(spec)
+    store.create(record)
+    if on_status:
+        on_status(dict(record))
+    job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace)
+    job.thread.start()
+    return JobHandle(spec.name, store, job)
+
+
+def run_job(spec: TrainingJobSpec, **options) -> dict:
+    """Run a job to its end in this thread's time; returns the final record. Ctrl-C stops it."""
+    handle = start_job(spec, **options)
+    try:
+        while not handle.done:
+            handle.wait(0.2)
+    except KeyboardInterrupt:
+        handle.stop()
+        handle.wait()
+    return handle.describe()
+
+
+class _JobRun:
+    """One job's life; every record change goes through ``_set`` under a lock."""
+
+    def __init__(self, spec, store, backend, record, on_log, on_status, progress, stop_grace):
+        self.spec = spec
+        self.store = store
+        self.backend = backend
+        self.record = record
+        self.on_log = on_log
+        self.on_status = on_status
+        self.progress = progress
+        self.stop_grace = stop_grace
+        self.lock = threading.Lock()
+        self.kill_container = threading.Event()    # what the backend watches
+        self.user_stop = threading.Event()
+        self.feed_error: str | None = None
+        self.finished = threading.Event()
+        self.job_dir = store.job_dir(spec.name)
+        self.opt_ml = self.job_dir / "opt_ml"
+        self.metrics = MetricCollector(record["AlgorithmSpecification"]["MetricDefinitions"])
+        self.thread = threading.Thread(target=self._main, name=f"job-{spec.name}", daemon=True)
+
+    # record changes ----------------------------------------------------------------------------
+    def _set(self, status: str | None = None, secondary: str | None = None,
+             message: str | None = None, **fields) -> None:
+        with self.lock:
+            now = time.time()
+            record = self.record
+            if status:
+                record["TrainingJobStatus"] = status
+            if secondary and secondary != record["SecondaryStatus"]:
+                transitions = record["SecondaryStatusTransitions"]
+                if transitions:
+                    transitions[-1].setdefault("EndTime", now)
+                entry = {"Status": secondary, "StartTime": now,
+                         "StatusMessage": message or MESSAGES.get(secondary, "")}
+                if secondary in ("Completed", "Failed", "Stopped", MAX_RUNTIME_EXCEEDED):
+                    entry["EndTime"] = now
+                transitions.append(entry)
+                record["SecondaryStatus"] = secondary
+            record.update(fields)
+            record["LastModifiedTime"] = now
+            self.store.save(record)
+            snapshot = dict(record)
+        if self.on_status and (status or secondary):
+            self.on_status(snapshot)
+
+    def request_stop(self) -> None:
+        if self.finished.is_set() or self.user_stop.is_set():
+            return
+        self.user_stop.set()
+        self.kill_container.set()
+        self._set(status="Stopping", secondary="Stopping")
+
+    def _watch_stop_file(self) -> None:
+        while not self.finished.wait(0.2):
+            if self.store.stop_requested(self.spec.name):
+                self.request_stop()
+                return
+
+    # the job -----------------------------------------------------------------------------------
+    def _main(self) -> None:
+        watcher = threading.Thread(target=self._watch_stop_file, daemon=True)
+        watcher.start()
+        log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
+        self.log_file = log
+        try:
+            self._run()
+        except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
+            log.write(traceback.format_exc())
+            self._finish("Failed", "Failed",
+                         FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
+        finally:
+            self.finished.set()
+            log.close()
+
+    def _log_line(self, line: str) -> None:
+        self.log_file.write(line + "\n")
+        self.metrics.feed(line)
+        if self.on_log:
+            self.on_log(line)
+
+    def _run(self) -> None:
+        spec = self.spec
+        layout.prepare(self.opt_ml, spec, self.record["TrainingJobArn"])
+        start = time.time()
+        self._set(secondary="Downloading", TrainingStartTime=start)
+        try:
+            objects = self._stage()
+        except staging.StagingError as exc:
+            self._finish("Failed", "Failed", FailureReason=_clip(f"ClientError: {exc}"))
+            return
+        if self.user_stop.is_set():
+            self._finish("Stopped", "Stopped", upload=True)
+            return
+        self._set(secondary="Training")
+        outcome = self._train(objects, start)
+        self._conclude(outcome)
+
+    def _stage(self) -> dict[str, list[staging.StoredObject]]:
+        objects = {}
+        for channel in self.spec.channels:
+            objects[channel.name] = staging.list_channel(channel.uri, channel.data_type)
+        for channel in self.spec.channels:
+            if channel.is_pipe:
+                continue
+            items = objects[channel.name]
+            total = sum(o.size or 0 for o in items)
+            bar = self.progress(total, f"Downloading {channel.name}") if self.progress else None
+            target = layout.channel_dir(self.opt_ml, channel.name)
+            for obj in items:
+                if self.user_stop.is_set():
+                    break
+                written = staging.copy_object(obj, target / obj.relative)
+                if bar is not None:
+                    bar.update(written)
+            if bar is not None:
+                bar.close()
+        return objects
+
+    def _train(self, objects, start: float) -> RunOutcome:
+        feeders = []
+        data_dir = self.opt_ml / "input" / "data"
+        for channel in self.spec.channels:
+            if channel.is_pipe:
+                feeder = PipeFeeder(channel, objects[channel.name], data_dir, self._feed_failed)
+                feeder.start()
+                feeders.append(feeder)
+        environment = dict(self.spec.environment)
+        environment.update(TRAINING_JOB_NAME=self.spec.name,
+                           TRAINING_JOB_ARN=self.record["TrainingJobArn"])
+        remaining = self.spec.max_runtime - (time.time() - start)
+        try:
+            if remaining <= 0:
+                return RunOutcome(None, MAX_RUNTIME_EXCEEDED)
+            return self.backend.run(ContainerRun(
+                job_dir=self.job_dir, algorithm=self.spec.algorithm, environment=environment,
+                on_log_line=self._log_line, stop_event=self.kill_container,
+                max_runtime=remaining, stop_grace=self.stop_grace))
+        finally:
+            for feeder in feeders:
+                feeder.stop()
+            for feeder in feeders:
+                feeder.join(timeout=5)
+
+    def _feed_failed(self, message: str) -> None:
+        self.feed_error = message
+        self._log_line(message)
+        self.kill_container.set()
+
+    def _conclude(self, outcome: RunOutcome) -> None:
+        if outcome.error:
+            self._finish("Failed", "Failed", upload=False,
+                         FailureReason=_clip(f"InternalServerError: {outcome.error}"))
+        elif self.feed_error:
+            self._finish("Failed", "Failed", upload=True,
+                         FailureReason=_clip(f"ClientError: {self.feed_error}"))
+        elif outcome.stop_reason == MAX_RUNTIME_EXCEEDED:
+            self._finish("Stopped", MAX_RUNTIME_EXCEEDED, upload=True)
+        elif outcome.stop_reason is not None or self.user_stop.is_set():
+            self._finish("Stopped", "Stopped", upload=True)
+        elif outcome.exit_code == 0:
+            self._finish("Completed", "Completed", upload=True)
+        else:
+            self._finish("Failed", "Failed", upload=True,
+                         FailureReason=self._failure_reason(outcome.exit_code))
+
+    def _failure_reason(self, exit_code: int | None) -> str:
+        path = self.opt_ml / "output" / "failure"
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            text = ""
+        return _clip(text or f"AlgorithmError: , exit code: {exit_code}")
+
+    def _finish(self, status: str, secondary: str, upload: bool = False, **fields) -> None:
+        if upload:
+            self._set(secondary="Uploading")
+            try:
+                uris = packaging.upload_outputs(self.opt_ml, self.job_dir / "artifacts",
+                                                self.spec.output_path, self.spec.name)
+                fields["ModelArtifacts"] = {"S3ModelArtifacts": uris["model"]}
+            except (staging.StagingError, OSError) as exc:
+                status, secondary = "Failed", "Failed"
+                fields.setdefault("FailureReason", _clip(
+                    f"ClientError: Could not upload the job's artifacts: {exc}"))
+        end = time.time()
+        started = self.record.get("TrainingStartTime", end)
+        seconds = max(int(round(end - started)), 1 if "TrainingStartTime" in self.record else 0)
+        self._set(status=status, secondary=secondary, TrainingEndTime=end,
+                  TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds,
+                  FinalMetricDataList=self.metrics.final(), **fields)
+
+
+def _clip(text: str) -> str:
+    return text[:FAILURE_LIMIT]

@@ -1,0 +1,390 @@
+"""A training job as a CreateTrainingJob request describes it, validated as the API validates it.
+
+Usage::
+
+    from smemu.emulator.spec import TrainingJobSpec, SpecError
+    try:
+        spec = TrainingJobSpec.from_request(request_dict, base_dir="dir/of/the/job/file")
+    except SpecError as exc:
+        for problem in exc.problems:          # Problem(path="InputDataConfig[0].ChannelName", message=...)
+            print(problem)
+        exc.aws_message()                     # "2 validation errors detected: Value ... at 'inputDataConfig.1.member.channelName' ..."
+
+The request is checked against botocore's own model of ``CreateTrainingJob`` (unknown members,
+required members, types, lengths, ranges, patterns, enums — what the service checks), then for what
+smemu needs and emulates: a built-in algorithm image (:mod:`smemu.emulator.images`), S3 data sources
+of type S3Prefix or ManifestFile, one instance. Every problem is reported with its field path.
+
+Local URIs (``file://`` or plain paths, relative ones resolved against ``base_dir``) are accepted
+wherever the API wants an ``s3://`` URI, and stored resolved (``file:///abs/path``) in
+``spec.request``, which is what DescribeTrainingJob echoes.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from smemu.emulator import images, staging
+
+DEFAULT_MAX_RUNTIME = 86400
+INPUT_MODES = ("File", "Pipe", "FastFile")
+# members whose API pattern is s3:// only; smemu also takes local paths there
+_URI_MEMBERS = {"S3Uri", "S3OutputPath"}
+
+
+@dataclass
+class Problem:
+    path: str       # e.g. "InputDataConfig[0].DataSource.S3DataSource.S3Uri"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    @property
+    def aws_path(self) -> str:
+        """The path as the service names it: ``inputDataConfig.1.member.channelName``."""
+        out = []
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", self.path):
+            if part.startswith("["):
+                out.append(f"{int(part[1:-1]) + 1}.member")
+            else:
+                out.append(part[:1].lower() + part[1:])
+        return ".".join(out)
+
+
+class SpecError(ValueError):
+    """The request is not a valid CreateTrainingJob request (or asks what smemu cannot emulate)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        n = len(problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} with the training job request:\n{lines}")
+
+    def aws_message(self) -> str:
+        """A ValidationException message in the service's shape."""
+        n = len(self.problems)
+        parts = [f"Value at '{p.aws_path}' failed to satisfy constraint: {p.message}"
+                 for p in self.problems]
+        return f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(parts)
+
+
+@dataclass
+class ChannelSpec:
+    name: str
+    uri: str                          # resolved (file:///abs or s3://...)
+    data_type: str = "S3Prefix"       # S3Prefix | ManifestFile
+    distribution: str = "FullyReplicated"
+    content_type: str | None = None
+    compression: str = "None"         # None | Gzip
+    record_wrapper: str = "None"      # None | RecordIO
+    input_mode: str = "File"          # effective mode: the channel's InputMode or the job's
+    shuffle_seed: int | None = None
+
+    @property
+    def is_pipe(self) -> bool:
+        return self.input_mode == "Pipe"
+
+    def input_data_config(self) -> dict:
+        """This channel's entry of ``inputdataconfig.json`` (key order as the platform writes it)."""
+        entry: dict[str, str] = {}
+        if self.content_type is not None:
+            entry["ContentType"] = self.content_type
+        entry["TrainingInputMode"] = self.input_mode
+        entry["S3DistributionType"] = self.distribution
+        entry["RecordWrapperType"] = self.record_wrapper
+        return entry
+
+
+@dataclass
+class TrainingJobSpec:
+    name: str
+    algorithm: str                    # smemu.algorithms registry name
+    image: str                        # what the user named (TrainingImage or AlgorithmName)
+    input_mode: str
+    hyperparameters: dict[str, str]
+    channels: list[ChannelSpec]
+    output_path: str                  # resolved S3OutputPath
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    max_runtime: int = DEFAULT_MAX_RUNTIME
+    metric_definitions: list[dict] = field(default_factory=list)   # the user's own
+    environment: dict[str, str] = field(default_factory=dict)
+    request: dict = field(default_factory=dict)   # the whole request, URIs resolved
+
+    @classmethod
+    def from_request(cls, request: Any, base_dir: str | None = None) -> "TrainingJobSpec":
+        """Validate ``request`` (a CreateTrainingJob request dict); raise :class:`SpecError`."""
+        if not isinstance(request, dict):
+            raise SpecError([Problem("", "The request must be a JSON object with the members of "
+                                         "a CreateTrainingJob request.")])
+        problems: list[Problem] = []
+        _check_shape(_request_shape(), request, "", problems)
+        request = copy.deepcopy(request)
+        algorithm = _check_algorithm(request, problems)
+        channels = _check_channels(request, base_dir, problems)
+        output_path = _check_output(request, base_dir, problems)
+        _check_resources(request, problems)
+        if problems:
+            raise SpecError(problems)
+        alg = request["AlgorithmSpecification"]
+        return cls(
+            name=request["TrainingJobName"],
+            algorithm=algorithm,
+            image=alg.get("TrainingImage") or alg.get("AlgorithmName"),
+            input_mode=alg["TrainingInputMode"],
+            hyperparameters=dict(request.get("HyperParameters") or {}),
+            channels=channels,
+            output_path=output_path,
+            instance_type=(request.get("ResourceConfig") or {}).get("InstanceType", "ml.m5.xlarge"),
+            instance_count=(request.get("ResourceConfig") or {}).get("InstanceCount", 1),
+            max_runtime=(request.get("StoppingCondition") or {}).get(
+                "MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME),
+            metric_definitions=list(alg.get("MetricDefinitions") or []),
+            environment=dict(request.get("Environment") or {}),
+            request=request,
+        )
+
+    def channel(self, name: str) -> ChannelSpec | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+    # the config files the platform writes into /opt/ml/input/config ---------------------------
+    def input_data_config(self) -> dict:
+        return {c.name: c.input_data_config() for c in self.channels}
+
+    def resource_config(self, host: str = "algo-1") -> dict:
+        group = "homogeneousCluster"
+        return {"current_host": host, "current_instance_type": self.instance_type,
+                "current_group_name": group, "hosts": [host],
+                "instance_groups": [{"instance_group_name": group,
+                                     "instance_type": self.instance_type, "hosts": [host]}],
+                "network_interface_name": "eth0"}
+
+
+# ------------------------------------------------------------------------------------------------
+# generic checks from botocore's model of the API
+
+@functools.lru_cache(maxsize=1)
+def _request_shape():
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return model.operation_model("CreateTrainingJob").input_shape
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(text: str):
+    try:
+        return re.compile(text)
+    except re.error:   # Java-only syntax such as \p{L}: the service checks it, we cannot
+        return None
+
+
+def _value_text(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        if not isinstance(value, dict):
+            problems.append(Problem(path, f"must be an object with members "
+                                          f"{', '.join(shape.members)}."))
+            return
+        for key in value:
+            if key not in shape.members:
+                problems.append(Problem(_join(path, key), f"unknown parameter; "
+                                        f"{path or 'the request'} takes: {', '.join(shape.members)}."))
+        for key in shape.required_members:
+            if value.get(key) is None:
+                problems.append(Problem(_join(path, key), "Member must not be null (it is required)."))
+        for key, member in shape.members.items():
+            if value.get(key) is not None:
+                _check_shape(member, value[key], _join(path, key), problems)
+        return
+    if kind == "list":
+        if not isinstance(value, list):
+            problems.append(Problem(path, "must be a list."))
+            return
+        _check_size(len(value), meta, path, problems, "length")
+        for i, item in enumerate(value):
+            _check_shape(shape.member, item, f"{path}[{i}]", problems)
+        return
+    if kind == "map":
+        if not isinstance(value, dict):
+            problems.append(Problem(path, "must be an object (a map)."))
+            return
+        _check_size(len(value), meta, path, problems, "length")
+        for key, item in value.items():
+            _check_shape(shape.key, key, f"{path}.{key}", problems)
+            _check_shape(shape.value, item, f"{path}.{key}", problems)
+        return
+    if kind == "string":
+        if not isinstance(value, str):
+            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, type: "
+                                          f"{type(value).__name__}, valid types: string. Quote it."))
+            return
+        _check_size(len(value), meta, path, problems, "length")
+        if "enum" in meta and value not in meta["enum"]:
+            problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy enum value "
+                                          f"set: [{', '.join(meta['enum'])}]."))
+        leaf = path.rsplit(".", 1)[-1]
+        pattern = meta.get("pattern")
+        if pattern and leaf not in _URI_MEMBERS:
+            compiled = _pattern(pattern)
+            if compiled is not None and not compiled.fullmatch(value):
+                problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy regular "
+                                              f"expression pattern: {pattern}"))
+        return
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
+                                          "types: integer."))
+            return
+        _check_size(value, meta, path, problems, "value")
+        return
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
+                                          "types: number."))
+        return
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
+                                          "types: true or false."))
+
+
+def _check_size(n: int, meta: dict, path: str, problems: list[Problem], what: str) -> None:
+    if "min" in meta and n < meta["min"]:
+        problems.append(Problem(path, f"Member must have {what} greater than or equal to {meta['min']}."))
+    if "max" in meta and n > meta["max"]:
+        problems.append(Problem(path, f"Member must have {what} less than or equal to {meta['max']}."))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ------------------------------------------------------------------------------------------------
+# what smemu needs and emulates
+
+def _check_algorithm(request: dict, problems: list[Problem]) -> str | None:
+    alg = request.get("AlgorithmSpecification")
+    if not isinstance(alg, dict):
+        if alg is None:
+            problems.append(Problem("AlgorithmSpecification", "Member must not be null: name the "
+                                    "built-in algorithm's TrainingImage and the TrainingInputMode."))
+        return None
+    image = alg.get("TrainingImage")
+    name = alg.get("AlgorithmName")
+    if image and name:
+        problems.append(Problem("AlgorithmSpecification", "give either TrainingImage or "
+                                "AlgorithmName, not both."))
+        return None
+    target = image or name
+    where = "AlgorithmSpecification." + ("TrainingImage" if image else "AlgorithmName")
+    if not target:
+        problems.append(Problem("AlgorithmSpecification.TrainingImage", "Member must not be null: "
+                                f"name a built-in algorithm image ({images.emulated_images()})."))
+        return None
+    if not isinstance(target, str):
+        return None
+    try:
+        return images.algorithm_for_image(target)
+    except images.UnknownImage as exc:
+        problems.append(Problem(where, str(exc)))
+        return None
+
+
+def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[ChannelSpec]:
+    alg = request.get("AlgorithmSpecification") if isinstance(request.get("AlgorithmSpecification"), dict) else {}
+    job_mode = alg.get("TrainingInputMode") if alg.get("TrainingInputMode") in INPUT_MODES else "File"
+    raw = request.get("InputDataConfig") or []
+    if not isinstance(raw, list):
+        return []
+    seen: set[str] = set()
+    out: list[ChannelSpec] = []
+    for i, ch in enumerate(raw):
+        path = f"InputDataConfig[{i}]"
+        if not isinstance(ch, dict):
+            continue
+        name = ch.get("ChannelName")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(Problem(f"{path}.ChannelName", f"the channel name {name!r} is "
+                                        "used twice; channel names must be unique."))
+            seen.add(name)
+        source = ch.get("DataSource") if isinstance(ch.get("DataSource"), dict) else {}
+        s3 = source.get("S3DataSource")
+        others = [k for k in source if k != "S3DataSource"]
+        if others:
+            problems.append(Problem(f"{path}.DataSource.{others[0]}", "smemu emulates S3DataSource "
+                                    "channels only (s3://, file:// or a local path in S3Uri)."))
+        if not isinstance(s3, dict):
+            if not others and source:
+                problems.append(Problem(f"{path}.DataSource.S3DataSource", "Member must not be null."))
+            continue
+        uri = s3.get("S3Uri")
+        data_type = s3.get("S3DataType")
+        if data_type in ("AugmentedManifestFile", "Converse"):
+            problems.append(Problem(f"{path}.DataSource.S3DataSource.S3DataType",
+                                    f"smemu does not emulate {data_type} data sources; use S3Prefix "
+                                    "or ManifestFile."))
+        mode = ch.get("InputMode") or job_mode
+        if mode == "FastFile" and data_type == "ManifestFile":
+            problems.append(Problem(f"{path}.InputMode", "FastFile mode takes S3Prefix data sources "
+                                    "only, not ManifestFile."))
+        if isinstance(uri, str):
+            resolved = _check_uri(uri, base_dir, f"{path}.DataSource.S3DataSource.S3Uri", problems)
+            if resolved:
+                s3["S3Uri"] = resolved
+                uri = resolved
+        if not (isinstance(name, str) and isinstance(uri, str)):
+            continue
+        seed = (ch.get("ShuffleConfig") or {}).get("Seed") if isinstance(ch.get("ShuffleConfig"), dict) else None
+        out.append(ChannelSpec(
+            name=name, uri=uri, data_type=data_type if isinstance(data_type, str) else "S3Prefix",
+            distribution=s3.get("S3DataDistributionType") or "FullyReplicated",
+            content_type=ch.get("ContentType"),
+            compression=ch.get("CompressionType") or "None",
+            record_wrapper=ch.get("RecordWrapperType") or "None",
+            input_mode=mode if isinstance(mode, str) else "File",
+            shuffle_seed=seed if isinstance(seed, int) else None))
+    return out
+
+
+def _check_uri(uri: str, base_dir, path: str, problems: list[Problem]) -> str | None:
+    if staging.is_local(uri):
+        return staging.resolve_uri(uri, base_dir)
+    if re.fullmatch(r"(https|s3)://([^/]+)/?(.*)", uri):
+        return uri
+    problems.append(Problem(path, f"Value '{_value_text(uri)}' is not an s3:// URI, a file:// URI "
+                            "or a local path."))
+    return None
+
+
+def _check_output(request: dict, base_dir, problems: list[Problem]) -> str | None:
+    out = request.get("OutputDataConfig")
+    if not isinstance(out, dict) or not isinstance(out.get("S3OutputPath"), str):
+        return None
+    resolved = _check_uri(out["S3OutputPath"], base_dir, "OutputDataConfig.S3OutputPath", problems)
+    if resolved:
+        out["S3OutputPath"] = resolved
+    return resolved
+
+
+def _check_resources(request: dict, problems: list[Problem]) -> None:
+    rc = request.get("ResourceConfig")
+    if isinstance(rc, dict):
+        count = rc.get("InstanceCount", 1)
+        if isinstance(count, int) and count != 1:
+            problems.append(Problem("ResourceConfig.InstanceCount", "smemu runs a training job on "
+                                    "one instance (algo-1); set InstanceCount to 1."))
+        if rc.get("InstanceGroups"):
+            problems.append(Problem("ResourceConfig.InstanceGroups", "smemu runs one homogeneous "
+                                    "instance; use InstanceType and InstanceCount instead."))

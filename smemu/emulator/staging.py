@@ -1,0 +1,267 @@
+"""Where a job's data comes from and its artifacts go: one small interface per URI scheme.
+
+A :class:`Storage` lists the objects under a prefix URI, opens one as a stream, and puts a local
+file at a URI. ``file://`` URIs and plain paths are built in; ``s3://`` registers itself with
+:func:`register_storage` (``register_storage("s3", factory)``, ``factory()`` -> Storage).
+
+Local URIs: ``file:///abs/path``, ``/abs/path`` and relative paths (``data/train.csv``, and the
+non-standard but common ``file://data/train.csv``) are all accepted; :func:`resolve_uri` turns a
+relative one into ``file:///abs/path`` against a base directory (a job file's directory).
+
+Channel listing (:func:`list_channel`) follows SageMaker's S3DataType semantics for every scheme:
+
+* ``S3Prefix``: every object whose key starts with the prefix, sorted by key. For local paths:
+  a directory (``file:///d/train`` or ``file:///d/train/``) gives every file below it, ``relative``
+  to it (``/d/train/a/b.csv`` -> ``a/b.csv``); a file or partial name (``file:///d/tr``) gives
+  the files and directories beside it whose name starts with it, relative to their directory
+  (``train.csv``, ``train2/x.csv``).
+* ``ManifestFile``: the URI names a JSON manifest ``[{"prefix": "s3://b/p/"}, "rel/1", ...]``,
+  read through ``storage.open``; each entry is ``prefix + entry`` with ``relative = entry``.
+
+:func:`open_object` opens an object, gunzipping it on the fly for ``CompressionType=Gzip``.
+"""
+
+from __future__ import annotations
+
+import abc
+import gzip
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+from urllib.parse import unquote, urlparse
+
+
+class StagingError(Exception):
+    """A channel or output location cannot be used; the message names the URI and what to do."""
+
+
+@dataclass
+class StoredObject:
+    uri: str
+    relative: str       # the key relative to the channel's prefix; never absolute, never '..'
+    size: int | None = None
+
+
+class Storage(abc.ABC):
+    """One URI scheme's objects."""
+
+    @abc.abstractmethod
+    def list(self, prefix_uri: str) -> list[StoredObject]:
+        """Every object whose key starts with ``prefix_uri``, sorted by key (S3Prefix semantics)."""
+
+    @abc.abstractmethod
+    def open(self, uri: str) -> BinaryIO:
+        """A streaming binary reader of one object."""
+
+    @abc.abstractmethod
+    def put(self, local_path: str, uri: str) -> None:
+        """Write the local file ``local_path`` to ``uri`` (creating what is needed)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# local files
+
+def local_path(uri: str) -> Path:
+    """The filesystem path of a ``file://`` URI or plain path (relative paths stay relative)."""
+    if uri.startswith("file://"):
+        rest = uri[len("file://"):]
+        if rest.startswith("localhost/"):
+            rest = rest[len("localhost"):]
+        return Path(unquote(rest))
+    return Path(uri)
+
+
+def is_local(uri: str) -> bool:
+    scheme = urlparse(uri).scheme
+    return uri.startswith("file://") or scheme == "" or (len(scheme) == 1 and os.name == "nt")
+
+
+def resolve_uri(uri: str, base_dir: str | os.PathLike | None = None) -> str:
+    """``uri`` with a relative local path made absolute against ``base_dir`` (default: the current
+    directory), as ``file:///...``; other schemes are returned unchanged. A trailing ``/`` is kept."""
+    if not is_local(uri):
+        return uri
+    path = local_path(uri)
+    if not path.is_absolute():
+        path = Path(base_dir or os.getcwd()) / path
+    text = os.path.abspath(os.path.expanduser(str(path)))
+    if uri.endswith("/") and not text.endswith("/"):
+        text += "/"
+    return "file://" + text
+
+
+def _safe_relative(rel: str, uri: str) -> str:
+    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts or rel.startswith("/"):
+        raise StagingError(
+            f"The object {uri} would be written to {rel!r}, outside its channel directory. "
+            "Rename it so its key below the channel's prefix has no '..' and is not absolute.")
+    return "/".join(parts)
+
+
+class FileStorage(Storage):
+    """``file://`` URIs and plain paths, with S3Prefix semantics over the filesystem."""
+
+    def list(self, prefix_uri: str) -> list[StoredObject]:
+        text = str(local_path(prefix_uri))
+        path = Path(text)
+        if prefix_uri.endswith("/") or path.is_dir():
+            # a directory: everything below it, keyed relative to it
+            directory, stem = path, None
+        else:
+            # a file or a partial name: every sibling whose name starts with it
+            directory, stem = path.parent, path.name
+        if not directory.is_dir():
+            return []
+        out: list[StoredObject] = []
+        for entry in os.listdir(directory):
+            if stem is not None and not entry.startswith(stem):
+                continue
+            full = directory / entry
+            if full.is_dir():
+                for root, _dirs, files in os.walk(full):
+                    for name in files:
+                        out.append(self._object(Path(root) / name, directory))
+            elif full.is_file():
+                out.append(self._object(full, directory))
+        out.sort(key=lambda o: o.relative.encode())   # S3 lists keys in byte order
+        return out
+
+    @staticmethod
+    def _object(path: Path, directory: Path) -> StoredObject:
+        full = os.path.abspath(path)
+        rel = os.path.relpath(full, os.path.abspath(directory)).replace(os.sep, "/")
+        return StoredObject("file://" + full, rel, os.path.getsize(full))
+
+    def open(self, uri: str) -> BinaryIO:
+        path = local_path(uri)
+        try:
+            return open(path, "rb")
+        except OSError as exc:
+            raise StagingError(f"Cannot read {uri}: {exc.strerror}. Check that it exists and is "
+                               "readable.") from None
+
+    def put(self, local_file: str, uri: str) -> None:
+        dest = local_path(uri)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(dest.name + ".smemu-partial")
+            shutil.copyfile(local_file, tmp)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            raise StagingError(f"Cannot write {uri}: {exc.strerror}. Check that the output "
+                               "location is writable.") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# the scheme registry
+
+_FACTORIES: dict[str, Callable[[], Storage]] = {"file": FileStorage, "": FileStorage}
+
+
+def register_storage(scheme: str, factory: Callable[[], Storage]) -> None:
+    """Make ``storage_for`` hand URIs of ``scheme`` (e.g. ``"s3"``) to ``factory()``."""
+    _FACTORIES[scheme] = factory
+
+
+def storage_for(uri: str) -> Storage:
+    scheme = "file" if is_local(uri) else urlparse(uri).scheme
+    factory = _FACTORIES.get(scheme)
+    if factory is None:
+        _load_plugins(scheme)
+        factory = _FACTORIES.get(scheme)
+    if factory is None:
+        raise StagingError(
+            f"smemu cannot read or write {uri}: no storage is registered for '{scheme}://' URIs. "
+            f"Use one of: {', '.join(s + '://' for s in sorted(_FACTORIES) if s)} or a local path.")
+    return factory()
+
+
+def _load_plugins(scheme: str) -> None:
+    """Import the module that registers ``scheme`` (s3 lives in ``smemu.emulator.s3``), if any."""
+    if scheme == "s3":
+        try:
+            import importlib
+            importlib.import_module("smemu.emulator.s3")
+        except ImportError:
+            pass
+
+
+# ------------------------------------------------------------------------------------------------
+# channels
+
+def list_channel(uri: str, data_type: str = "S3Prefix") -> list[StoredObject]:
+    """The objects of a channel whose ``S3Uri`` is ``uri`` and ``S3DataType`` is ``data_type``.
+
+    Raises :class:`StagingError` when nothing is found or the manifest is malformed."""
+    storage = storage_for(uri)
+    if data_type == "ManifestFile":
+        objects = _manifest_objects(storage, uri)
+    elif data_type == "S3Prefix":
+        objects = storage.list(uri)
+    else:
+        raise StagingError(f"smemu does not emulate S3DataType {data_type!r} (channel {uri}); "
+                           "use S3Prefix or ManifestFile.")
+    for obj in objects:
+        obj.relative = _safe_relative(obj.relative, obj.uri)
+    if not objects:
+        raise StagingError(
+            f"No S3 objects found under S3 URL \"{uri}\" given in input data source. Please "
+            "ensure that the location exists and that objects exist under that prefix.")
+    return objects
+
+
+def _manifest_objects(storage: Storage, uri: str) -> list[StoredObject]:
+    try:
+        with storage.open(uri) as handle:
+            entries = json.loads(handle.read().decode("utf-8"))
+    except StagingError:
+        raise
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StagingError(f"The manifest file {uri} is not valid JSON ({exc}). A manifest is "
+                           "[{\"prefix\": \"s3://bucket/prefix/\"}, \"relative/key1\", ...].") from None
+    if (not isinstance(entries, list) or not entries or not isinstance(entries[0], dict)
+            or not isinstance(entries[0].get("prefix"), str)):
+        raise StagingError(f"The manifest file {uri} must be a JSON list whose first element is "
+                           "{\"prefix\": \"<uri>\"} followed by the keys relative to it.")
+    prefix = entries[0]["prefix"]
+    if is_local(prefix) and is_local(uri):
+        # a relative local prefix is read against the manifest's own directory
+        manifest_dir = local_path(uri).parent
+        prefix = resolve_uri(prefix, manifest_dir)
+    out = []
+    for i, entry in enumerate(entries[1:], start=1):
+        if not isinstance(entry, str) or not entry:
+            raise StagingError(f"Entry {i} of the manifest file {uri} is {entry!r}; every entry "
+                               "after the first must be a key relative to the prefix, as a string.")
+        out.append(StoredObject(_join(prefix, entry), entry, None))
+    return out
+
+
+def _join(prefix: str, key: str) -> str:
+    return prefix + key if prefix.endswith("/") else prefix + "/" + key
+
+
+def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
+    """A streaming reader of ``obj``'s bytes, gunzipped on the fly when ``compression`` is Gzip."""
+    raw = storage_for(obj.uri).open(obj.uri)
+    if compression == "Gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return raw
+
+
+def copy_object(obj: StoredObject, dest: Path) -> int:
+    """Copy ``obj`` to the local file ``dest`` (File mode); returns the bytes written."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if is_local(obj.uri):
+        try:
+            shutil.copyfile(local_path(obj.uri), dest)   # sendfile/copy_file_range on Linux
+        except OSError as exc:
+            raise StagingError(f"Cannot copy {obj.uri}: {exc.strerror}.") from None
+        return dest.stat().st_size
+    with storage_for(obj.uri).open(obj.uri) as src, open(dest, "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+        return out.tell()

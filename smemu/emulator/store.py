@@ -1,0 +1,117 @@
+"""Training job records that outlive the process that ran them.
+
+A jobs root (``$SMEMU_HOME/jobs``, else ``~/.smemu/jobs``; or the ``root`` given) holds one directory
+per job name::
+
+    <root>/<name>/job.json      the DescribeTrainingJob response, as JSON (times as epoch seconds)
+    <root>/<name>/logs.txt      the container's log lines (stdout and stderr), as they came
+    <root>/<name>/opt_ml/...    the job's /opt/ml tree
+    <root>/<name>/stop          present once a stop was requested (any process may request it)
+
+Usage::
+
+    store = JobStore()                     # or JobStore("/some/root")
+    store.create(record)                   # JobExists if the name is taken (ResourceInUse)
+    store.save(record)                     # atomic replace; readers never see half a file
+    store.load(name)                       # JobNotFound if unknown
+    store.records()                        # every record, newest CreationTime first
+    store.summary(record)                  # a ListTrainingJobs TrainingJobSummary
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+class JobExists(Exception):
+    """The training job name is already used (SageMaker's ResourceInUse)."""
+
+
+class JobNotFound(Exception):
+    """No training job has this name (SageMaker's ValidationException 'Could not find ...')."""
+
+
+def default_root() -> Path:
+    home = os.environ.get("SMEMU_HOME")
+    base = Path(home) if home else Path.home() / ".smemu"
+    return base / "jobs"
+
+
+class JobStore:
+    RECORD = "job.json"
+    LOG = "logs.txt"
+    STOP = "stop"
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_root()
+
+    def job_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def log_path(self, name: str) -> Path:
+        return self.job_dir(name) / self.LOG
+
+    def exists(self, name: str) -> bool:
+        return (self.job_dir(name) / self.RECORD).exists()
+
+    def create(self, record: dict) -> Path:
+        """Claim ``record['TrainingJobName']`` and save the record; the job directory is returned."""
+        name = record["TrainingJobName"]
+        self.root.mkdir(parents=True, exist_ok=True)
+        directory = self.job_dir(name)
+        try:
+            directory.mkdir()          # atomic: two creators of one name cannot both win
+        except FileExistsError:
+            raise JobExists(
+                "Training job names must be unique within an AWS account and region, and a "
+                f"training job with this name already exists ({record.get('TrainingJobArn', name)})."
+            ) from None
+        self.save(record)
+        return directory
+
+    def save(self, record: dict) -> None:
+        directory = self.job_dir(record["TrainingJobName"])
+        fd, tmp = tempfile.mkstemp(prefix=".job-", suffix=".json", dir=directory)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle, indent=1, sort_keys=False)
+        os.replace(tmp, directory / self.RECORD)
+
+    def load(self, name: str) -> dict:
+        try:
+            with open(self.job_dir(name) / self.RECORD) as handle:
+                return json.load(handle)
+        except (FileNotFoundError, NotADirectoryError):
+            raise JobNotFound(f"Could not find training job '{name}'.") from None
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / self.RECORD).is_file())
+
+    def records(self) -> list[dict]:
+        """Every job's record, newest first."""
+        out = []
+        for name in self.names():
+            try:
+                out.append(self.load(name))
+            except (JobNotFound, json.JSONDecodeError):
+                continue
+        out.sort(key=lambda r: r.get("CreationTime", 0), reverse=True)
+        return out
+
+    @staticmethod
+    def summary(record: dict) -> dict:
+        keys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
+                "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")
+        return {k: record[k] for k in keys if k in record}
+
+    # stop requests, across processes -----------------------------------------------------------
+    def request_stop(self, name: str) -> None:
+        self.load(name)
+        (self.job_dir(name) / self.STOP).touch()
+
+    def stop_requested(self, name: str) -> bool:
+        return (self.job_dir(name) / self.STOP).exists()

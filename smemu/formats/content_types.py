@@ -1,0 +1,59 @@
+"""Which reader a channel's ContentType selects, as SageMaker's built-in algorithms decide it."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Iterator
+
+from .batch import Batch
+from .csv import read_csv
+from .errors import FormatError
+from .recordio_protobuf import read_recordio_protobuf
+
+RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
+CSV = "text/csv"
+SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0")
+
+
+def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    """``'Text/CSV; label_size = 0'`` -> ``('text/csv', {'label_size': '0'})``."""
+    if not content_type or not content_type.strip():
+        return RECORDIO_PROTOBUF, {}
+    media, *params = content_type.split(";")
+    parsed = {}
+    for param in params:
+        if not param.strip():
+            continue
+        key, sep, value = param.partition("=")
+        if not sep:
+            raise _unsupported(content_type, f"its parameter {param.strip()!r} has no value")
+        parsed[key.strip().lower()] = value.strip().strip('"')
+    return media.strip().lower(), parsed
+
+
+def _unsupported(content_type, why="") -> FormatError:
+    return FormatError(
+        f"the content type {content_type!r} is not supported" + (f" ({why})" if why else ""),
+        "Use one of: " + ", ".join(SUPPORTED) + " (no content type means " + RECORDIO_PROTOBUF + ")")
+
+
+def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
+    """``reader(source, batch_size=..., name=None) -> iterator of Batch`` for a channel's
+    ContentType. None or "" is RecordIO-protobuf. Anything else raises FormatError listing what
+    is supported."""
+    media, params = parse_content_type(content_type)
+    if media in (RECORDIO_PROTOBUF, "application/x-recordio"):
+        if params:
+            raise _unsupported(content_type, "RecordIO-protobuf takes no parameters")
+        return read_recordio_protobuf
+    if media == CSV:
+        unknown = set(params) - {"label_size", "charset", "encoding", "header"}
+        if unknown:
+            raise _unsupported(content_type, f"unknown parameter {sorted(unknown)[0]!r}")
+        if params.get("header", "absent").lower() == "present":
+            raise _unsupported(content_type, "the built-in algorithms read CSV without a header")
+        label_size = params.get("label_size", "1")
+        if label_size not in ("0", "1"):
+            raise _unsupported(content_type, "label_size must be 0 or 1")
+        return functools.partial(read_csv, label_size=int(label_size))
+    raise _unsupported(content_type)

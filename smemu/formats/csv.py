@@ -1,0 +1,91 @@
+"""text/csv as the built-in algorithms read it: no header, numbers only, the first ``label_size``
+columns are the label (``label_size=0`` for unsupervised data)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from .batch import Batch, Batcher
+from .errors import FormatError
+from .sources import open_binary, source_name
+
+HINT = ("text/csv input must have no header row, the same number of columns on every line, the "
+        "label in the first column(s) and only numbers; set label_size=0 in the content type "
+        "(text/csv;label_size=0) for data without labels")
+BLOCK_LINES = 20000
+
+
+def _parse_cell(cell: bytes, name, line, column):
+    try:
+        return float(cell)
+    except ValueError:
+        shown = cell.decode("utf-8", "replace").strip()
+        what = "is empty" if not shown else f"is {shown!r}, not a number"
+        problem = f"the value {what}"
+        if line == 1 and shown:
+            problem += " (text/csv data has no header row)"
+        raise FormatError(problem, HINT, source=name, line=line, column=column) from None
+
+
+def _parse_lines(lines: list[bytes], numbers: list[int], name, width: int | None):
+    """Parses a block of non-empty lines into a float64 matrix (checking width)."""
+    try:
+        matrix = np.loadtxt(lines, delimiter=",", dtype=np.float64, comments=None, ndmin=2)
+        if width is None or matrix.shape[1] == width:
+            return matrix, matrix.shape[1]
+    except ValueError:
+        pass  # find the line and column, in Python
+    rows = []
+    for text, line in zip(lines, numbers):
+        cells = text.split(b",")
+        if width is None:
+            width = len(cells)
+        if len(cells) != width:
+            raise FormatError(f"the line has {len(cells)} columns but the lines before it have "
+                              f"{width}", HINT, source=name, line=line)
+        try:
+            rows.append([float(c) for c in cells])
+        except ValueError:
+            for column, cell in enumerate(cells, 1):
+                _parse_cell(cell, name, line, column)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width), width
+
+
+def read_csv(source, label_size: int = 1, batch_size: int = 1000,
+             name: str | None = None) -> Iterator[Batch]:
+    """Batches of float32 features (and float32 labels when ``label_size`` is 1; None when 0) from
+    a path or binary file object of text/csv. Lines are numbered from 1 in errors."""
+    if label_size not in (0, 1):
+        raise ValueError(f"label_size must be 0 or 1, not {label_size}")
+    name = source_name(source, name)
+    batcher = Batcher(batch_size, name, text_rows=True)
+    width = None
+    with open_binary(source) as f:
+        lines, numbers = [], []
+        line = 0
+        for raw in f:
+            line += 1
+            text = raw.strip()
+            if not text:
+                continue
+            lines.append(text)
+            numbers.append(line)
+            if len(lines) >= BLOCK_LINES:
+                width = yield from _emit(batcher, lines, numbers, name, width, label_size)
+                lines, numbers = [], []
+        if lines:
+            width = yield from _emit(batcher, lines, numbers, name, width, label_size)
+    yield from batcher.finish()
+
+
+def _emit(batcher, lines, numbers, name, width, label_size):
+    matrix, width = _parse_lines(lines, numbers, name, width)
+    if width <= label_size:
+        raise FormatError(f"the line has {width} column(s), leaving no feature columns after "
+                          f"{label_size} label column(s)", HINT, source=name, line=numbers[0])
+    features = np.ascontiguousarray(matrix[:, label_size:], dtype=np.float32)
+    labels = matrix[:, 0].astype(np.float32) if label_size else None
+    yield from batcher.add(features, labels, np.array(numbers, dtype=np.int64))
+    return width

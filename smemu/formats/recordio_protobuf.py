@@ -1,0 +1,147 @@
+"""Reading and writing RecordIO-protobuf (application/x-recordio-protobuf) as batches of arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import records, wire
+from .batch import Batch, Batcher
+from .errors import FormatError
+from .recordio import DEFAULT_BLOCK, iter_frames
+from .sources import open_binary
+
+HINT_MIXED = ("All records of a channel must have the same feature dimension and be all dense or "
+              "all sparse; fix or split the data")
+
+
+@dataclass
+class _Expect:
+    """What the first record of a source set; every later record must agree."""
+
+    sparse: bool
+    width: int
+    labelled: bool
+
+
+def decode(frames) -> records.Decoded:
+    """The records of one block: the vectorised decoder when the layout is the common one, else
+    the generated protobuf module (which also words the errors)."""
+    decoded = wire.decode(frames)
+    if decoded is None:
+        decoded = records.decode_with_protobuf(frames)
+    return decoded
+
+
+def _check(decoded: records.Decoded, frames, expect: _Expect | None) -> _Expect:
+    if expect is None:
+        expect = _Expect(bool(decoded.sparse[0]), int(decoded.widths[0]),
+                         bool(decoded.label_counts[0] > 0))
+
+    def fail(i, problem, hint=HINT_MIXED):
+        i = int(i)
+        raise FormatError(problem, hint, source=frames.source, record=frames.first_record + i,
+                          offset=int(frames.offsets[i]))
+
+    kind = lambda s: "sparse" if s else "dense"  # noqa: E731
+    bad = np.flatnonzero(decoded.sparse != expect.sparse)
+    if len(bad):
+        fail(bad[0], f"the record is {kind(not expect.sparse)} but the records before it are "
+                     f"{kind(expect.sparse)}")
+    bad = np.flatnonzero(decoded.widths != expect.width)
+    if len(bad):
+        fail(bad[0], f"the record has {decoded.widths[bad[0]]} features but the records before it "
+                     f"have {expect.width}")
+    has = decoded.label_counts > 0
+    bad = np.flatnonzero(has != expect.labelled)
+    if len(bad):
+        fail(bad[0], "the record has no label but the records before it have one" if expect.labelled
+             else "the record has a label but the records before it have none",
+             "Label every record or none")
+    bad = np.flatnonzero(decoded.label_counts > 1)
+    if len(bad):
+        fail(bad[0], f"the record's label holds {decoded.label_counts[bad[0]]} values; one value "
+                     "per record is expected", "Write one scalar label per record")
+    if expect.sparse and len(decoded.keys):
+        bad = np.flatnonzero(decoded.keys >= np.uint64(expect.width))
+        if len(bad):
+            row = np.searchsorted(np.cumsum(decoded.counts), bad[0], side="right")
+            fail(row, f"the sparse record has key {decoded.keys[bad[0]]}, outside its shape "
+                      f"[{expect.width}]", records.HINT)
+    return expect
+
+
+def _arrays(decoded: records.Decoded, expect: _Expect):
+    n = len(decoded)
+    if expect.sparse:
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(decoded.counts, out=indptr[1:])
+        index_dtype = np.int32 if expect.width < 2**31 and len(decoded.keys) < 2**31 else np.int64
+        features = sp.csr_matrix((decoded.values, decoded.keys.astype(index_dtype),
+                                  indptr.astype(index_dtype)), shape=(n, expect.width))
+    else:
+        features = decoded.values.reshape(n, expect.width)
+    labels = decoded.labels if expect.labelled else None
+    return features, labels
+
+
+def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = None,
+                           block_size: int = DEFAULT_BLOCK) -> Iterator[Batch]:
+    """Batches of ``batch_size`` records (the last may be shorter) from a path or binary file
+    object holding RecordIO-protobuf. Bad framing, undecodable records, records of different
+    widths, dense mixed with sparse, or a missing ``values`` key raise FormatError."""
+    expect = None
+    batcher = None
+    for frames in iter_frames(source, name, block_size):
+        if batcher is None:
+            batcher = Batcher(batch_size, frames.source)
+        decoded = decode(frames)
+        expect = _check(decoded, frames, expect)
+        features, labels = _arrays(decoded, expect)
+        yield from batcher.add(features, labels, frames.offsets)
+    if batcher is not None:
+        yield from batcher.finish()
+
+
+def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int = 65536) -> int:
+    """Writes the rows of a dense 2-D array or scipy sparse matrix (and optional 1-D labels) as
+    RecordIO-protobuf to ``dest`` (a path or binary file object), byte for byte what the sagemaker
+    SDK's write_numpy_to_dense_tensor / write_spmatrix_to_sparse_tensor write. Returns bytes
+    written."""
+    if sp.issparse(features):
+        features = features.tocsr()
+    else:
+        features = np.asarray(features)
+    if features.ndim != 2:
+        raise ValueError(f"features must be a 2-D array (a matrix), not {features.ndim}-D")
+    if features.shape[1] == 0:
+        raise ValueError("features have no columns; RecordIO-protobuf records need at least one")
+    records.tensor_dtype(features.dtype)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.shape[0] != features.shape[0]:
+            raise ValueError(f"labels must be a vector with one value per row ({features.shape[0]}),"
+                             f" not of shape {labels.shape}")
+        records.tensor_dtype(labels.dtype)
+    _check_int32(features)
+    if labels is not None:
+        _check_int32(labels)
+    total = 0
+    with open_binary(dest, "wb") as f:
+        for lo in range(0, features.shape[0], chunk_rows):
+            hi = min(lo + chunk_rows, features.shape[0])
+            data = wire.encode(features[lo:hi], None if labels is None else labels[lo:hi])
+            f.write(data)
+            total += len(data)
+    return total
+
+
+def _check_int32(array):
+    data = array.data if sp.issparse(array) else array
+    if data.dtype.kind in "iu" and data.size:
+        if data.min() < -2**31 or data.max() >= 2**31:
+            raise ValueError("integer values outside the int32 range cannot be written as an Int32 "
+                             "tensor; convert them to float64")

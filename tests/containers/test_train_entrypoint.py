@@ -1,0 +1,139 @@
+"""``python -m smemu.containers train``: the model it writes, its log lines, and its failures."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from smemu.formats import load_ndarrays, write_recordio_protobuf
+
+from optml import blobs, make_tree, nearest_centre_error
+
+HP = {"k": "3", "feature_dim": "3", "mini_batch_size": "200"}
+
+
+def run_container(root, algorithm="kmeans"):
+    env = {"SMEMU_OPT_ML": str(root), "SMEMU_ALGORITHM": algorithm, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "smemu.containers", "train"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    failure = root / "output" / "failure"
+    return proc.returncode, proc.stdout + proc.stderr, (failure.read_text() if failure.exists() else None)
+
+
+def test_trains_kmeans_and_writes_model_algo_1(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv;label_size=0"}})
+    np.savetxt(root / "input/data/train/part.csv", blobs(), delimiter=",", fmt="%.6f")
+    code, log, failure = run_container(root)
+    assert code == 0, log
+    assert failure is None
+    (centroids,) = load_ndarrays(root / "model" / "model_algo-1")
+    assert centroids.shape == (3, 3) and centroids.dtype == np.float32
+    assert nearest_centre_error(centroids) < 0.2
+    lines = log.splitlines()
+    assert lines[0].endswith("] Docker entrypoint called with argument(s): train")
+    assert "Reading default configuration from " in lines[1] and "'mini_batch_size': '5000'" in lines[1]
+    assert "/opt/ml/input/config/hyperparameters.json: {'k': '3'" in lines[2]
+    assert "] Final configuration: {" in lines[3] and "'mini_batch_size': '200'" in lines[3]
+    assert "Loaded iterator creator text/csv for content type ('text/csv', '1.0')" in log
+    assert "#quality_metric: host=algo-1, train msd <loss>=" in log
+    assert "Test data is not provided." in log
+
+
+def test_recordio_protobuf_without_content_type(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {}})
+    write_recordio_protobuf(str(root / "input/data/train/part.pbr"), blobs())
+    code, log, _ = run_container(root)
+    assert code == 0, log
+    assert ("Loaded iterator creator application/x-recordio-protobuf for content type "
+            "('application/x-recordio-protobuf', '1.0')") in log
+
+
+def test_bad_hyperparameter_is_a_client_error_without_traceback(tmp_path):
+    root = make_tree(tmp_path / "ml", dict(HP, k="many"), {"train": {"ContentType": "text/csv"}})
+    code, log, failure = run_container(root)
+    assert code != 0
+    assert failure.startswith("ClientError: ") and "'k'" in failure
+    assert "Traceback" not in log and "Traceback" not in failure
+
+
+def test_unknown_hyperparameter_names_it(tmp_path):
+    root = make_tree(tmp_path / "ml", dict(HP, mini_batch_siz="10"), {"train": {"ContentType": "text/csv"}})
+    code, _, failure = run_container(root)
+    assert code != 0
+    assert "Additional properties are not allowed ('mini_batch_siz' was unexpected)" in failure
+
+
+def test_unknown_content_type(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "csv"}})
+    np.savetxt(root / "input/data/train/part.csv", blobs(30), delimiter=",")
+    code, log, failure = run_container(root)
+    assert code != 0
+    assert failure.startswith("ClientError: No iterator has been registered for ContentType ('csv', '1.0')")
+    assert "Traceback" not in log
+
+
+def test_missing_required_channel(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"test": {"ContentType": "text/csv;label_size=0"}})
+    code, _, failure = run_container(root)
+    assert code != 0
+    assert failure.startswith("ClientError: ") and "'train' is a required property" in failure
+
+
+def test_unexpected_channel(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv"},
+                                           "validation": {"ContentType": "text/csv"}})
+    code, _, failure = run_container(root)
+    assert code != 0
+    assert "('validation' was unexpected)" in failure
+
+
+def test_bad_row_names_file_and_line(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv;label_size=0"}})
+    rows = blobs(600)
+    lines = [",".join(f"{v:.5f}" for v in r) for r in rows]
+    lines[411] = "1.0,oops,2.0"
+    (root / "input/data/train/part-7.csv").write_text("\n".join(lines) + "\n")
+    code, log, failure = run_container(root)
+    assert code != 0
+    assert failure.startswith("ClientError: ")
+    assert "/opt/ml/input/data/train/part-7.csv" in failure and "Line 412" in failure
+    assert "Traceback" not in log
+
+
+def test_unexpected_exception_is_an_algorithm_error_with_traceback_in_the_log(tmp_path, monkeypatch):
+    from smemu.containers import train as train_module
+
+    class Broken:
+        name = "broken"
+        metrics_name = "Broken"
+        required_channels = ("train",)
+        optional_channels = ()
+
+        class schema:
+            @staticmethod
+            def defaults():
+                return {}
+
+            @staticmethod
+            def resolve(provided):
+                from smemu.algorithms.hyperparameters import Config
+                return Config({}, {})
+
+        def train(self, config, channels, reporter):
+            raise RuntimeError("internal state went wrong")
+
+    monkeypatch.setattr(train_module, "get_algorithm", lambda name: Broken())
+    monkeypatch.setenv("SMEMU_ALGORITHM", "broken")
+    root = make_tree(tmp_path / "ml", {}, {"train": {"ContentType": "text/csv"}})
+    from smemu.containers.paths import OptML
+    assert train_module.train(OptML(root)) != 0
+    failure = (root / "output" / "failure").read_text()
+    assert failure == "AlgorithmError: RuntimeError: internal state went wrong"
+
+
+def test_without_algorithm_name_is_an_algorithm_error(tmp_path):
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv"}})
+    code, _, failure = run_container(root, algorithm="")
+    assert code != 0 and failure.startswith("AlgorithmError: ") and "SMEMU_ALGORITHM" in failure
