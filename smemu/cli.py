@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "smemu.commands.train",
     "smemu.commands.describe",
     "smemu.commands.list_jobs",
+    "smemu.commands.server",
 ]
 
 

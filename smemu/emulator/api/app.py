@@ -30,7 +30,7 @@ Operation = Callable[[dict], dict]
 
 def create_app(operations: dict[str, Operation]) -> Flask:
     """A WSGI app dispatching ``SageMaker.<Operation>`` to ``operations[<Operation>](body)``."""
-    app = Flask("smemu.emulator.api")
+    app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
     def answer(payload: dict, status: int = 200, error_code: str | None = None) -> Response:
