@@ -15,6 +15,8 @@ COMMAND_MODULES = [
     "smemu.commands.train",
     "smemu.commands.describe",
     "smemu.commands.list_jobs",
+    "smemu.commands.inspect",
+    "smemu.commands.convert",
     "smemu.commands.server",
 ]
 

@@ -61,7 +61,7 @@ class Batcher:
         while start < n:
             take = min(self.batch_size - self.count, n - start)
             piece = (features[start:start + take], None if labels is None else labels[start:start + take],
-                     positions[start:start + take])
+                     None if positions is None else positions[start:start + take])
             start += take
             self.pending.append(piece)
             self.count += take
@@ -80,7 +80,7 @@ class Batcher:
             fs = [p[0] for p in pieces]
             features = sp.vstack(fs, format="csr") if sp.issparse(fs[0]) else np.concatenate(fs)
             labels = None if pieces[0][1] is None else np.concatenate([p[1] for p in pieces])
-            positions = np.concatenate([p[2] for p in pieces])
+            positions = None if pieces[0][2] is None else np.concatenate([p[2] for p in pieces])
         batch = Batch(features, labels, self.source, self.next_record,
                       offsets=None if self.text_rows else positions,
                       lines=positions if self.text_rows else None)

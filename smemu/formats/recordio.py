@@ -182,9 +182,10 @@ def _frame_block(buf: np.ndarray, n: int, base: int, first_record: int, name: st
         needed = 8 + padded_length(length)
         if at_eof:
             raise _truncated(name, record, base + consumed,
-                             f"the record's header declares {length} bytes (padded to "
-                             f"{padded_length(length)}) but the file ends {rest - 8} bytes after "
-                             "the header")
+                             f"the record's header declares {length} bytes"
+                             + (f" (padded to {padded_length(length)})"
+                                if padded_length(length) != length else "")
+                             + f" but the file ends {rest - 8} bytes after the header")
         return frames, consumed, needed
     if at_eof:
         raise _truncated(name, record, base + consumed,

@@ -1,0 +1,44 @@
+"""What the data-file subcommands (inspect, convert) share: running with one-line errors, and
+reading a file with a progress bar."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from smemu.formats import FormatError
+from smemu.formats import files
+from smemu.progress import Progress
+
+PROGRESS_MIN_BYTES = 32 << 20  # draw a bar for files at least this big (on a terminal)
+
+
+def fail(message: str) -> int:
+    print(f"smemu: error: {message}", file=sys.stderr)
+    return 1
+
+
+def guarded(func):
+    """Runs a subcommand, turning bad input into one line on stderr and exit status 1."""
+
+    def run(args):
+        try:
+            return func(args)
+        except FormatError as e:
+            return fail(str(e))
+        except (OSError, ValueError) as e:
+            return fail(f"{e.filename + ': ' if getattr(e, 'filename', None) else ''}"
+                        f"{getattr(e, 'strerror', None) or e}")
+    return run
+
+
+@contextlib.contextmanager
+def reading(path, kind, label, batch_size=10000, label_size=1, progress=None):
+    """Yields an iterator of batches from ``path``, drawing a progress bar on big files."""
+    size = os.path.getsize(path)
+    enabled = progress if progress is not None else (None if size >= PROGRESS_MIN_BYTES else False)
+    with open(path, "rb") as f, Progress(size, label, enabled=enabled) as bar:
+        stream = files.CountingReader(f, bar.update)
+        yield files.read_batches(path, kind, batch_size=batch_size, label_size=label_size,
+                                 stream=stream)
