@@ -135,11 +135,9 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
         backend = get_backend(backend or "process")
     record = new_record(spec)
     store.create(record)
-    running = store.hold_running(spec.name)   # released when the job ends or this process dies
     if on_status:
         on_status(dict(record))
     job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace)
-    job.running_lock = running
     job.thread.start()
     return JobHandle(spec.name, store, job)
 
@@ -231,8 +229,6 @@ class _JobRun:
         finally:
             self.finished.set()
             log.close()
-            if getattr(self, "running_lock", None) is not None:
-                self.running_lock.close()
 
     def _log_line(self, line: str) -> None:
         self.log_file.write(line + "\n")

@@ -7,7 +7,6 @@ per job name::
     <root>/<name>/logs.txt      the container's log lines (stdout and stderr), as they came
     <root>/<name>/opt_ml/...    the job's /opt/ml tree
     <root>/<name>/stop          present once a stop was requested (any process may request it)
-    <root>/<name>/running.lock  locked (flock) by the process running the job, while it runs
 
 Usage::
 
@@ -21,7 +20,6 @@ Usage::
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import tempfile
@@ -46,7 +44,6 @@ class JobStore:
     RECORD = "job.json"
     LOG = "logs.txt"
     STOP = "stop"
-    RUNNING = "running.lock"
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_root()
@@ -118,27 +115,3 @@ class JobStore:
 
     def stop_requested(self, name: str) -> bool:
         return (self.job_dir(name) / self.STOP).exists()
-
-    # who runs a job, across processes ----------------------------------------------------------
-    def hold_running(self, name: str):
-        """Lock the job as running in this process; close the returned file to release it.
-
-        The lock dies with the process, so a job left InProgress by a process that died (a killed
-        server, a crashed ``smemu train``) can be told from one still running (:meth:`is_running`)."""
-        handle = open(self.job_dir(name) / self.RUNNING, "a+b")
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        return handle
-
-    def is_running(self, name: str) -> bool:
-        """True while some process holds the job's running lock."""
-        try:
-            handle = open(self.job_dir(name) / self.RUNNING, "rb")
-        except FileNotFoundError:
-            return False
-        with handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            return False

@@ -20,19 +20,15 @@ import time
 from smemu.emulator import staging
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
-from smemu.emulator.runner import MESSAGES, start_job
+from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.store import JobExists, JobNotFound, JobStore
 
 log = logging.getLogger("smemu.api")
 
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-ACTIVE = ("InProgress", "Stopping")
 # variables that would make the host run other code than smemu's (process backend)
 HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
-ABANDONED = ("InternalServerError: the smemu process running this job (a server or smemu train) "
-             "stopped before the job finished, so its outcome is unknown. Create the job again "
-             "under a new name.")
 
 
 def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
@@ -89,15 +85,12 @@ class TrainingJobService:
 
     # restart semantics -------------------------------------------------------------------------
     def recover(self) -> list[str]:
-        """Mark Failed every job left InProgress/Stopping by a process that is gone; their names."""
-        failed = []
-        for record in self.store.records():
-            name = record.get("TrainingJobName", "")
-            if (record.get("TrainingJobStatus") in ACTIVE and JOB_NAME.fullmatch(name)
-                    and not self.store.is_running(name)):
-                _fail_abandoned(self.store, record)
-                failed.append(name)
-        return failed
+        """Load every job once, so the store records as Failed those whose runner process died
+        (a killed server); the names of the jobs that just became Failed that way."""
+        since = time.time()
+        return [record["TrainingJobName"] for record in self.store.records()
+                if record.get("TrainingJobStatus") == "Failed"
+                and record.get("LastModifiedTime", 0) >= since]
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop the jobs this server runs and wait (a while) for them to wind down."""
@@ -210,16 +203,3 @@ def _locations(body: dict):
         section = body.get(member)
         if isinstance(section, dict) and field in section:
             yield path, section[field]
-
-
-def _fail_abandoned(store: JobStore, record: dict) -> None:
-    now = time.time()
-    transitions = list(record.get("SecondaryStatusTransitions") or [])
-    if transitions:
-        transitions[-1].setdefault("EndTime", now)
-    transitions.append({"Status": "Failed", "StartTime": now, "EndTime": now,
-                        "StatusMessage": MESSAGES["Failed"]})
-    record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", FailureReason=ABANDONED,
-                  SecondaryStatusTransitions=transitions, TrainingEndTime=now,
-                  LastModifiedTime=now)
-    store.save(record)
