@@ -37,10 +37,13 @@ class Reporter:
         log.warning(message, *args)
 
     # metric marker lines --------------------------------------------------------------------
-    def progress(self, fraction_done: float) -> None:
-        """``#progress_metric: host=algo-1, completed 33.333333333333336 % of epochs``"""
-        log.info("#progress_metric: host=%s, completed %s %% of epochs",
-                 self.host, _number(100.0 * fraction_done))
+    def progress(self, fraction_done: float, *, whole: bool = False) -> None:
+        """``#progress_metric: host=algo-1, completed 33.333333333333336 % of epochs``; with
+        ``whole`` the percentage is truncated to an integer (``completed 6 % of epochs``), as
+        Linear Learner prints it."""
+        percent = 100.0 * fraction_done
+        shown = str(int(percent)) if whole else _number(percent)
+        log.info("#progress_metric: host=%s, completed %s %% of epochs", self.host, shown)
 
     def throughput(self, records_per_second: float, channel: str = "train") -> None:
         log.info("#throughput_metric: host=%s, %s throughput=%s records/second",

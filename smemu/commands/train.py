@@ -3,7 +3,7 @@
 ``smemu train --job job.json`` takes the JSON ``aws sagemaker create-training-job --cli-input-json``
 takes. Relative paths and ``file://`` URIs in it are read relative to the job file's directory.
 
-``smemu train --algorithm kmeans --channel train=file://data/,content-type=text/csv
+``smemu train --algorithm kmeans --channel 'train=file://data/,content-type=text/csv;label_size=0'
 --hyperparameters k=10,feature_dim=50 --input-mode Pipe --output file://out/`` builds the same
 request from flags (relative paths against the current directory).
 
@@ -195,6 +195,12 @@ def run(args) -> int:
     err = sys.stderr
     try:
         if args.job:
+            mixed = [flag for flag, value in (("--algorithm", args.algorithm),
+                     ("--channel", args.channel), ("--hyperparameters", args.hyperparameters),
+                     ("--output", args.output)) if value]
+            if mixed:
+                raise UsageError(f"{', '.join(mixed)} cannot be combined with --job: edit the job "
+                                 "file, or build the whole job from flags.")
             request = load_job_file(args.job)
             base_dir = str(Path(args.job).resolve().parent)
             if args.name:

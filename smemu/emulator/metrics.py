@@ -53,6 +53,9 @@ def _linear_learner() -> list[dict]:
         out.append({"Name": f"{ch}:macro_f_beta", "Regex": _quality(ch, r"macro_f_\S+", "score")})
         out.append({"Name": f"{ch}:multiclass_top_k_accuracy",
                     "Regex": _quality(ch, r"multiclass_top_k_accuracy_\S+", "score")})
+        # documented tuning objectives missing from the 2020 dump, with the analogous regexes
+        out.append({"Name": f"{ch}:roc_auc_score", "Regex": _quality(ch, "roc_auc_score", "score")})
+    out.append({"Name": "validation:rmse", "Regex": _quality("validation", "rmse", "loss")})
     return out
 
 

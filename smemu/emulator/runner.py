@@ -23,14 +23,13 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
 import traceback
 from typing import Callable
 
-from smemu.emulator import layout, packaging, staging
+from smemu.emulator import api_model, layout, packaging, staging
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
 from smemu.emulator.metrics import MetricCollector, builtin_definitions
@@ -60,17 +59,10 @@ def job_arn(spec: TrainingJobSpec) -> str:
     return f"arn:aws:sagemaker:{region}:{account}:training-job/{spec.name.lower()}"
 
 
-@functools.lru_cache(maxsize=1)
-def _describe_members() -> frozenset:
-    import botocore.session
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return frozenset(model.shape_for("DescribeTrainingJobResponse").members)
-
-
 def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     """The DescribeTrainingJob record of a job just created."""
     now = time.time() if now is None else now
-    record = {k: v for k, v in spec.request.items() if k in _describe_members()}
+    record = {k: v for k, v in spec.request.items() if k in api_model.describe_training_job_members()}
     record["TrainingJobArn"] = job_arn(spec)
     alg = dict(record.get("AlgorithmSpecification") or {})
     user = alg.get("MetricDefinitions") or []
@@ -167,6 +159,7 @@ class _JobRun:
         self.progress = progress
         self.stop_grace = stop_grace
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
@@ -220,6 +213,7 @@ class _JobRun:
         watcher.start()
         log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
         self.log_file = log
+        self.store.claim(self.spec.name)
         try:
             self._run()
         except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
@@ -227,14 +221,16 @@ class _JobRun:
             self._finish("Failed", "Failed",
                          FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
         finally:
+            self.store.release(self.spec.name)
             self.finished.set()
             log.close()
 
     def _log_line(self, line: str) -> None:
-        self.log_file.write(line + "\n")
-        self.metrics.feed(line)
-        if self.on_log:
-            self.on_log(line)
+        with self.log_lock:       # the backend's reader and the pipe feeders both log
+            self.log_file.write(line + "\n")
+            self.metrics.feed(line)
+            if self.on_log:
+                self.on_log(line)
 
     def _run(self) -> None:
         spec = self.spec

@@ -10,7 +10,8 @@ Usage::
             print(problem)
         exc.aws_message()                     # "2 validation errors detected: Value ... at 'inputDataConfig.1.member.channelName' ..."
 
-The request is checked against botocore's own model of ``CreateTrainingJob`` (unknown members,
+The request is checked against botocore's own model of ``CreateTrainingJob`` (see
+:mod:`smemu.emulator.api_model`) (unknown members,
 required members, types, lengths, ranges, patterns, enums — what the service checks), then for what
 smemu needs and emulates: a built-in algorithm image (:mod:`smemu.emulator.images`), S3 data sources
 of type S3Prefix or ManifestFile, one instance. Every problem is reported with its field path.
@@ -28,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from smemu.emulator import images, staging
+from smemu.emulator import api_model, images, staging
 
 DEFAULT_MAX_RUNTIME = 86400
 INPUT_MODES = ("File", "Pipe", "FastFile")
@@ -123,7 +124,7 @@ class TrainingJobSpec:
             raise SpecError([Problem("", "The request must be a JSON object with the members of "
                                          "a CreateTrainingJob request.")])
         problems: list[Problem] = []
-        _check_shape(_request_shape(), request, "", problems)
+        _check_shape(api_model.create_training_job_request(), request, "", problems)
         request = copy.deepcopy(request)
         algorithm = _check_algorithm(request, problems)
         channels = _check_channels(request, base_dir, problems)
@@ -168,13 +169,6 @@ class TrainingJobSpec:
 # ------------------------------------------------------------------------------------------------
 # generic checks from botocore's model of the API
 
-@functools.lru_cache(maxsize=1)
-def _request_shape():
-    import botocore.session
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return model.operation_model("CreateTrainingJob").input_shape
-
-
 @functools.lru_cache(maxsize=None)
 def _pattern(text: str):
     try:
@@ -189,21 +183,21 @@ def _value_text(value: Any) -> str:
 
 
 def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
-    kind = shape.type_name
-    meta = shape.metadata
+    kind = shape["type"]
+    meta = shape["meta"]
     if kind == "structure":
         if not isinstance(value, dict):
             problems.append(Problem(path, f"must be an object with members "
-                                          f"{', '.join(shape.members)}."))
+                                          f"{', '.join(shape['members'])}."))
             return
         for key in value:
-            if key not in shape.members:
+            if key not in shape["members"]:
                 problems.append(Problem(_join(path, key), f"unknown parameter; "
-                                        f"{path or 'the request'} takes: {', '.join(shape.members)}."))
-        for key in shape.required_members:
+                                        f"{path or 'the request'} takes: {', '.join(shape['members'])}."))
+        for key in shape["required"]:
             if value.get(key) is None:
                 problems.append(Problem(_join(path, key), "Member must not be null (it is required)."))
-        for key, member in shape.members.items():
+        for key, member in shape["members"].items():
             if value.get(key) is not None:
                 _check_shape(member, value[key], _join(path, key), problems)
         return
@@ -213,7 +207,7 @@ def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
             return
         _check_size(len(value), meta, path, problems, "length")
         for i, item in enumerate(value):
-            _check_shape(shape.member, item, f"{path}[{i}]", problems)
+            _check_shape(shape["member"], item, f"{path}[{i}]", problems)
         return
     if kind == "map":
         if not isinstance(value, dict):
@@ -221,8 +215,8 @@ def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
             return
         _check_size(len(value), meta, path, problems, "length")
         for key, item in value.items():
-            _check_shape(shape.key, key, f"{path}.{key}", problems)
-            _check_shape(shape.value, item, f"{path}.{key}", problems)
+            _check_shape(shape["key"], key, f"{path}.{key}", problems)
+            _check_shape(shape["value"], item, f"{path}.{key}", problems)
         return
     if kind == "string":
         if not isinstance(value, str):
@@ -280,6 +274,14 @@ def _check_algorithm(request: dict, problems: list[Problem]) -> str | None:
             problems.append(Problem("AlgorithmSpecification", "Member must not be null: name the "
                                     "built-in algorithm's TrainingImage and the TrainingInputMode."))
         return None
+    for i, definition in enumerate(alg.get("MetricDefinitions") or []):
+        regex = definition.get("Regex") if isinstance(definition, dict) else None
+        if isinstance(regex, str):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                problems.append(Problem(f"AlgorithmSpecification.MetricDefinitions[{i}].Regex",
+                                        f"{regex!r} is not a valid regular expression ({exc})."))
     image = alg.get("TrainingImage")
     name = alg.get("AlgorithmName")
     if image and name:

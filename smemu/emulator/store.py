@@ -7,6 +7,10 @@ per job name::
     <root>/<name>/logs.txt      the container's log lines (stdout and stderr), as they came
     <root>/<name>/opt_ml/...    the job's /opt/ml tree
     <root>/<name>/stop          present once a stop was requested (any process may request it)
+    <root>/<name>/runner.pid    the process running the job, while it runs
+
+A job whose runner process died (killed, machine rebooted) would stay InProgress for ever; ``load``
+notices the dead runner and records the job as Failed, saying why.
 
 Usage::
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -44,6 +49,7 @@ class JobStore:
     RECORD = "job.json"
     LOG = "logs.txt"
     STOP = "stop"
+    RUNNER = "runner.pid"
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_root()
@@ -82,9 +88,50 @@ class JobStore:
     def load(self, name: str) -> dict:
         try:
             with open(self.job_dir(name) / self.RECORD) as handle:
-                return json.load(handle)
+                record = json.load(handle)
         except (FileNotFoundError, NotADirectoryError):
             raise JobNotFound(f"Could not find training job '{name}'.") from None
+        if record.get("TrainingJobStatus") in ("InProgress", "Stopping"):
+            record = self._orphaned(record)
+        return record
+
+    # the process running a job ----------------------------------------------------------------
+    def claim(self, name: str) -> None:
+        """Record that this process runs the job (``release`` when it is over)."""
+        (self.job_dir(name) / self.RUNNER).write_text(str(os.getpid()))
+
+    def release(self, name: str) -> None:
+        try:
+            (self.job_dir(name) / self.RUNNER).unlink()
+        except FileNotFoundError:
+            pass
+
+    def _orphaned(self, record: dict) -> dict:
+        name = record["TrainingJobName"]
+        try:
+            pid = int((self.job_dir(name) / self.RUNNER).read_text())
+        except (OSError, ValueError):
+            return record
+        try:
+            os.kill(pid, 0)
+            return record                      # still running (or the pid was reused)
+        except PermissionError:
+            return record
+        except ProcessLookupError:
+            pass
+        now = time.time()
+        transitions = record.setdefault("SecondaryStatusTransitions", [])
+        if transitions:
+            transitions[-1].setdefault("EndTime", now)
+        transitions.append({"Status": "Failed", "StartTime": now, "EndTime": now,
+                            "StatusMessage": "Training job failed"})
+        record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", TrainingEndTime=now,
+                      LastModifiedTime=now, FailureReason=(
+                          f"InternalServerError: the smemu process that ran this job (pid {pid}) "
+                          "ended before the job did; run the job again."))
+        self.save(record)
+        self.release(name)
+        return record
 
     def names(self) -> list[str]:
         if not self.root.is_dir():

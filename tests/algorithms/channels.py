@@ -2,7 +2,8 @@
 
 ``ArrayChannel(features, labels)`` yields :class:`ArrayBatch` objects shaped like the batches
 ``smemu.formats`` readers yield (``features``, ``labels``, ``location(row)``, unpacking), one pass
-per ``batches()`` call, and counts the passes made.
+per ``batches()`` call, and counts the passes made. ``max_batch`` caps the rows of a batch below
+the size asked for (as readers do at the end of each file).
 """
 
 from __future__ import annotations
@@ -27,18 +28,26 @@ class ArrayBatch:
 
 class ArrayChannel:
     def __init__(self, features, labels=None, name: str = "train",
-                 content_type: str = "application/x-recordio-protobuf", source: str | None = None):
+                 content_type: str = "application/x-recordio-protobuf", source: str | None = None,
+                 max_batch: int | None = None):
         self.features = sp.csr_matrix(features) if sp.issparse(features) else np.asarray(features)
         self.labels = None if labels is None else np.asarray(labels)
         self.name = name
         self.content_type = content_type
         self.source = source or f"{name}/part-0.pbr"
+        self.max_batch = max_batch
         self.passes = 0
 
     def batches(self, batch_size: int):
         self.passes += 1
         n = self.features.shape[0]
+        batch_size = min(batch_size, self.max_batch or batch_size)
         for lo in range(0, n, batch_size):
             hi = min(n, lo + batch_size)
             labels = None if self.labels is None else self.labels[lo:hi]
             yield ArrayBatch(self.features[lo:hi], labels, self.source, lo)
+
+
+def channels(**named):
+    """``channels(train=(X, y), validation=(X, y))`` -> {name: ArrayChannel} for a job's channels."""
+    return {name: ArrayChannel(*value, name=name) for name, value in named.items()}

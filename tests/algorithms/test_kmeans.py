@@ -17,11 +17,11 @@ from smemu.algorithms.reporting import Reporter
 from channels import ArrayChannel  # tests/algorithms/channels.py
 
 
-def train(X, labels=None, test=None, **hyperparameters):
+def train(X, labels=None, test=None, max_batch=None, **hyperparameters):
     algo = get_algorithm("kmeans")
     given = {"feature_dim": str(X.shape[1]), **{k: str(v) for k, v in hyperparameters.items()}}
     config = algo.schema.resolve(given)
-    channels = {"train": ArrayChannel(X, labels)}
+    channels = {"train": ArrayChannel(X, labels, max_batch=max_batch)}
     if test is not None:
         channels["test"] = ArrayChannel(test, name="test")
     artifact = algo.train(config, channels, Reporter(algo.metrics_name))
@@ -130,12 +130,39 @@ def test_recovers_blob_centres_as_well_as_sklearn(blobs, hyperparameters):
     assert ssd(X, centroids) <= 1.01 * reference.inertia_
 
 
-def test_sparse_input_gives_the_dense_result(blobs):
+@pytest.mark.parametrize("max_batch, epochs", [(3000, 1), (70, 2), (None, 3)])
+def test_every_record_is_folded_in_once_per_epoch(blobs, monkeypatch, max_batch, epochs):
+    # short batches (as at file ends) are held until there are enough rows to start from
+    from smemu.algorithms.kmeans import webscale
+
+    seen = []
+    original = webscale.WebscaleKMeans.update
+    monkeypatch.setattr(webscale.WebscaleKMeans, "update",
+                        lambda self, X: seen.append(X.shape[0]) or original(self, X))
+    X, _, true = blobs
+    artifact, _ = train(X, k=6, max_batch=max_batch, epochs=epochs, mini_batch_size=5000)
+    assert sum(seen) == epochs * len(X)
+    assert _match(artifact.arrays[0], true).max() < 0.15
+
+
+@pytest.mark.parametrize("dim, k", [(2, 3), (10, 8)])
+def test_data_sorted_by_cluster_still_finds_every_cluster(dim, k):
+    # clusters arriving one after another: later ones must not be absorbed by earlier candidates
+    rng = np.random.default_rng(2)
+    true = rng.uniform(-10, 10, size=(k, dim))
+    X = np.concatenate([c + rng.normal(size=(2000, dim)) for c in true]).astype(np.float32)
+    artifact, _ = train(X, k=k, mini_batch_size=1000)
+    assert _match(artifact.arrays[0], true).max() < 0.15
+    assert ssd(X, artifact.arrays[0]) <= 1.01 * SkKMeans(k, n_init=1, random_state=0).fit(X).inertia_
+
+
+@pytest.mark.parametrize("rows, mini_batch_size", [(6000, 700), (3000, 5000)])  # streamed; held whole
+def test_sparse_input_gives_the_dense_result(blobs, rows, mini_batch_size):
     X, _, _ = blobs
-    Xs = X.copy()
+    Xs = X[:rows].copy()
     Xs[np.abs(Xs) < 2] = 0  # make it genuinely sparse
-    dense, _ = train(Xs, k=6, mini_batch_size=700)
-    sparse, _ = train(sp.csr_matrix(Xs), k=6, mini_batch_size=700)
+    dense, _ = train(Xs, k=6, mini_batch_size=mini_batch_size)
+    sparse, _ = train(sp.csr_matrix(Xs), k=6, mini_batch_size=mini_batch_size)
     np.testing.assert_allclose(sparse.arrays[0], dense.arrays[0], rtol=1e-4, atol=1e-4)
 
 
@@ -280,3 +307,22 @@ def test_default_eval_metric_is_msd_only(caplog, blobs):
     lines = _messages(caplog)
     assert any(m.startswith("#quality_metric: host=algo-1, test msd <loss>=") for m in lines)
     assert not any("test ssd" in m or "'ssd'" in m for m in lines)
+
+
+def test_recycling_candidates_keeps_every_points_weight():
+    from smemu.algorithms.kmeans.webscale import WebscaleKMeans, initial_centres
+
+    rng = np.random.default_rng(4)
+    true = rng.uniform(-10, 10, size=(6, 5))
+    X = np.concatenate([c + rng.normal(size=(1000, 5)) for c in true]).astype(np.float32)
+    state = WebscaleKMeans(initial_centres(X[:500], 30, "random", rng))
+    moved = []
+    original = state._recycle
+    state._recycle = lambda batch, dist: moved.append(original(batch, dist)) or moved[-1]
+    for lo in range(0, len(X), 500):
+        state.update(X[lo:lo + 500])
+    assert any(moved)  # later clusters made candidates restart
+    assert state.counts.sum() == pytest.approx(len(X))
+    live = state.counts > 0
+    # every cluster has candidates of its own (pieces of a cluster sit about one sd from its centre)
+    assert _match(state.centres[live], true).max() < 1.5

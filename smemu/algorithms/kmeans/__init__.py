@@ -20,7 +20,7 @@ from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.data import as_float, check_finite, check_width
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import AUTO, Config
-from smemu.algorithms.kmeans.distances import nearest, row_sq_norms
+from smemu.algorithms.kmeans.distances import blas_threads_for, nearest, row_sq_norms
 from smemu.algorithms.kmeans.lloyd import lloyd, shrink
 from smemu.algorithms.kmeans.schema import (
     AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
@@ -84,84 +84,28 @@ class KMeans(Algorithm):
               reporter: Reporter) -> ModelArtifact:
         started = time.time()
         k, dim = config["k"], config["feature_dim"]
-        mini_batch = config["mini_batch_size"]
-        epochs = config["epochs"]
         factor = resolve_auto(config["extra_center_factor"], AUTO_EXTRA_CENTER_FACTOR)
         if config["extra_center_factor"] == AUTO:
             reporter.info("'extra_center_factor' was set to 'auto', evaluated to %d.", factor)
-        trials = resolve_auto(config["local_lloyd_num_trials"], AUTO_LOCAL_LLOYD_NUM_TRIALS)
         rng = np.random.default_rng(model_seed(config))
-        train = channels["train"]
         reporter.info("number of center slices 1")
-
-        state: WebscaleKMeans | None = None
         timings = {"initialize.time": 0.0, "update.time": 0.0}
-        total_records = total_batches = 0
-        throughput = Throughput()
-        buffer_rows = max(mini_batch, k * factor)
-        for epoch in range(epochs):
-            epoch_start = time.time()
-            records = batches = 0
-            pending: list = []  # batches held until there are enough rows to start from
-            pending_rows = 0
-            resident: list | None = []  # the whole pass, while it fits in one initial batch
-            for X in _records(train, mini_batch, dim):
-                records += X.shape[0]
-                batches += 1
-                throughput.add(X.shape[0])
-                if resident is not None:
-                    resident = resident + [X] if records <= buffer_rows else None
-                if state is None:
-                    pending.append(X)
-                    pending_rows += X.shape[0]
-                    if pending_rows >= buffer_rows:
-                        state = self._begin(pending, k, factor, config, rng, reporter, timings,
-                                            _counters(records, batches, records, batches, 0))
-                        pending = []
-                    continue
-                t0 = time.perf_counter()
-                state.update(X)
-                timings["update.time"] += 1000 * (time.perf_counter() - t0)
-            if state is None and records:  # the whole pass fitted in the initialisation buffer
-                if records < k:
-                    raise DataError(
-                        f"Channel '{train.name}' has {records} records, fewer than k={k} clusters. "
-                        f"Set k to at most {records} or provide more data.")
-                state = self._begin(pending, k, factor, config, rng, reporter, timings,
-                                    _counters(records, batches, records, batches, 0))
-            if records == 0:
-                raise _empty_channel(train.name)
-            total_records += records
-            total_batches += batches
-            reporter.info("processed a total of %d examples", records)
-            reporter.progress((epoch + 1) / epochs)
-            reporter.metrics(_counters(records, batches, total_records, total_batches, epoch + 1),
-                             start=epoch_start, epoch=epoch, Meta="training_data_iter")
-        reporter.throughput(throughput.per_second)
 
+        with blas_threads_for(config["mini_batch_size"], k * factor, dim):
+            state, resident = self._stream(channels["train"], config, k * factor, rng, reporter,
+                                           timings)
         t0 = time.time()
-        live = state.counts > 0
-        points, weights, scatter = state.centres[live], state.counts[live], state.scatter[live]
-        reporter.info("shrinking %d centers into %d", len(points), k)
-        result = shrink(
-            points, weights, scatter, k, trials=trials,
-            init_method=config["local_lloyd_init_method"], max_iter=config["local_lloyd_max_iter"],
-            tol=config["local_lloyd_tol"], rng=rng,
-            on_trial=lambda i, msd: reporter.info(
-                "local kmeans attempt #%d. Current mean square distance %f", i, msd))
-        shrink_ms = 1000 * (time.time() - t0)
-        reporter.info("finished shrinking process. Mean Square Distance = %s", result.msd)
-        centres, train_msd = result.centres, result.msd
-        if resident:
-            # the whole channel is in memory: finish with Lloyd's iterations on the records themselves
-            data = _stack(resident)
-            data = data.astype(np.float64) if sp.issparse(data) else np.asarray(data, np.float64)
-            centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
-                                  config["local_lloyd_max_iter"], config["local_lloyd_tol"])
+        centres, train_msd, shrink_ms = self._shrink(state, config, rng, reporter)
+        if resident is not None:
+            # the whole channel was in memory: finish with Lloyd's iterations on the records themselves
+            data = resident.astype(np.float64)
+            with blas_threads_for(data.shape[0], k, dim):
+                centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
+                                      config["local_lloyd_max_iter"], config["local_lloyd_tol"])
             train_msd = cost / data.shape[0]
         reporter.quality("train", "msd", train_msd)
         centroids = np.ascontiguousarray(centres, dtype=np.float32)
-        reporter.metrics({**timings, "epochs": epochs, "_shrink.time": shrink_ms,
+        reporter.metrics({**timings, "epochs": config["epochs"], "_shrink.time": shrink_ms,
                           "finalize.time": 1000 * (time.time() - t0)}, start=started)
 
         if "test" in channels:
@@ -171,8 +115,57 @@ class KMeans(Algorithm):
         reporter.metrics({"totaltime": 1000 * (time.time() - started)}, start=started)
         return ModelArtifact(arrays=[centroids], layout="ndarray")
 
+    def _stream(self, train: DataChannel, config: Config, n_centres: int, rng, reporter,
+                timings) -> tuple[WebscaleKMeans, object]:
+        """``epochs`` passes of web-scale k-means. Returns the candidates, and the last pass's
+        records when that pass was small enough to be held whole (else None)."""
+        k, mini_batch, epochs = config["k"], config["mini_batch_size"], config["epochs"]
+        buffer_rows = max(mini_batch, n_centres)
+        state: WebscaleKMeans | None = None
+        total_records = total_batches = 0
+        throughput = Throughput()
+        held: list | None = None
+        for epoch in range(epochs):
+            epoch_start = time.time()
+            records = batches = 0
+            held = []  # this pass's batches, while they fit in one initial batch
+            pending: list = []  # batches waiting for enough rows to start the candidates from
+            for X in _records(train, mini_batch, config["feature_dim"]):
+                records += X.shape[0]
+                batches += 1
+                throughput.add(X.shape[0])
+                if held is not None:
+                    held = held + [X] if records <= buffer_rows else None
+                if state is None:
+                    pending.append(X)
+                    if records >= buffer_rows:  # enough rows to start the candidates from
+                        state = self._begin(pending, config, n_centres, rng, reporter,
+                                            timings, _counters(records, batches, records, batches, 0))
+                        pending = []
+                    continue
+                t0 = time.perf_counter()
+                state.update(X)
+                timings["update.time"] += 1000 * (time.perf_counter() - t0)
+            if records == 0:
+                raise _empty_channel(train.name)
+            if state is None:  # the whole pass is smaller than one initial batch
+                if records < k:
+                    raise DataError(
+                        f"Channel '{train.name}' has {records} records, fewer than k={k} clusters. "
+                        f"Set k to at most {records} or provide more data.")
+                state = self._begin(pending, config, n_centres, rng, reporter, timings,
+                                    _counters(records, batches, records, batches, 0))
+            total_records += records
+            total_batches += batches
+            reporter.info("processed a total of %d examples", records)
+            reporter.progress((epoch + 1) / epochs)
+            reporter.metrics(_counters(records, batches, total_records, total_batches, epoch + 1),
+                             start=epoch_start, epoch=epoch, Meta="training_data_iter")
+        reporter.throughput(throughput.per_second)
+        return state, (_stack(held) if held else None)
+
     @staticmethod
-    def _begin(parts, k, factor, config, rng, reporter, timings, counters) -> WebscaleKMeans:
+    def _begin(parts, config, n_centres, rng, reporter, timings, counters) -> WebscaleKMeans:
         """Candidates from the first ``mini_batch_size`` rows (fewer if the channel is smaller),
         then those rows folded in as the first mini-batch."""
         t0 = time.time()
@@ -182,8 +175,7 @@ class KMeans(Algorithm):
             reporter.warning(
                 "Batch size %d is bigger than the first batch data. "
                 "Effective batch size used to initialize is %d", config["mini_batch_size"], rows)
-        n_centres = min(k * factor, rows)
-        state = WebscaleKMeans(initial_centres(X, n_centres, config["init_method"], rng),
+        state = WebscaleKMeans(initial_centres(X, min(n_centres, rows), config["init_method"], rng),
                                config["half_life_time_size"])
         timings["initialize.time"] += 1000 * (time.time() - t0)
         reporter.metrics(counters, start=t0, Meta="init_train_data_iter")
@@ -193,15 +185,35 @@ class KMeans(Algorithm):
         return state
 
     @staticmethod
+    def _shrink(state: WebscaleKMeans, config: Config, rng, reporter):
+        """The candidates reduced to k centres: (centres, mean square distance, milliseconds)."""
+        t0 = time.time()
+        k = config["k"]
+        live = state.counts > 0
+        points = state.centres[live]
+        reporter.info("shrinking %d centers into %d", len(points), k)
+        with blas_threads_for(len(points), k, points.shape[1]):
+            result = shrink(
+                points, state.counts[live], state.scatter[live], k,
+                trials=resolve_auto(config["local_lloyd_num_trials"], AUTO_LOCAL_LLOYD_NUM_TRIALS),
+                init_method=config["local_lloyd_init_method"],
+                max_iter=config["local_lloyd_max_iter"], tol=config["local_lloyd_tol"], rng=rng,
+                on_trial=lambda i, msd: reporter.info(
+                    "local kmeans attempt #%d. Current mean square distance %f", i, msd))
+        reporter.info("finished shrinking process. Mean Square Distance = %s", result.msd)
+        return result.centres, result.msd, 1000 * (time.time() - t0)
+
+    @staticmethod
     def _score(channel: DataChannel, centroids: np.ndarray, config: Config,
                reporter: Reporter) -> dict:
         """``msd``/``ssd`` of ``channel`` against ``centroids``, logged as the built-in logs them."""
         c_sq = row_sq_norms(centroids)
         ssd, records = 0.0, 0
-        for X in _records(channel, config["mini_batch_size"], config["feature_dim"]):
-            _, dist = nearest(X, centroids, c_sq=c_sq)
-            ssd += float(dist.sum())
-            records += X.shape[0]
+        with blas_threads_for(config["mini_batch_size"], *centroids.shape):
+            for X in _records(channel, config["mini_batch_size"], config["feature_dim"]):
+                _, dist = nearest(X, centroids, c_sq=c_sq)
+                ssd += float(dist.sum())
+                records += X.shape[0]
         if records == 0:
             raise _empty_channel(channel.name)
         values = {"msd": ssd / records, "ssd": ssd}

@@ -7,11 +7,31 @@ that the rows x centres block stays small whatever k is.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
 #: upper bound on the number of entries of one rows x centres block
 BLOCK_ENTRIES = 1 << 22
+#: multiply-adds per product below which BLAS threads cost more than they gain (their start-up
+#: and hand-over dominate small products, badly so on a busy machine); scikit-learn's KMeans
+#: likewise runs BLAS single-threaded
+SMALL_PRODUCT = 50_000_000
+
+
+@functools.lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()  # scans the loaded libraries once, not at every limit
+
+
+def blas_threads_for(rows: int, centres: int, dim: int):
+    """A context that keeps BLAS single-threaded while the products are rows x centres x dim."""
+    if rows * centres * dim < SMALL_PRODUCT:
+        return _threadpools().limit(limits=1, user_api="blas")
+    return contextlib.nullcontext()
 
 
 def row_sq_norms(X) -> np.ndarray:
@@ -59,8 +79,15 @@ def nearest(X, centres: np.ndarray, x_sq: np.ndarray | None = None,
 def cluster_sums(X, idx: np.ndarray, n_clusters: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Per-cluster (weighted) sums of the rows of ``X`` as a dense float64 (n_clusters, d) array."""
     n = X.shape[0]
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    onehot = sp.csr_matrix((w, (idx, np.arange(n))), shape=(n_clusters, n))
     if sp.issparse(X):
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        onehot = sp.csr_matrix((w, (idx, np.arange(n))), shape=(n_clusters, n))
         return (onehot @ X.astype(np.float64)).toarray()
-    return onehot @ np.asarray(X, dtype=np.float64)
+    # dense: sort rows by cluster and add up each run, accumulating in float64
+    order = np.argsort(idx, kind="stable")
+    ordered = idx[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rows = X[order] if weights is None else X[order] * weights[order, None]
+    out = np.zeros((n_clusters, X.shape[1]))
+    out[ordered[starts]] = np.add.reduceat(rows, starts, axis=0, dtype=np.float64)
+    return out

@@ -9,6 +9,12 @@ an observation's weight halves after h further points.
 Each candidate also keeps the weighted scatter of its points around it (updated exactly with the
 parallel-axis rule), so the reduction to k centres can report the mean squared distance of the
 data, not just of the candidates.
+
+smemu's modification: data that arrives in order (a region of the space first seen late in the
+stream) would otherwise be absorbed by candidates placed elsewhere. When a mini-batch holds points
+far from every candidate (squared distance over ``RECYCLE_RADIUS`` times the mean), the cheapest
+pairs of candidates are merged (exactly, counts and scatter included) and the freed candidates
+restart on those points. Shuffled data almost never triggers it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.algorithms.kmeans.distances import cluster_sums, nearest, row_sq_norms
+from smemu.algorithms.kmeans.distances import BLOCK_ENTRIES, cluster_sums, nearest, row_sq_norms
+
+
+#: a point is uncovered when its squared distance exceeds this many times the candidates' mean
+RECYCLE_RADIUS = 16.0
+#: at most this share of the candidates restarts on uncovered points per mini-batch
+RECYCLE_SHARE = 0.05
 
 
 def _rows(X, idx) -> np.ndarray:
@@ -65,6 +77,8 @@ class WebscaleKMeans:
             return 0.0
         n_centres = self.centres.shape[0]
         idx, dist = nearest(X, self.centres.astype(X.dtype))
+        if self._recycle(X, dist):
+            idx, dist = nearest(X, self.centres.astype(X.dtype))
         m = np.bincount(idx, minlength=n_centres).astype(np.float64)
         dist_sum = np.bincount(idx, weights=dist, minlength=n_centres)
         sums = cluster_sums(X, idx, n_centres)
@@ -83,3 +97,70 @@ class WebscaleKMeans:
         self.counts[hit] += m_hit
         self.records += n_rows
         return float(dist.sum())
+
+    def _recycle(self, X, dist: np.ndarray) -> bool:
+        """Restart some candidates on the batch's uncovered points; True if any moved."""
+        total = self.counts.sum()
+        if total <= 0 or self.scatter.sum() <= 0:
+            return False
+        limit = RECYCLE_RADIUS * self.scatter.sum() / total
+        far = np.flatnonzero(dist > limit)
+        if len(far) == 0:
+            return False
+        budget = min(len(far), max(1, int(RECYCLE_SHARE * len(self.centres))))
+        # farthest uncovered point first, then the one farthest from those already taken
+        far_rows = X[far]
+        far_sq = row_sq_norms(far_rows)
+        remaining = dist[far].copy()
+        picks = []
+        while len(picks) < budget:
+            j = int(np.argmax(remaining))
+            if remaining[j] <= limit:
+                break
+            picks.append(j)
+            _, to_pick = nearest(far_rows, _rows(far_rows, [j]).astype(far_rows.dtype), x_sq=far_sq)
+            np.minimum(remaining, to_pick, out=remaining)
+        slots = self._free(len(picks))
+        self.centres[slots] = _rows(far_rows, picks[:len(slots)])
+        self.counts[slots] = 0.0
+        self.scatter[slots] = 0.0
+        return len(slots) > 0
+
+    def _free(self, wanted: int) -> np.ndarray:
+        """Indices of up to ``wanted`` candidates made free: unused ones first, then by merging
+        the pairs of candidates whose merge adds the least scatter."""
+        unused = np.flatnonzero(self.counts <= 0)[:wanted]
+        if len(unused) >= wanted:
+            return unused
+        live = np.flatnonzero(self.counts > 0)
+        if len(live) < 2:
+            return unused
+        points = self.centres[live]
+        p_sq = row_sq_norms(points)
+        # each live candidate's nearest other live candidate
+        partner = np.empty(len(live), dtype=np.int64)
+        gap = np.empty(len(live))
+        step = max(1, BLOCK_ENTRIES // len(live))
+        for lo in range(0, len(live), step):
+            hi = min(len(live), lo + step)
+            d = p_sq[lo:hi, None] - 2 * points[lo:hi] @ points.T + p_sq[None, :]
+            d[np.arange(hi - lo), np.arange(lo, hi)] = np.inf
+            partner[lo:hi] = np.argmin(d, axis=1)
+            gap[lo:hi] = np.maximum(d[np.arange(hi - lo), partner[lo:hi]], 0.0)
+        w = self.counts[live]
+        cost = w * w[partner] / (w + w[partner]) * gap
+        freed, used = list(unused), np.zeros(len(live), dtype=bool)
+        for a in np.argsort(cost, kind="stable"):
+            if len(freed) >= wanted:
+                break
+            b = partner[a]
+            if used[a] or used[b]:
+                continue
+            used[a] = used[b] = True
+            i, j = live[a], live[b]  # fold i into j
+            wi, wj = self.counts[i], self.counts[j]
+            self.scatter[j] += self.scatter[i] + cost[a]
+            self.centres[j] = (wi * self.centres[i] + wj * self.centres[j]) / (wi + wj)
+            self.counts[j] = wi + wj
+            freed.append(i)
+        return np.array(freed, dtype=np.int64)

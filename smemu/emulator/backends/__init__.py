@@ -72,7 +72,7 @@ class Backend(abc.ABC):
     @staticmethod
     def supervise(run: ContainerRun, poll: Callable[[], int | None],
                   terminate: Callable[[], None], kill: Callable[[], None],
-                  interval: float = 0.05) -> RunOutcome:
+                  interval: float = 0.01) -> RunOutcome:
         """Wait for ``poll()`` to return an exit code, stopping on ``run.stop_event`` or when
         ``run.max_runtime`` passes: ``terminate()``, then ``kill()`` after ``run.stop_grace``."""
         deadline = None if run.max_runtime is None else time.monotonic() + run.max_runtime

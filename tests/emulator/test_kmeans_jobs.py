@@ -1,0 +1,89 @@
+"""K-Means end to end through the job runner: File and Pipe mode, CSV and RecordIO-protobuf,
+test-channel metrics in FinalMetricDataList, and bad input failing the job with a ClientError."""
+
+from __future__ import annotations
+
+import tarfile
+
+import numpy as np
+import pytest
+
+from smemu.emulator.runner import run_job
+from smemu.emulator.spec import TrainingJobSpec
+from smemu.emulator.store import JobStore
+from smemu.formats import load_ndarrays
+
+from jobdata import (FEATURE_DIM, K, centre_error, channel, clustered, request, write_csv,
+                     write_pbr)
+
+
+def run(tmp_path, name, channels, mode="File", **hyperparameters):
+    req = request(name, channels, mode=mode,
+                  OutputDataConfig={"S3OutputPath": (tmp_path / "out").as_uri()},
+                  HyperParameters={k: str(v) for k, v in hyperparameters.items()})
+    record = run_job(TrainingJobSpec.from_request(req), store=JobStore(tmp_path / "store"))
+    return record
+
+
+def model_of(tmp_path, name):
+    with tarfile.open(tmp_path / "out" / name / "output" / "model.tar.gz") as tar:
+        assert tar.getnames() == ["model_algo-1"]
+        tar.extractall(tmp_path / "model" / name, filter="data")
+    return load_ndarrays(tmp_path / "model" / name / "model_algo-1")
+
+
+def write(fmt, path, rows):
+    return write_csv(path.with_suffix(".csv"), rows) if fmt == "csv" else write_pbr(path.with_suffix(".pbr"), rows)
+
+
+CONTENT_TYPE = {"csv": "text/csv;label_size=0", "pbr": None}  # no ContentType = RecordIO-protobuf
+
+
+@pytest.mark.parametrize("mode", ["File", "Pipe"])
+@pytest.mark.parametrize("fmt", ["csv", "pbr"])
+def test_trains_and_scores_the_test_channel(tmp_path, mode, fmt):
+    rows = clustered(1200, seed=4)
+    for i in range(3):  # three files of 300 records each
+        write(fmt, tmp_path / "data" / "train" / f"part-{i}", rows[300 * i:300 * (i + 1)])
+    write(fmt, tmp_path / "data" / "test" / "part-0", rows[900:])
+    channels = [channel("train", (tmp_path / "data" / "train").as_uri() + "/", CONTENT_TYPE[fmt]),
+                channel("test", (tmp_path / "data" / "test").as_uri() + "/", CONTENT_TYPE[fmt])]
+    name = f"km-{mode.lower()}-{fmt}"
+    record = run(tmp_path, name, channels, mode=mode, epochs=2, mini_batch_size=250,
+                 eval_metrics='["msd", "ssd"]')
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+
+    arrays = model_of(tmp_path, name)
+    assert isinstance(arrays, list) and len(arrays) == 1
+    centroids = arrays[0]
+    assert centroids.dtype == np.float32 and centroids.shape == (K, FEATURE_DIM)
+    assert centre_error(centroids) < 0.2
+
+    metrics = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
+    assert {"train:msd", "test:msd", "test:ssd", "train:progress", "train:throughput"} <= set(metrics)
+    test = rows[900:].astype(np.float64)
+    d = ((test[:, None, :] - centroids[None].astype(np.float64)) ** 2).sum(-1).min(axis=1)
+    assert metrics["test:ssd"] == pytest.approx(d.sum(), rel=1e-3)
+    assert metrics["test:msd"] == pytest.approx(d.mean(), rel=1e-3)
+    assert metrics["train:progress"] == 100.0
+
+
+@pytest.mark.parametrize("case, make, words", [
+    ("width", lambda rows: np.hstack([rows, rows[:, :1]]),
+     ["'train'", "(5,", "feature_dim", "(4)", "line 1 of file", "part-0.csv"]),
+    ("nan", lambda rows: np.where(np.arange(len(rows))[:, None] == 41, np.nan, rows),
+     ["NaN or infinite", "line 42 of file", "part-0.csv"]),
+    ("fewer-than-k", lambda rows: rows[:2], ["2 records, fewer than k=3"]),
+    ("empty", lambda rows: rows[:0], ["Channel 'train' has no records"]),
+])
+def test_bad_input_fails_with_a_client_error(tmp_path, case, make, words):
+    path = write_csv(tmp_path / "data" / "train" / "part-0.csv", make(clustered(300)))
+    before = path.read_bytes()
+    record = run(tmp_path, f"km-bad-{case}", [channel("train", (tmp_path / "data" / "train").as_uri() + "/")])
+    assert record["TrainingJobStatus"] == "Failed"
+    reason = record["FailureReason"]
+    assert reason.startswith("ClientError: ")
+    for word in words:
+        assert word in reason
+    assert "Traceback" not in reason
+    assert path.read_bytes() == before  # the input is untouched
