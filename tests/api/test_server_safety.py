@@ -98,7 +98,7 @@ def test_a_restarted_server_lists_its_jobs_and_fails_the_ones_that_were_running(
     assert listed == {"finished": "Completed", "interrupted": "Failed"}
     job = sagemaker.describe_training_job(TrainingJobName="interrupted")
     assert job["SecondaryStatus"] == "Failed"
-    assert "stopped before the job finished" in job["FailureReason"]
+    assert "ended before the job did" in job["FailureReason"]
     assert job["SecondaryStatusTransitions"][-1]["Status"] == "Failed"
     # a job running in another live server is left alone by a third one, which can still stop it
     sagemaker.create_training_job(**request("still-running", [channel("train", f"s3://{s3_bucket}/train/", None)],
