@@ -119,3 +119,18 @@ def wait_until_training(sagemaker, name):
             return
         time.sleep(0.1)
     raise AssertionError(f"{name} never started training")
+
+
+def test_stopping_the_server_stops_its_jobs(start_server, s3_server, s3_bucket, tmp_path):
+    running = start_server(tmp_path / "jobs")
+    sagemaker = running.client()
+    put_pbr(s3_server.client(), s3_bucket, "train/part-0", clustered(300))
+    sagemaker.create_training_job(**request("until-shutdown", [channel("train", f"s3://{s3_bucket}/train/", None)],
+                                            "Pipe", OutputDataConfig={"S3OutputPath": f"s3://{s3_bucket}/out"},
+                                            HyperParameters={"epochs": "100000"}))
+    wait_until_training(sagemaker, "until-shutdown")
+    running.stop()   # SIGTERM, as a service manager stops it
+    assert running.process.returncode == 0
+    record = json.loads((tmp_path / "jobs" / "until-shutdown" / "job.json").read_text())
+    assert (record["TrainingJobStatus"], record["SecondaryStatus"]) == ("Stopped", "Stopped")
+    assert not running.children()
