@@ -383,10 +383,6 @@ def _check_output(request: dict, base_dir, problems: list[Problem]) -> str | Non
 def _check_resources(request: dict, problems: list[Problem]) -> None:
     rc = request.get("ResourceConfig")
     if isinstance(rc, dict):
-        count = rc.get("InstanceCount", 1)
-        if isinstance(count, int) and count != 1:
-            problems.append(Problem("ResourceConfig.InstanceCount", "smemu runs a training job on "
-                                    "one instance (algo-1); set InstanceCount to 1."))
         if rc.get("InstanceGroups"):
             problems.append(Problem("ResourceConfig.InstanceGroups", "smemu runs one homogeneous "
                                     "instance; use InstanceType and InstanceCount instead."))

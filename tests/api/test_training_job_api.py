@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import botocore.exceptions
+import numpy as np
 import pytest
 from s3jobs import WAIT, channel, clustered, model_arrays, put_csv, put_pbr, request
 
@@ -198,3 +199,25 @@ def test_protocol_errors(server):
     big = json.dumps({"TrainingJobName": "x", "Padding": "x" * (10 * 1024 * 1024)}).encode()
     status, body = raw_post(server.url, "SageMaker.CreateTrainingJob", big)
     assert status == 413 and body["__type"] == "ValidationException" and "10 MB" in body["message"]
+
+
+def test_sharded_by_s3_key_feeds_algo_1_its_share_and_prints_every_hosts(sagemaker, server, s3_server,
+                                                                          s3_bucket):
+    s3 = s3_server.client()
+    rows = clustered(900)
+    for number in range(6):   # algo-1 gets part-0 and part-3; the others' parts are not even k-means data
+        data = rows[number * 150:(number + 1) * 150] if number % 3 == 0 else \
+            np.ones((10, rows.shape[1] + 1), np.float32)
+        put_csv(s3, s3_bucket, f"sharded/part-{number}", data)
+    source = channel("train", f"s3://{s3_bucket}/sharded/")
+    source["DataSource"]["S3DataSource"]["S3DataDistributionType"] = "ShardedByS3Key"
+    req = request("sharded", [source], OutputDataConfig={"S3OutputPath": f"s3://{s3_bucket}/o"},
+                  ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 3, "VolumeSizeInGB": 10})
+    sagemaker.create_training_job(**req)
+    job = wait(sagemaker, "sharded")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    log = (server.jobs_root / "sharded" / "logs.txt").read_text()
+    assert "Channel train (ShardedByS3Key) over 3 instances; smemu runs algo-1 only" in log
+    for host, parts in (("algo-1", (0, 3)), ("algo-2", (1, 4)), ("algo-3", (2, 5))):
+        uris = ", ".join(f"s3://{s3_bucket}/sharded/part-{n}" for n in parts)
+        assert f"  {host}: 2 objects (" in log and f"bytes): {uris}" in log
