@@ -30,8 +30,8 @@ def wait(sagemaker, name):
 
 @pytest.mark.parametrize("mode, put, content_type", [("File", put_csv, "text/csv;label_size=0"),
                                                      ("Pipe", put_pbr, None)])
-def test_kmeans_trains_from_s3_and_writes_its_model_to_s3(sagemaker, s3_server, s3_bucket, mode, put,
-                                                          content_type):
+def test_kmeans_trains_from_s3_and_writes_its_model_to_s3(sagemaker, server, s3_server, s3_bucket, mode,
+                                                          put, content_type):
     s3 = s3_server.client()
     rows = clustered(900)
     put(s3, s3_bucket, "train/part-0", rows[:450])
@@ -53,6 +53,10 @@ def test_kmeans_trains_from_s3_and_writes_its_model_to_s3(sagemaker, s3_server, 
     (centroids,) = model_arrays(s3, uri)
     assert centroids.shape == (K, rows.shape[1]) and centre_error(centroids) < 0.5
     assert job["CreationTime"] <= job["TrainingStartTime"] <= job["TrainingEndTime"]
+    landed = sorted(p.name for p in (server.jobs_root / name / "opt_ml" / "input" / "data").rglob("*")
+                    if p.is_file())
+    # File mode downloads the objects; Pipe mode streams them from S3 without landing them on disk
+    assert landed == (["part-0", "part-1"] if mode == "File" else [])
 
 
 def test_errors_come_back_in_aws_shape(sagemaker, s3_bucket):
