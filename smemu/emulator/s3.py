@@ -17,7 +17,6 @@ from typing import BinaryIO
 import boto3
 import boto3.exceptions
 import botocore.exceptions
-from botocore.config import Config
 
 from smemu.emulator.staging import StagingError, Storage, StoredObject, register_storage
 
@@ -109,9 +108,8 @@ class S3Storage(Storage):
     def client(self):
         with self._lock:
             if self._client is None:
-                session = boto3.session.Session()
-                self._client = session.client(
-                    "s3", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+                # everything (retries, addressing style, endpoint) from the standard configuration
+                self._client = boto3.session.Session().client("s3")
             return self._client
 
     def list(self, prefix_uri: str) -> list[StoredObject]:
