@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "smemu.commands.inspect",
     "smemu.commands.convert",
     "smemu.commands.serve",
+    "smemu.commands.build_images",
+    "smemu.commands.server",
     "smemu.commands.validate",
 ]
 

@@ -136,7 +136,19 @@ def _record_by_record(frames, expect, batcher, on_error):
     return expect
 
 
-def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int = 65536) -> int:
+CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-friendly
+
+
+def _chunk_rows(features) -> int:
+    rows = max(1, features.shape[0])
+    if sp.issparse(features):
+        per_row = 6 * features.nnz / rows + 40
+    else:
+        per_row = features.shape[1] * features.dtype.itemsize + 40
+    return max(64, int(CHUNK_BYTES // per_row))
+
+
+def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None = None) -> int:
     """Writes the rows of a dense 2-D array or scipy sparse matrix (and optional 1-D labels) as
     RecordIO-protobuf to ``dest`` (a path or binary file object), byte for byte what the sagemaker
     SDK's write_numpy_to_dense_tensor / write_spmatrix_to_sparse_tensor write. Returns bytes
@@ -160,12 +172,13 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int = 65536
     if labels is not None:
         _check_int32(labels)
     total = 0
+    chunk_rows = chunk_rows or _chunk_rows(features)
     with open_binary(dest, "wb") as f:
         for lo in range(0, features.shape[0], chunk_rows):
             hi = min(lo + chunk_rows, features.shape[0])
             data = wire.encode(features[lo:hi], None if labels is None else labels[lo:hi])
-            f.write(data)
-            total += len(data)
+            f.write(memoryview(data))
+            total += data.nbytes
     return total
 
 

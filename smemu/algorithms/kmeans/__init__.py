@@ -96,7 +96,7 @@ class KMeans(Algorithm):
         centres, train_msd, shrink_ms = self._shrink(state, config, rng, reporter)
         if resident is not None:
             # the whole channel was in memory: finish with Lloyd's iterations on the records themselves
-            data = centred(resident, state.origin).astype(np.float64)
+            data = centred(resident.astype(np.float64), state.origin)
             with blas_threads_for(data.shape[0], k, dim):
                 centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
                                       config["local_lloyd_max_iter"], config["local_lloyd_tol"])
