@@ -82,10 +82,11 @@ def test_request_hyperparameter_and_data_problems_are_all_reported(tmp_path):
     write(tmp_path / "train" / "part-0.csv", "a,b,c,d\n" + csv_text(rows(10)))
     req = request("bad request!", KMEANS, {"k": "0", "feature_dim": "x", "kk": "1"},
                   [("train", "train/", CSV0)])
-    req["ResourceConfig"]["InstanceCount"] = 2
+    req["StoppingCondition"]["MaxRuntimeInSeconds"] = 0
     report = validate_request(req, base_dir=str(tmp_path))
     kinds = [(p.kind, p.field or p.line) for p in report.problems]
-    assert kinds[:2] == [("request", "TrainingJobName"), ("request", "ResourceConfig.InstanceCount")]
+    assert kinds[:2] == [("request", "TrainingJobName"),
+                         ("request", "StoppingCondition.MaxRuntimeInSeconds")]
     assert {f for k, f in kinds if k == "hyperparameters"} == {"k", "feature_dim", "kk"}
     assert "Did you mean 'k'?" in next(p.message for p in report.problems if p.field == "kk")
     # the data is read all the same (for format problems: the hyperparameters are unusable)
@@ -176,3 +177,17 @@ def test_progress_bar_on_request(tmp_path):
                    "k=3,feature_dim=4", "--progress", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "validating train 100% |########################|" in result.stderr
+
+
+def test_each_instance_s_share_of_a_sharded_channel_is_checked_as_that_instance_reads_it(tmp_path):
+    write(tmp_path / "train" / "a.pbr", pbr_bytes(rows(20)))
+    write(tmp_path / "train" / "b.pbr", pbr_bytes(rows(2, seed=5)))
+    req = request("sharded", KMEANS, KM_HP, [("train", "train/", PBR)], mode="Pipe")
+    req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataDistributionType"] = \
+        "ShardedByS3Key"
+    req["ResourceConfig"]["InstanceCount"] = 2
+    report = validate_request(req, base_dir=str(tmp_path))
+    (problem,) = report.problems     # algo-2 reads only b.pbr: 2 records for k=3
+    assert problem.host == "algo-2"
+    assert problem.message.startswith("Channel 'train' has 2 records, fewer than k=3 clusters.")
+    assert report.channels[0].records == 22
