@@ -191,3 +191,17 @@ def test_each_instance_s_share_of_a_sharded_channel_is_checked_as_that_instance_
     assert problem.host == "algo-2"
     assert problem.message.startswith("Channel 'train' has 2 records, fewer than k=3 clusters.")
     assert report.channels[0].records == 22
+
+
+def test_an_s3_channel_is_streamed_and_its_objects_named_by_uri(s3_server, s3_bucket):
+    client = s3_server.client()
+    client.put_object(Bucket=s3_bucket, Key="train/part-0.csv", Body=csv_text(rows(10)).encode())
+    client.put_object(Bucket=s3_bucket, Key="train/part-1.csv",
+                      Body=replace_line(csv_text(rows(10)), 3, "1,2,3,four").encode())
+    req = request("s3", KMEANS, KM_HP, [("train", f"s3://{s3_bucket}/train/", CSV0)])
+    report = validate_request(req)
+    (problem,) = report.problems
+    assert problem.object == f"s3://{s3_bucket}/train/part-1.csv"
+    assert problem.file == "/opt/ml/input/data/train/part-1.csv" and problem.line == 3
+    assert "the value is 'four', not a number" in problem.message
+    assert report.channels[0].records == 19
