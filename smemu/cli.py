@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "smemu.commands.serve",
     "smemu.commands.build_images",
     "smemu.commands.server",
+    "smemu.commands.validate",
 ]
 
 
