@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "smemu.commands.inspect",
     "smemu.commands.convert",
     "smemu.commands.server",
+    "smemu.commands.serve",
 ]
 
 

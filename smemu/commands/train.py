@@ -243,11 +243,15 @@ def report(record: dict, err) -> int:
     name = record["TrainingJobName"]
     status = record["TrainingJobStatus"]
     artifact = (record.get("ModelArtifacts") or {}).get("S3ModelArtifacts")
+    metrics = ", ".join(f"{m['MetricName']}={m['Value']:g}" for m in record.get("FinalMetricDataList", []))
+    if metrics:
+        print(f"Final metrics: {metrics}", file=err)
     if status == "Completed":
         print(f"Training job {name} completed. Model artifact: {_where(artifact)}", file=err)
         return 0
     if artifact:
-        print(f"Model artifact (written anyway): {_where(artifact)}", file=err)
+        print(f"Model artifact (uploaded for failed and stopped jobs too, as SageMaker does): "
+              f"{_where(artifact)}", file=err)
     if status == "Stopped":
         why = record["SecondaryStatusTransitions"][-1]["StatusMessage"]
         print(f"Training job {name} stopped ({record['SecondaryStatus']}): {why}", file=err)

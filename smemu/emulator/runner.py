@@ -24,6 +24,7 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -342,12 +343,20 @@ class _JobRun:
                 status, secondary = "Failed", "Failed"
                 fields.setdefault("FailureReason", _clip(
                     f"ClientError: Could not upload the job's artifacts: {exc}"))
+        self._discard_copies()
         end = time.time()
         started = self.record.get("TrainingStartTime", end)
         seconds = max(int(round(end - started)), 1 if "TrainingStartTime" in self.record else 0)
         self._set(status=status, secondary=secondary, TrainingEndTime=end,
                   TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds,
                   FinalMetricDataList=self.metrics.final(), **fields)
+
+
+    def _discard_copies(self) -> None:
+        """The job's copies of its input data and of its archives are dropped when it ends (the
+        user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
+        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _clip(text: str) -> str:

@@ -220,18 +220,25 @@ def _decode(buf, starts, lengths):
 # encoding
 
 
+VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
+
+
 def _varint_size(values):
-    """Bytes of the varint encoding of each (non-negative int64) value."""
-    v = values.astype(np.uint64)
-    size = np.ones(len(v), dtype=np.int64)
-    for bits in range(7, 64, 7):
-        size += v >= (np.uint64(1) << np.uint64(bits))
-    return size
+    """Bytes of the varint encoding of each (non-negative) value."""
+    v = np.asarray(values).astype(np.uint64, copy=False)
+    if len(v) == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = int(v.max())
+    if top < 128:
+        return np.ones(len(v), dtype=np.int64)
+    if top < 16384:
+        return 1 + (v >= np.uint64(128)).astype(np.int64)
+    return 1 + np.searchsorted(VARINT_LIMITS, v, side="right").astype(np.int64)
 
 
 def _varints(values, sizes=None):
     """The varint encodings of ``values`` (uint64), concatenated."""
-    v = values.astype(np.uint64)
+    v = np.asarray(values).astype(np.uint64, copy=False)
     if sizes is None:
         sizes = _varint_size(v)
     if len(v) == 0:
@@ -239,14 +246,13 @@ def _varints(values, sizes=None):
     longest = int(sizes.max())
     if longest == 1:
         return v.astype(np.uint8)
-    first = np.cumsum(sizes) - sizes
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
-    out[first] = (v & np.uint64(0x7F)).astype(np.uint8) | np.where(sizes > 1, 0x80, 0).astype(np.uint8)
-    for j in range(1, longest):
-        more = np.flatnonzero(sizes > j)
-        group = ((v[more] >> np.uint64(7 * j)) & np.uint64(0x7F)).astype(np.uint8)
-        out[first[more] + j] = group | np.where(sizes[more] > j + 1, 0x80, 0).astype(np.uint8)
-    return out
+    groups = np.empty((len(v), longest), dtype=np.uint8)
+    for j in range(longest):
+        group = (v >> np.uint64(7 * j)).astype(np.uint8) & 0x7F
+        groups[:, j] = group | ((sizes > j + 1).view(np.uint8) << 7)
+    if (sizes == longest).all():
+        return groups.reshape(-1)
+    return groups[np.arange(longest) < sizes[:, None]]
 
 
 class _Pieces:

@@ -156,6 +156,20 @@ def test_data_sorted_by_cluster_still_finds_every_cluster(dim, k):
     assert ssd(X, artifact.arrays[0]) <= 1.01 * SkKMeans(k, n_init=1, random_state=0).fit(X).inertia_
 
 
+@pytest.mark.parametrize("mini_batch_size", [1000, 5000])  # streamed; held whole
+def test_data_far_from_zero(caplog, mini_batch_size):
+    # float32 ||x||^2 - 2x.c + ||c||^2 around 10^4 would drown distances of order 1
+    X, _ = make_blobs(4000, 10, centers=5, center_box=(-5, 5), random_state=0)
+    X = (X + 1e4).astype(np.float32)
+    with caplog.at_level(logging.INFO, logger="smemu"):
+        artifact, _ = train(X, test=X[::7], k=5, mini_batch_size=mini_batch_size,
+                            eval_metrics='["ssd"]')
+    reference = SkKMeans(5, n_init=1, random_state=0).fit(X)
+    assert ssd(X, artifact.arrays[0]) <= 1.01 * reference.inertia_
+    (line,) = [m for m in _messages(caplog) if m.startswith("#quality_metric: host=algo-1, test ssd")]
+    assert float(line.split("=")[-1]) == pytest.approx(ssd(X[::7], artifact.arrays[0]), rel=1e-3)
+
+
 @pytest.mark.parametrize("rows, mini_batch_size", [(6000, 700), (3000, 5000)])  # streamed; held whole
 def test_sparse_input_gives_the_dense_result(blobs, rows, mini_batch_size):
     X, _, _ = blobs

@@ -20,7 +20,8 @@ from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.data import as_float, check_finite, check_width
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import AUTO, Config
-from smemu.algorithms.kmeans.distances import blas_threads_for, nearest, row_sq_norms
+from smemu.algorithms.kmeans.distances import (
+    blas_threads_for, centred, nearest, origin_of, row_sq_norms)
 from smemu.algorithms.kmeans.lloyd import lloyd, shrink
 from smemu.algorithms.kmeans.schema import (
     AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
@@ -98,18 +99,20 @@ class KMeans(Algorithm):
         centres, train_msd, shrink_ms = self._shrink(state, config, rng, reporter)
         if resident is not None:
             # the whole channel was in memory: finish with Lloyd's iterations on the records themselves
-            data = resident.astype(np.float64)
+            data = centred(resident, state.origin).astype(np.float64)
             with blas_threads_for(data.shape[0], k, dim):
                 centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
                                       config["local_lloyd_max_iter"], config["local_lloyd_tol"])
             train_msd = cost / data.shape[0]
         reporter.quality("train", "msd", train_msd)
+        if state.origin is not None:
+            centres = centres + state.origin
         centroids = np.ascontiguousarray(centres, dtype=np.float32)
         reporter.metrics({**timings, "epochs": config["epochs"], "_shrink.time": shrink_ms,
                           "finalize.time": 1000 * (time.time() - t0)}, start=started)
 
         if "test" in channels:
-            self._score(channels["test"], centroids, config, reporter)
+            self._score(channels["test"], centroids, state.origin, config, reporter)
         else:
             reporter.info("Test data is not provided.")
         reporter.metrics({"totaltime": 1000 * (time.time() - started)}, start=started)
@@ -175,8 +178,10 @@ class KMeans(Algorithm):
             reporter.warning(
                 "Batch size %d is bigger than the first batch data. "
                 "Effective batch size used to initialize is %d", config["mini_batch_size"], rows)
-        state = WebscaleKMeans(initial_centres(X, min(n_centres, rows), config["init_method"], rng),
-                               config["half_life_time_size"])
+        origin = origin_of(X)
+        state = WebscaleKMeans(
+            initial_centres(centred(X, origin), min(n_centres, rows), config["init_method"], rng),
+            config["half_life_time_size"], origin)
         timings["initialize.time"] += 1000 * (time.time() - t0)
         reporter.metrics(counters, start=t0, Meta="init_train_data_iter")
         t1 = time.perf_counter()
@@ -204,14 +209,15 @@ class KMeans(Algorithm):
         return result.centres, result.msd, 1000 * (time.time() - t0)
 
     @staticmethod
-    def _score(channel: DataChannel, centroids: np.ndarray, config: Config,
+    def _score(channel: DataChannel, centroids: np.ndarray, origin, config: Config,
                reporter: Reporter) -> dict:
         """``msd``/``ssd`` of ``channel`` against ``centroids``, logged as the built-in logs them."""
-        c_sq = row_sq_norms(centroids)
+        centres = centred(centroids, origin)
+        c_sq = row_sq_norms(centres)
         ssd, records = 0.0, 0
         with blas_threads_for(config["mini_batch_size"], *centroids.shape):
             for X in _records(channel, config["mini_batch_size"], config["feature_dim"]):
-                _, dist = nearest(X, centroids, c_sq=c_sq)
+                _, dist = nearest(centred(X, origin), centres, c_sq=c_sq)
                 ssd += float(dist.sum())
                 records += X.shape[0]
         if records == 0:

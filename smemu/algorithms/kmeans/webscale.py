@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.algorithms.kmeans.distances import BLOCK_ENTRIES, cluster_sums, nearest, row_sq_norms
+from smemu.algorithms.kmeans.distances import (
+    BLOCK_ENTRIES, centred, cluster_sums, nearest, row_sq_norms)
 
 
 #: a point is uncovered when its squared distance exceeds this many times the candidates' mean
@@ -60,9 +61,15 @@ def initial_centres(X, n_centres: int, method: str, rng: np.random.Generator) ->
 
 
 class WebscaleKMeans:
-    """Candidate centres with their weights, updated one mini-batch at a time."""
+    """Candidate centres with their weights, updated one mini-batch at a time.
 
-    def __init__(self, centres: np.ndarray, half_life_time_size: int = 0):
+    Centres are kept relative to ``origin`` (see :func:`.distances.origin_of`); ``update`` takes
+    batches as they come and measures them from it.
+    """
+
+    def __init__(self, centres: np.ndarray, half_life_time_size: int = 0,
+                 origin: np.ndarray | None = None):
+        self.origin = origin
         self.centres = np.asarray(centres, dtype=np.float64)
         n = self.centres.shape[0]
         self.counts = np.zeros(n)
@@ -75,6 +82,7 @@ class WebscaleKMeans:
         n_rows = X.shape[0]
         if n_rows == 0:
             return 0.0
+        X = centred(X, self.origin)
         n_centres = self.centres.shape[0]
         idx, dist = nearest(X, self.centres.astype(X.dtype))
         if self._recycle(X, dist):

@@ -161,7 +161,11 @@ class Run:
             else y32
         loss, G = self.train_loss.value_and_grad(S, y_train)
         if regressor and (sc.label_scale != 1.0 or sc.label_shift != 0.0):
-            loss = self.eval_loss.value(self.to_label_units(S), y32)
+            degree = getattr(self.eval_loss, "degree", None)
+            if degree is None:  # a parameter in label units: evaluate in label units
+                loss = self.eval_loss.value(self.to_label_units(S), y32)
+            else:
+                loss = loss * np.float32(sc.label_scale ** degree)
         if self.binary:
             if np.any(self.settings.positive_weight != 1.0):
                 w = np.where(y32[:, None] == 1, self.settings.positive_weight.astype(np.float32),
