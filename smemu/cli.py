@@ -15,10 +15,11 @@ COMMAND_MODULES = [
     "smemu.commands.train",
     "smemu.commands.describe",
     "smemu.commands.list_jobs",
+    "smemu.commands.stop",
     "smemu.commands.inspect",
     "smemu.commands.convert",
-    "smemu.commands.server",
     "smemu.commands.serve",
+    "smemu.commands.server",
 ]
 
 

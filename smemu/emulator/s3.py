@@ -9,6 +9,7 @@ unchanged. Nothing here is specific to a test double.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import threading
 from typing import BinaryIO
@@ -16,7 +17,6 @@ from typing import BinaryIO
 import boto3
 import boto3.exceptions
 import botocore.exceptions
-from botocore.config import Config
 
 from smemu.emulator.staging import StagingError, Storage, StoredObject, register_storage
 
@@ -108,9 +108,8 @@ class S3Storage(Storage):
     def client(self):
         with self._lock:
             if self._client is None:
-                session = boto3.session.Session()
-                self._client = session.client(
-                    "s3", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+                # everything (retries, addressing style, endpoint) from the standard configuration
+                self._client = boto3.session.Session().client("s3")
             return self._client
 
     def list(self, prefix_uri: str) -> list[StoredObject]:
@@ -154,4 +153,19 @@ class S3Storage(Storage):
             raise StagingError(f"Could not write {uri}: {error}") from error
 
 
-register_storage(SCHEME, S3Storage)
+_shared: dict[tuple, S3Storage] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_storage() -> S3Storage:
+    """One S3Storage (one boto3 client, its connection pool) per AWS configuration in the
+    environment: building a client costs tens of milliseconds, and staging asks for the storage
+    of every object. boto3 clients are safe to share between threads."""
+    key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = S3Storage()
+        return _shared[key]
+
+
+register_storage(SCHEME, shared_storage)

@@ -321,6 +321,10 @@ def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[Ch
                 problems.append(Problem(f"{path}.ChannelName", f"the channel name {name!r} is "
                                         "used twice; channel names must be unique."))
             seen.add(name)
+            if name.strip(".") == "" and name:
+                problems.append(Problem(f"{path}.ChannelName", f"the channel name {name!r} would "
+                                        "name a directory outside /opt/ml/input/data; use letters, "
+                                        "digits, '-', '_' or '.' around them."))
         source = ch.get("DataSource") if isinstance(ch.get("DataSource"), dict) else {}
         s3 = source.get("S3DataSource")
         others = [k for k in source if k != "S3DataSource"]

@@ -132,3 +132,10 @@ def test_an_unreachable_endpoint_says_which(s3_server, monkeypatch):
     with pytest.raises(StagingError) as caught:
         S3Storage().list("s3://bucket/prefix/")
     assert "s3://bucket/prefix/" in str(caught.value) and "AWS_ENDPOINT_URL" in str(caught.value)
+
+
+def test_staging_shares_one_client_per_aws_configuration(s3_server, monkeypatch):
+    first = storage_for("s3://bucket/a")
+    assert storage_for("s3://other/b") is first
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
+    assert storage_for("s3://bucket/a") is not first

@@ -134,3 +134,11 @@ def test_stopping_the_server_stops_its_jobs(start_server, s3_server, s3_bucket, 
     record = json.loads((tmp_path / "jobs" / "until-shutdown" / "job.json").read_text())
     assert (record["TrainingJobStatus"], record["SecondaryStatus"]) == ("Stopped", "Stopped")
     assert not running.children()
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_channel_names_cannot_leave_the_data_directory(sagemaker, s3_bucket, name):
+    message = validation_message(sagemaker.create_training_job, **request(
+        "dots", [channel(name, f"s3://{s3_bucket}/train/")],
+        OutputDataConfig={"S3OutputPath": f"s3://{s3_bucket}/out"}))
+    assert "inputDataConfig.1.member.channelName" in message and "outside /opt/ml/input/data" in message

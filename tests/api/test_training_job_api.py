@@ -116,7 +116,7 @@ def test_keys_with_dot_dot_never_escape_the_channel(sagemaker, server, s3_server
     assert not list(server.jobs_root.parent.rglob("escaped.csv"))
 
 
-def test_stop_training_job_stops_a_running_job(sagemaker, s3_server, s3_bucket):
+def test_stop_training_job_stops_a_running_job(sagemaker, server, s3_server, s3_bucket):
     put_pbr(s3_server.client(), s3_bucket, "train/part-0", clustered(300))
     req = request("to-stop", [channel("train", f"s3://{s3_bucket}/train/", None)], "Pipe",
                   HyperParameters={"epochs": "100000"},
@@ -127,6 +127,10 @@ def test_stop_training_job_stops_a_running_job(sagemaker, s3_server, s3_bucket):
         if sagemaker.describe_training_job(TrainingJobName="to-stop")["SecondaryStatus"] == "Training":
             break
         time.sleep(0.1)
+    # Pipe mode streams the objects from S3 into the FIFOs without landing them on disk
+    data = server.jobs_root / "to-stop" / "opt_ml" / "input" / "data"
+    assert [p.name for p in data.rglob("*") if p.is_file()] == []
+    assert any(p.is_fifo() for p in data.glob("train_*"))
     sagemaker.stop_training_job(TrainingJobName="to-stop")
     assert sagemaker.describe_training_job(TrainingJobName="to-stop")["TrainingJobStatus"] in (
         "Stopping", "Stopped")
