@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "smemu.commands.convert",
     "smemu.commands.serve",
     "smemu.commands.server",
+    "smemu.commands.transform",
 ]
 
 
