@@ -15,8 +15,14 @@ COMMAND_MODULES = [
     "smemu.commands.train",
     "smemu.commands.describe",
     "smemu.commands.list_jobs",
+    "smemu.commands.stop",
     "smemu.commands.inspect",
     "smemu.commands.convert",
+    "smemu.commands.serve",
+    "smemu.commands.build_images",
+    "smemu.commands.server",
+    "smemu.commands.validate",
+    "smemu.commands.transform",
 ]
 
 

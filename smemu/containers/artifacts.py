@@ -1,12 +1,21 @@
-"""Writing an algorithm's ModelArtifact as ``/opt/ml/model/model_algo-1``."""
+"""Writing an algorithm's ModelArtifact as ``/opt/ml/model/model_algo-1``, and reading it back
+when the serving container starts.
+
+The built-ins' ``model_algo-1`` is either an MXNet NDArray file (k-means: a list with the
+centroids) or a zip holding an MXNet module checkpoint (linear learner); builtin-algorithms.md
+§1.5, §2.4, §3.4.
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
+import zipfile
 from pathlib import Path
 
 from smemu.algorithms.base import ModelArtifact
-from smemu.formats import save_ndarrays
+from smemu.algorithms.errors import CustomerError
+from smemu.formats import FormatError, load_ndarrays, save_ndarrays
 
 MODEL_FILE = "model_algo-1"
 
@@ -24,3 +33,26 @@ def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
     else:
         raise ValueError(f"unknown model layout {artifact.layout!r}")
     return path
+
+
+def read_model(model_dir: Path, shown_as: str | None = None) -> ModelArtifact:
+    """The ModelArtifact in ``model_dir`` (SageMaker unpacks model.tar.gz there before ``serve``);
+    a CustomerError naming the file (as ``shown_as``, e.g. /opt/ml/model) and what to do."""
+    shown_as = shown_as or str(model_dir)
+    path = Path(model_dir) / MODEL_FILE
+    if not path.is_file():
+        present = sorted(os.listdir(model_dir)) if Path(model_dir).is_dir() else None
+        raise CustomerError(
+            f"There is no {shown_as}/{MODEL_FILE}: the model.tar.gz must hold a file {MODEL_FILE} "
+            f"at its top level, as the training job writes it "
+            + (f"(the model directory holds: {', '.join(present) or 'nothing'})."
+               if present is not None else f"(the directory {shown_as} does not exist)."))
+    try:
+        if zipfile.is_zipfile(path):
+            checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
+            symbol, arrays, manifest = checkpoint.read_module_zip(path)
+            return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
+                                 manifest=manifest)
+        return ModelArtifact(arrays=load_ndarrays(path, name=f"{shown_as}/{MODEL_FILE}"))
+    except FormatError as exc:
+        raise CustomerError(f"The model cannot be read: {exc}") from None

@@ -18,11 +18,7 @@ def main(argv: list[str]) -> int:
         from smemu.containers.train import train
         return train()
     if command == "serve":
-        try:
-            from smemu.containers.serve import serve
-        except ImportError:
-            log.error("This smemu container does not serve models yet.")
-            return 2
+        from smemu.containers.serve import serve
         return serve()
     log.error("Unknown argument %r: the container takes 'train' or 'serve'.", command)
     return 2

@@ -24,12 +24,13 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import traceback
 from typing import Callable
 
-from smemu.emulator import api_model, layout, packaging, staging
+from smemu.emulator import api_model, layout, packaging, sharding, staging
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
 from smemu.emulator.metrics import MetricCollector, builtin_definitions
@@ -253,6 +254,12 @@ class _JobRun:
         objects = {}
         for channel in self.spec.channels:
             objects[channel.name] = staging.list_channel(channel.uri, channel.data_type)
+            if self.spec.instance_count > 1:   # only algo-1 runs: it reads its share
+                plan = sharding.assign(objects[channel.name], channel.distribution,
+                                       self.spec.instance_count)
+                for line in sharding.plan_lines(channel.name, channel.distribution, plan):
+                    self._log_line(line)
+                objects[channel.name] = plan["algo-1"]
         for channel in self.spec.channels:
             if channel.is_pipe:
                 continue
@@ -336,12 +343,20 @@ class _JobRun:
                 status, secondary = "Failed", "Failed"
                 fields.setdefault("FailureReason", _clip(
                     f"ClientError: Could not upload the job's artifacts: {exc}"))
+        self._discard_copies()
         end = time.time()
         started = self.record.get("TrainingStartTime", end)
         seconds = max(int(round(end - started)), 1 if "TrainingStartTime" in self.record else 0)
         self._set(status=status, secondary=secondary, TrainingEndTime=end,
                   TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds,
                   FinalMetricDataList=self.metrics.final(), **fields)
+
+
+    def _discard_copies(self) -> None:
+        """The job's copies of its input data and of its archives are dropped when it ends (the
+        user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
+        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _clip(text: str) -> str:

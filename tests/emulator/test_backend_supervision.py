@@ -52,7 +52,7 @@ def test_max_runtime_sends_sigterm():
     _, outcome = supervise(container, max_runtime=0.2, stop_grace=5)
     assert outcome.stop_reason == MAX_RUNTIME_EXCEEDED and outcome.exit_code == -15
     assert [s for s, _ in container.signals] == ["TERM"]
-    assert 0.2 <= container.signals[0][1] - started < 1.0
+    assert 0.2 <= container.signals[0][1] - started < 3.0
 
 
 def test_stop_event_then_sigkill_after_the_grace_period():
@@ -62,7 +62,7 @@ def test_stop_event_then_sigkill_after_the_grace_period():
     _, outcome = supervise(container, stop_event=stop, stop_grace=0.3)
     assert outcome.stop_reason == STOPPED and outcome.exit_code == -9
     (term, t1), (kill, t2) = container.signals
-    assert (term, kill) == ("TERM", "KILL") and 0.3 <= t2 - t1 < 1.0
+    assert (term, kill) == ("TERM", "KILL") and 0.3 <= t2 - t1 < 3.0
 
 
 def test_process_backend_stops_the_whole_process_group(tmp_path, monkeypatch):

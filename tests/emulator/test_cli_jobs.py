@@ -115,3 +115,30 @@ def test_failed_job_exits_non_zero_with_the_failure_reason(tmp_path):
 def test_describe_unknown_job(tmp_path):
     result = smemu("describe", "nope", home=tmp_path / "home")
     assert result.returncode == 1 and "Could not find training job 'nope'" in result.stderr
+
+
+def test_stop_a_job_running_in_another_process(tmp_path):
+    import time
+    write_csv(tmp_path / "data" / "train.csv", clustered(900))
+    env = dict(os.environ, SMEMU_HOME=str(tmp_path / "home"))
+    job = subprocess.Popen(
+        [sys.executable, "-m", "smemu", "train", "--algorithm", "kmeans", "--name", "long",
+         "--channel", "train=data/,content-type=text/csv;label_size=0", "--input-mode", "Pipe",
+         "--hyperparameters", "k=3,feature_dim=4,mini_batch_size=10,epochs=1000000",
+         "--output", "out", "--quiet"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        record = tmp_path / "home/jobs/long/job.json"
+        deadline = time.monotonic() + 60
+        while not (record.exists() and json.loads(record.read_text())["SecondaryStatus"] == "Training"):
+            assert time.monotonic() < deadline and job.poll() is None
+            time.sleep(0.1)
+        stopped = smemu("stop", "long", home=tmp_path / "home")
+        assert stopped.returncode == 0 and "Stopping training job long." in stopped.stdout
+        _, err = job.communicate(timeout=60)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    assert job.returncode == 1
+    assert "Training job long stopped (Stopped)" in err
+    again = smemu("stop", "long", home=tmp_path / "home")
+    assert again.returncode == 1 and "The job status is Stopped" in again.stderr

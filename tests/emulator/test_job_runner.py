@@ -1,6 +1,7 @@
 """The runner's semantics with a scripted backend: what a container's exit means for the record."""
 
 import tarfile
+import time
 
 from smemu.emulator.backends import Backend, RunOutcome
 from smemu.emulator.runner import run_job
@@ -15,12 +16,17 @@ class Scripted(Backend):
 
     name = "scripted"
 
-    def __init__(self, code=0, failure=None, lines=()):
-        self.code, self.failure, self.lines = code, failure, lines
+    def __init__(self, code=0, failure=None, lines=(), wait_for=None):
+        self.code, self.failure, self.lines, self.wait_for = code, failure, lines, wait_for
         self.seen = None
 
     def run(self, run):
         self.seen = run
+        data = run.opt_ml / "input" / "data"
+        deadline = time.monotonic() + 10
+        while self.wait_for and not (data / self.wait_for).exists() and time.monotonic() < deadline:
+            time.sleep(0.005)            # the feeder thread makes the FIFO
+        self.staged = sorted(p.relative_to(data).as_posix() for p in data.rglob("*"))
         (run.opt_ml / "model" / "model_algo-1").write_bytes(b"model bytes")
         (run.opt_ml / "output" / "data" / "extra.txt").write_text("output data")
         if self.failure is not None:
@@ -30,9 +36,9 @@ class Scripted(Backend):
         return RunOutcome(self.code)
 
 
-def job(tmp_path, name, backend, **overrides):
+def job(tmp_path, name, backend, channels=None, **overrides):
     write_csv(tmp_path / "data" / "train.csv", clustered(30))
-    req = request(name, [channel("train", "data/")], **overrides)
+    req = request(name, channels or [channel("train", "data/")], **overrides)
     spec = TrainingJobSpec.from_request(req, base_dir=str(tmp_path))
     return run_job(spec, store=JobStore(tmp_path / "jobs"), backend=backend)
 
@@ -103,3 +109,15 @@ def test_a_running_job_is_not_mistaken_for_an_orphan(tmp_path):
     store.claim("alive")
     assert (store.job_dir("alive") / JobStore.RUNNER).read_text() == str(os.getpid())
     assert store.load("alive")["TrainingJobStatus"] == "InProgress"
+
+
+def test_file_mode_copies_keep_relative_keys_and_pipe_mode_makes_fifos(tmp_path):
+    write_csv(tmp_path / "nested" / "a" / "1.csv", clustered(30))
+    write_csv(tmp_path / "nested" / "b.csv", clustered(30))
+    backend = Scripted(wait_for="test_0")
+    record = job(tmp_path, "layout", backend,
+                 channels=[channel("train", "nested/"), channel("test", "data/", InputMode="Pipe")])
+    assert record["TrainingJobStatus"] == "Completed"
+    assert backend.staged == ["test_0", "train", "train/a", "train/a/1.csv", "train/b.csv"]
+    assert not (JobStore(tmp_path / "jobs").job_dir("layout") / "opt_ml/input/data").exists()
+    assert (tmp_path / "nested" / "b.csv").exists()

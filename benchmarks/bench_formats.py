@@ -1,0 +1,221 @@
+"""Speed and memory of smemu.formats against the sagemaker SDK v2, measured in the same run.
+
+For dense (200,000 x 100 float32 with labels) and sparse (1% density, 10,000 columns) data it times
+writing RecordIO-protobuf and reading it back to numpy / scipy arrays, with smemu and with the SDK
+(`write_numpy_to_dense_tensor` / `write_spmatrix_to_sparse_tensor`, and `read_records` plus the
+conversion to arrays), the SDK running in the oracle environment (tests/oracle.py) on the same file;
+it also times a plain read of the file's bytes from the page cache. Then it writes a 1 GB file and
+reports the peak RSS of a fresh process reading it in batches.
+
+    .venv/bin/python benchmarks/bench_formats.py            # the issue's sizes
+    .venv/bin/python benchmarks/bench_formats.py --rows 20000 --sparse-rows 5000 --big-gb 0.1
+
+Targets (issue 2): read >= 50x the SDK's read-to-numpy, write >= 20x the SDK's writer, peak RSS of
+the batched 1 GB read < 300 MB. Each time is the best of --repeat runs, for smemu and the SDK alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from smemu.formats import read_recordio_protobuf, write_recordio_protobuf  # noqa: E402
+
+SDK_BENCH = r"""
+import json, sys, time
+import numpy as np
+import scipy.sparse as sp
+from sagemaker.amazon.common import (read_records, write_numpy_to_dense_tensor,
+                                     write_spmatrix_to_sparse_tensor)
+
+kind, inputs, out, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+z = np.load(inputs)
+labels = z["labels"]
+if kind == "dense":
+    features = z["features"]
+else:
+    features = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+
+def write():
+    with open(out, "wb") as f:
+        if kind == "dense":
+            write_numpy_to_dense_tensor(f, features, labels)
+        else:
+            write_spmatrix_to_sparse_tensor(f, features, labels)
+
+def read():
+    with open(out, "rb") as f:
+        records = read_records(f)
+    y = np.array([r.label["values"].float32_tensor.values[0] for r in records], dtype=np.float32)
+    if kind == "dense":
+        x = np.array([r.features["values"].float32_tensor.values for r in records], dtype=np.float32)
+    else:
+        values, keys, indptr = [], [], [0]
+        for r in records:
+            t = r.features["values"].float32_tensor
+            values.append(np.array(t.values, dtype=np.float32))
+            keys.append(np.array(t.keys, dtype=np.int64))
+            indptr.append(indptr[-1] + len(t.keys))
+        width = int(records[0].features["values"].float32_tensor.shape[0])
+        x = sp.csr_matrix((np.concatenate(values), np.concatenate(keys), indptr),
+                          shape=(len(records), width))
+    return x, y
+
+def best(fn):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+print(json.dumps({"write": best(write), "read": best(read)}))
+"""
+
+RSS_PROBE = r"""
+import sys
+from smemu.formats import read_recordio_protobuf
+
+def peak_kb():  # VmHWM: this process's peak resident set (ru_maxrss would count the parent's)
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM")).split()[1])
+
+base = peak_kb()
+rows = 0
+for batch in read_recordio_protobuf(sys.argv[1], batch_size=int(sys.argv[2])):
+    rows += len(batch)
+print(rows, base, peak_kb())
+"""
+
+
+def best_of(repeat, fn):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def smemu_read(path, batch_size=1000):
+    count = 0
+    for batch in read_recordio_protobuf(path, batch_size=batch_size):
+        count += len(batch)
+    return count
+
+
+def page_cache_read(path, block=8 << 20):
+    buf = bytearray(block)
+    with open(path, "rb", buffering=0) as f:
+        while f.readinto(buf):
+            pass
+
+
+def sdk_times(python, kind, inputs, out, repeat):
+    result = subprocess.run([str(python), "-c", SDK_BENCH, kind, str(inputs), str(out), str(repeat)],
+                            capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"the SDK benchmark failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def compare(name, features, labels, workdir, python, repeat):
+    inputs = workdir / f"{name}.npz"
+    if sp.issparse(features):
+        np.savez(inputs, data=features.data, indices=features.indices, indptr=features.indptr,
+                 shape=np.array(features.shape), labels=labels)
+    else:
+        np.savez(inputs, features=features, labels=labels)
+    ours, theirs = workdir / f"{name}-smemu.pbr", workdir / f"{name}-sdk.pbr"
+    t_write = best_of(repeat, lambda: write_recordio_protobuf(ours, features, labels))
+    sdk = sdk_times(python, "sparse" if sp.issparse(features) else "dense", inputs, theirs, repeat)
+    size = ours.stat().st_size
+    identical = ours.read_bytes() == theirs.read_bytes()
+    page_cache_read(ours)  # warm the cache
+    t_plain = best_of(repeat, lambda: page_cache_read(ours))
+    t_read = best_of(repeat, lambda: smemu_read(ours))
+    mb = size / 1e6
+    print(f"{name}: {features.shape[0]:,} x {features.shape[1]:,} "
+          f"{'sparse' if sp.issparse(features) else 'dense'} float32 + labels, {mb:.1f} MB of "
+          f"RecordIO-protobuf (bytes identical to the SDK's: {'yes' if identical else 'NO'})")
+    print(f"  write:          smemu {t_write:7.3f} s {mb / t_write:8.1f} MB/s | SDK {sdk['write']:7.2f} s "
+          f"{mb / sdk['write']:6.1f} MB/s | {sdk['write'] / t_write:6.1f}x the SDK (target >= 20x)")
+    print(f"  read to arrays: smemu {t_read:7.3f} s {mb / t_read:8.1f} MB/s | SDK {sdk['read']:7.2f} s "
+          f"{mb / sdk['read']:6.1f} MB/s | {sdk['read'] / t_read:6.1f}x the SDK (target >= 50x)")
+    print(f"  plain page-cache read {t_plain:.3f} s ({mb / t_plain:.0f} MB/s): smemu reads at "
+          f"{t_plain / t_read:.2f} of it")
+    return {"write_ratio": sdk["write"] / t_write, "read_ratio": sdk["read"] / t_read}
+
+
+def big_file_rss(workdir, gigabytes, batch_size):
+    path = workdir / "big.pbr"
+    rng = np.random.default_rng(3)
+    chunk = rng.normal(size=(100_000, 100)).astype(np.float32)
+    labels = rng.integers(0, 2, 100_000).astype(np.float32)
+    target = gigabytes * 1e9
+    written = 0
+    with open(path, "wb") as f:
+        while written < target:
+            written += write_recordio_protobuf(f, chunk, labels)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(path), str(batch_size)],
+                         capture_output=True, text=True, env=env, check=True).stdout.split()
+    rows, base_kb, peak_kb = map(int, out)
+    print(f"batched read of a {written / 1e9:.2f} GB file ({rows:,} records, batch_size "
+          f"{batch_size}): peak RSS {peak_kb / 1024:.0f} MB (the process held {base_kb / 1024:.0f} MB "
+          f"after imports; target < 300 MB)")
+    path.unlink()
+    return peak_kb / 1024
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", type=int, default=200_000, help="dense rows (default 200,000)")
+    p.add_argument("--cols", type=int, default=100, help="dense columns (default 100)")
+    p.add_argument("--sparse-rows", type=int, default=50_000, help="sparse rows (default 50,000)")
+    p.add_argument("--sparse-cols", type=int, default=10_000, help="sparse columns (default 10,000)")
+    p.add_argument("--density", type=float, default=0.01, help="sparse density (default 0.01)")
+    p.add_argument("--big-gb", type=float, default=1.0, help="size of the RSS test file; 0 skips it")
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.add_argument("--repeat", type=int, default=3, help="best of this many runs (default 3)")
+    p.add_argument("--oracle-python", help="python of an environment with sagemaker<3 (default: "
+                                           "the test suite's cached oracle environment)")
+    p.add_argument("--workdir", help="where to put the files (default: a temporary directory)")
+    args = p.parse_args(argv)
+
+    if args.oracle_python:
+        python = Path(args.oracle_python)
+    else:
+        import oracle
+        python = oracle.ensure_oracle()
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        workdir = Path(tmp)
+        dense = rng.normal(size=(args.rows, args.cols)).astype(np.float32)
+        labels = rng.integers(0, 2, args.rows).astype(np.float32)
+        compare("dense", dense, labels, workdir, python, args.repeat)
+        del dense
+        sparse = sp.random(args.sparse_rows, args.sparse_cols, density=args.density, format="csr",
+                           random_state=1, dtype=np.float32)
+        labels = rng.integers(0, 2, args.sparse_rows).astype(np.float32)
+        compare("sparse", sparse, labels, workdir, python, args.repeat)
+        del sparse
+        if args.big_gb > 0:
+            big_file_rss(workdir, args.big_gb, args.batch_size)
+
+
+if __name__ == "__main__":
+    main()

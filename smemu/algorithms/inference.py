@@ -1,0 +1,71 @@
+"""What a trained built-in model is at inference time: arrays in, named arrays out.
+
+Each algorithm that can be served has an ``inference`` module next to its training code with
+``load_model(artifact) -> Predictor``; ``artifact`` is the
+:class:`~smemu.algorithms.base.ModelArtifact` that training returned (the serving container reads it back from ``model_algo-1``). The serving
+container knows nothing of centroids or weights: it decodes a request into a feature matrix, calls
+``predict`` and encodes the named outputs.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from typing import Mapping
+
+import numpy as np
+
+from smemu.algorithms.errors import CustomerError, DataError
+
+# algorithm short name -> module holding its load_model(); imported on first use, so serving one
+# algorithm never imports another's training code
+_INFERENCE_MODULES = {
+    "kmeans": "smemu.algorithms.kmeans.inference",
+    "linear-learner": "smemu.algorithms.linear_learner.inference",
+}
+
+
+class Predictor(abc.ABC):
+    """A loaded model. ``predict`` must be safe to call from several threads at once."""
+
+    #: the number of feature columns the model was trained on
+    feature_dim: int
+    #: the names of ``predict``'s outputs, in the order responses list them
+    output_names: tuple[str, ...]
+    #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
+    csv_output: bool = True
+
+    @abc.abstractmethod
+    def predict(self, features) -> dict[str, np.ndarray]:
+        """Outputs for ``features`` (a dense (n, feature_dim) array or a CSR matrix).
+
+        Each output is a float array of n values, or of shape (n, k) for a list per record
+        (e.g. a multiclass score per class). Keys are :attr:`output_names`, in that order.
+        """
+
+    def check_width(self, width: int, where: str) -> None:
+        """A DataError, in the built-ins' words, when a request's width is not the model's."""
+        if width != self.feature_dim:
+            raise DataError(
+                f"The feature dimension of the input: {width} does not match the feature "
+                f"dimension of the model: {self.feature_dim} (at {where}). "
+                f"Please fix the input and try again.")
+
+
+def serving_algorithms() -> list[str]:
+    return sorted(_INFERENCE_MODULES)
+
+
+def load_predictor(algorithm: str, artifact) -> Predictor:
+    """The ``Predictor`` of ``algorithm`` for ``artifact``; a CustomerError for an unknown name."""
+    module = _INFERENCE_MODULES.get(algorithm)
+    if module is None:
+        raise CustomerError(
+            f"smemu cannot serve models of an algorithm called {algorithm!r}. "
+            f"It serves: {', '.join(serving_algorithms())}.")
+    return importlib.import_module(module).load_model(artifact)
+
+
+def artifact_arrays(artifact) -> list | Mapping[str, np.ndarray]:
+    """The arrays of a ModelArtifact, or ``artifact`` itself when it already is arrays."""
+    return getattr(artifact, "arrays", artifact)

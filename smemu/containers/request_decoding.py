@@ -1,0 +1,225 @@
+"""Request bodies of /invocations turned into a feature matrix, the way the built-ins accept them.
+
+* ``text/csv``: one record a line, no label (``label_size=0`` unless the type says otherwise).
+* ``application/json``: ``{"instances": [...]}`` where an instance is ``{"features": [...]}`` or
+  ``{"data": {"features": {"values": [...]}}}``, sparse with ``"keys"`` and ``"shape"``.
+* ``application/jsonlines``: one such instance a line.
+* ``application/x-recordio-protobuf``: ``aialgs.data`` Records, dense or sparse.
+
+Every error is an :class:`InvocationError` (400, or 415 for a type the built-ins do not read)
+whose message names the record.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from smemu.containers.media_types import (
+    CSV, JSON, JSONLINES, RECORDIO_PROTOBUF, InvocationError, MediaType)
+from smemu.formats import FormatError, read_csv, read_recordio_protobuf
+
+REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
+# what error messages call the body (formats' messages say "line 3 of file <name>")
+BODY_NAME = "<request body>"
+# one batch for the whole body: requests are at most a few MB
+_ALL = 1 << 62
+
+
+@dataclass
+class RequestBatch:
+    """The records of one request: ``features`` (dense or CSR) and where each came from."""
+
+    features: object
+    _location: Callable[[int], str]
+
+    def location(self, row: int) -> str:
+        return self._location(row)
+
+    def __len__(self) -> int:
+        return int(self.features.shape[0])
+
+
+def bad_request(message: str) -> InvocationError:
+    return InvocationError(400, message)
+
+
+def decode_request(body: bytes, content_type: str | None) -> RequestBatch:
+    """The records in ``body``; an InvocationError naming the record when it cannot be read."""
+    if not content_type or not content_type.strip():
+        raise InvocationError(
+            415, f"The request has no Content-Type. Send one of: {', '.join(REQUEST_TYPES)}.")
+    media = MediaType.parse(content_type)
+    decoder = _DECODERS.get(media.essence)
+    if decoder is None:
+        raise InvocationError(
+            415, f"The content type {content_type.strip()!r} is not supported. "
+                 f"Send one of: {', '.join(REQUEST_TYPES)}.")
+    if not body.strip():
+        raise bad_request("The request body is empty: send at least one record.")
+    return decoder(body, media)
+
+
+# text/csv, application/x-recordio-protobuf: the formats layer reads them ----------------------
+
+def _from_format_batches(batches) -> RequestBatch:
+    try:
+        batches = list(batches)
+    except FormatError as exc:
+        raise bad_request(str(exc)) from None
+    if not batches:
+        raise bad_request("The request body holds no records: send at least one.")
+    if len(batches) == 1:
+        only = batches[0]
+        return RequestBatch(only.features, only.location)
+    # (only when a reader splits the body anyway) stack them and map rows back to their batch
+    starts = np.cumsum([0] + [b.features.shape[0] for b in batches])
+    stack = sp.vstack if any(sp.issparse(b.features) for b in batches) else np.vstack
+    features = stack([b.features for b in batches])
+    if sp.issparse(features):
+        features = features.tocsr()
+
+    def location(row: int) -> str:
+        i = int(np.searchsorted(starts, row, side="right") - 1)
+        return batches[i].location(row - int(starts[i]))
+
+    return RequestBatch(features, location)
+
+
+def _decode_csv(body: bytes, media: MediaType) -> RequestBatch:
+    try:
+        label_size = int(media.params.get("label_size", "0"))
+        if label_size not in (0, 1):
+            raise ValueError
+    except ValueError:
+        raise bad_request(
+            f"The content type's label_size must be 0 (no label column, the default) or 1; "
+            f"it is {media.params['label_size']!r}.") from None
+    return _from_format_batches(
+        read_csv(io.BytesIO(body), label_size=label_size, batch_size=_ALL, name=BODY_NAME))
+
+
+def _decode_recordio_protobuf(body: bytes, media: MediaType) -> RequestBatch:
+    return _from_format_batches(
+        read_recordio_protobuf(io.BytesIO(body), batch_size=_ALL, name=BODY_NAME))
+
+
+# application/json, application/jsonlines ------------------------------------------------------
+
+_INSTANCE_FORMS = ('{"features": [1.5, 16.0]}, {"data": {"features": {"values": [1.5, 16.0]}}} '
+                   'or, sparse, {"data": {"features": {"keys": [3, 9], "shape": [20], '
+                   '"values": [1.0, 1.0]}}}')
+
+
+_NUMBER_TYPES = {int, float}   # what json.loads gives for numbers (bool is not one of them)
+
+
+def _numbers(values, where, what: str) -> list:
+    if not isinstance(values, list) or not set(map(type, values)) <= _NUMBER_TYPES:
+        raise bad_request(f"{where()}: {what} must be a list of numbers.")
+    return values
+
+
+def _instance(obj, where: Callable[[], str]):
+    """One instance as a list of values (dense) or (keys, values, width) (sparse); ``where()``
+    names it in errors (built only when one is raised)."""
+    if type(obj) is dict and "features" in obj:
+        return _numbers(obj["features"], where, '"features"')
+    data = obj.get("data") if isinstance(obj, dict) else None
+    tensor = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(tensor, dict) or "values" not in tensor:
+        raise bad_request(f"{where()} is not an instance the algorithm reads. Write it as "
+                          f"{_INSTANCE_FORMS}.")
+    values = _numbers(tensor["values"], where, '"values"')
+    if "keys" not in tensor:
+        return values
+    keys = tensor["keys"]
+    if not isinstance(keys, list) or not all(
+            isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in keys):
+        raise bad_request(f"{where()}: \"keys\" must be a list of non-negative integers.")
+    if len(keys) != len(values):
+        raise bad_request(f"{where()} has {len(keys)} keys but {len(values)} values; "
+                          f"give one value per key.")
+    shape = tensor.get("shape")
+    if (not isinstance(shape, list) or len(shape) != 1 or not isinstance(shape[0], int)
+            or isinstance(shape[0], bool) or shape[0] < 1):
+        raise bad_request(f"{where()} is sparse (it has \"keys\"), so it needs \"shape\": "
+                          f"[feature_dim].")
+    if keys and max(keys) >= shape[0]:
+        raise bad_request(f"{where()} has key {max(keys)}, outside its shape [{shape[0]}]; keys "
+                          f"are 0-based column indices.")
+    return keys, values, shape[0]
+
+
+def _assemble(instances: list, where: Callable[[int], str]) -> RequestBatch:
+    if not instances:
+        raise bad_request("The request holds no instances: send at least one.")
+    widths = [len(x) if isinstance(x, list) else x[2] for x in instances]
+    for i, w in enumerate(widths):
+        if w != widths[0]:
+            raise bad_request(f"{where(i)} has {w} features but {where(0)} has {widths[0]}. "
+                              f"Every record of a request needs the same number of features.")
+    if all(isinstance(x, list) for x in instances):
+        features = np.asarray(instances, dtype=np.float32).reshape(len(instances), widths[0])
+    else:
+        indptr, indices, data = [0], [], []
+        for x in instances:
+            if isinstance(x, list):
+                x = (range(len(x)), x, len(x))
+            indices.extend(x[0])
+            data.extend(x[1])
+            indptr.append(len(indices))
+        features = sp.csr_matrix(
+            (np.asarray(data, np.float32), np.asarray(indices, np.int64), np.asarray(indptr)),
+            shape=(len(instances), widths[0]))
+        features.sum_duplicates()
+    return RequestBatch(features, where)
+
+
+def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"The request body is not valid JSON ({exc}).") from None
+    instances = document.get("instances") if isinstance(document, dict) else None
+    if not isinstance(instances, list):
+        raise bad_request('A JSON request is an object {"instances": [...]} where each instance '
+                          f"is {_INSTANCE_FORMS}.")
+
+    def where(i: int) -> str:
+        return f"instances[{i}] of the request body"
+
+    return _assemble([_instance(obj, functools.partial(where, i))
+                      for i, obj in enumerate(instances)], where)
+
+
+def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
+    lines = []     # (1-based line number, parsed instance)
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        place = f"line {number} of the request body"
+        try:
+            obj = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
+        lines.append((number, _instance(obj, lambda: place)))
+
+    def where(i: int) -> str:
+        return f"line {lines[i][0]} of the request body"
+
+    return _assemble([instance for _, instance in lines], where)
+
+
+_DECODERS = {
+    CSV: _decode_csv,
+    JSON: _decode_json,
+    JSONLINES: _decode_jsonlines,
+    RECORDIO_PROTOBUF: _decode_recordio_protobuf,
+}

@@ -1,0 +1,131 @@
+"""``serve``: the serving container's entrypoint (``python -m smemu.containers serve``).
+
+Loads ``/opt/ml/model/model_algo-1`` (the root is ``$SMEMU_OPT_ML`` when set) for the algorithm
+``$SMEMU_ALGORITHM`` and answers ``GET /ping`` and ``POST /invocations`` with waitress, a
+production WSGI server, on ``0.0.0.0:8080`` — or ``$SAGEMAKER_BIND_TO_PORT``, as SageMaker's
+multi-container endpoints ask (container-contract.md §4). ``$SMEMU_BIND_HOST`` changes the address
+(smemu's host side binds loopback only). SIGTERM stops it, as SageMaker stops an endpoint.
+
+Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6),
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default ``application/json``), ``SMEMU_SERVING_THREADS``
+(default 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+
+from smemu.algorithms.errors import CustomerError
+from smemu.algorithms.inference import load_predictor, serving_algorithms
+from smemu.containers import logs
+from smemu.containers.artifacts import read_model
+from smemu.containers.invocations import DEFAULT_MAX_PAYLOAD, MEGABYTE, InvocationsApp
+from smemu.containers.media_types import MediaType
+from smemu.containers.paths import LOGICAL_ROOT, OptML
+from smemu.containers.response_encoding import RESPONSE_TYPES
+
+log = logging.getLogger("smemu.serving")
+
+DEFAULT_PORT = 8080
+
+
+class ServingConfig:
+    """The serving settings, read from the environment the platform gives the container."""
+
+    def __init__(self, environ=None):
+        env = os.environ if environ is None else environ
+        self.opt_ml = OptML(env.get("SMEMU_OPT_ML") or LOGICAL_ROOT)
+        self.algorithm = env.get("SMEMU_ALGORITHM", "")
+        self.host = env.get("SMEMU_BIND_HOST") or "0.0.0.0"
+        self.port = _integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)
+        self.threads = _integer(env, "SMEMU_SERVING_THREADS", 4)
+        self.max_payload = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB",
+                                    DEFAULT_MAX_PAYLOAD // MEGABYTE) * MEGABYTE
+        accept = MediaType.parse(
+            env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "application/json").essence
+        if accept not in RESPONSE_TYPES:
+            raise CustomerError(
+                f"SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT is {accept!r}; it must be one of "
+                f"{', '.join(RESPONSE_TYPES)}.")
+        self.default_accept = accept
+        if not self.algorithm:
+            raise CustomerError(
+                f"SMEMU_ALGORITHM is not set: set it to the algorithm whose model this is "
+                f"({', '.join(serving_algorithms())}).")
+
+
+def _integer(env, name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise CustomerError(f"{name} must be a positive whole number; it is {value!r}.")
+    return number
+
+
+def build_app(config: ServingConfig) -> InvocationsApp:
+    """The application for the model in /opt/ml/model (loading it first)."""
+    model_dir = config.opt_ml.model_dir
+    shown_as = config.opt_ml.logical(model_dir)
+    predictor = load_predictor(config.algorithm, read_model(model_dir, shown_as))
+    log.info("Loaded the %s model in %s (feature_dim=%d)", config.algorithm, shown_as,
+             predictor.feature_dim)
+    return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,
+                          default_accept=config.default_accept)
+
+
+def create_server(app, config: ServingConfig):
+    import waitress
+
+    # waitress warns "Task queue depth is N" whenever a request waits for a thread; under load
+    # that is every few requests, and not something a user of the endpoint can act on
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # waitress refuses bodies far over the limit itself; the app answers those just over it
+    return waitress.create_server(
+        app, host=config.host, port=config.port, threads=config.threads,
+        max_request_body_size=2 * config.max_payload, ident="smemu",
+        clear_untrusted_proxy_headers=True)
+
+
+def serve() -> int:
+    """Serve until SIGTERM; non-zero when the model cannot be loaded or the port is taken.
+    (The container's entrypoint has configured logging.)"""
+    try:
+        config = ServingConfig()
+        app = build_app(config)
+        server = create_server(app, config)
+    except CustomerError as exc:
+        log.error("Customer Error: %s", exc)
+        return 2
+    except OSError as exc:
+        log.error("Cannot listen on %s:%s: %s", os.environ.get("SMEMU_BIND_HOST") or "0.0.0.0",
+                  os.environ.get("SAGEMAKER_BIND_TO_PORT") or DEFAULT_PORT, exc)
+        return 1
+
+    def stop(signum, frame):
+        log.info("Received signal %d; shutting down", signum)
+        raise SystemExit(0)     # out of server.run(); the finally below closes the server
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("Serving on http://%s:%s (POST /invocations, GET /ping), %d threads",
+             config.host, server.effective_port, config.threads)
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    logs.configure(sys.stdout)
+    raise SystemExit(serve())
