@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "smemu.commands.build_images",
     "smemu.commands.server",
     "smemu.commands.validate",
+    "smemu.commands.transform",
 ]
 
 

@@ -117,6 +117,18 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
         yield from batcher.finish()
 
 
+CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-friendly
+
+
+def _chunk_rows(features) -> int:
+    rows = max(1, features.shape[0])
+    if sp.issparse(features):
+        per_row = 6 * features.nnz / rows + 40
+    else:
+        per_row = features.shape[1] * features.dtype.itemsize + 40
+    return max(64, int(CHUNK_BYTES // per_row))
+
+
 def _record_by_record(frames, expect, batcher, on_error):
     """A block holding a bad record, one record at a time: each bad one goes to ``on_error`` and
     is left out, the batch cut before it so the records after it keep their indices."""
@@ -134,18 +146,6 @@ def _record_by_record(frames, expect, batcher, on_error):
         features, labels = _arrays(decoded, expect)
         yield from batcher.add(features, labels, one.offsets)
     return expect
-
-
-CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-friendly
-
-
-def _chunk_rows(features) -> int:
-    rows = max(1, features.shape[0])
-    if sp.issparse(features):
-        per_row = 6 * features.nnz / rows + 40
-    else:
-        per_row = features.shape[1] * features.dtype.itemsize + 40
-    return max(64, int(CHUNK_BYTES // per_row))
 
 
 def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None = None) -> int:

@@ -158,24 +158,7 @@ class TrainingJobService:
     # request checks ----------------------------------------------------------------------------
     def _check_locations(self, body: dict) -> None:
         for path, uri in _locations(body):
-            if not isinstance(uri, str):
-                continue   # the spec reports the type
-            if re.match(r"(s3|https)://", uri):
-                continue
-            where = f"Value '{uri[:200]}' at '{path}'"
-            if not uri.startswith("file://"):
-                raise ValidationException(
-                    f"1 validation error detected: {where} failed to satisfy constraint: Member "
-                    f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
-                    f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
-            if not self.allow_file_uris:
-                raise ValidationException(
-                    f"1 validation error detected: {where} is a file:// URI, and this smemu "
-                    f"server was started with --no-file-uris: use an s3:// URI.")
-            if not uri.startswith("file:///"):
-                raise ValidationException(
-                    f"1 validation error detected: {where} is a relative file:// URI; write "
-                    f"the absolute path as file:///path/on/the/server.")
+            check_location(path, uri, self.allow_file_uris)
 
     def _check_environment(self, body: dict) -> None:
         environment = body.get("Environment")
@@ -187,6 +170,29 @@ class TrainingJobService:
                 f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
                 f"change how the host runs the job's process (the process backend runs it on this "
                 f"machine). Leave them out, or start the server with --backend docker.")
+
+
+def check_location(path: str, uri, allow_file_uris: bool) -> None:
+    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
+    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
+    if not isinstance(uri, str):
+        return   # the spec reports the type
+    if re.match(r"(s3|https)://", uri):
+        return
+    where = f"Value '{uri[:200]}' at '{path}'"
+    if not uri.startswith("file://"):
+        raise ValidationException(
+            f"1 validation error detected: {where} failed to satisfy constraint: Member "
+            f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
+            f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
+    if not allow_file_uris:
+        raise ValidationException(
+            f"1 validation error detected: {where} is a file:// URI, and this smemu "
+            f"server was started with --no-file-uris: use an s3:// URI.")
+    if not uri.startswith("file:///"):
+        raise ValidationException(
+            f"1 validation error detected: {where} is a relative file:// URI; write "
+            f"the absolute path as file:///path/on/the/server.")
 
 
 def _locations(body: dict):
