@@ -9,6 +9,7 @@ import sys
 import waitress
 
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator.api.logs import JobLogs
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
 
@@ -22,7 +23,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     for name in service.recover():
         print(f"smemu: training job {name} was running when its process stopped; it is now "
               f"Failed.", file=out, flush=True)
-    app = create_app(service.operations())
+    app = create_app({**service.operations(), **JobLogs(store).operations()})
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     max_request_body_size=MAX_REQUEST_BYTES + 1024,

@@ -1,7 +1,8 @@
 """The training job operations of the SageMaker API, over the jobs root and the runner.
 
-``TrainingJobService(store, backend, allow_file_uris).operations()`` maps ``CreateTrainingJob``,
-``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` to handlers taking the
+``TrainingJobService(store, backend, allow_file_uris).operations()`` maps the targets
+``SageMaker.CreateTrainingJob``, ``.DescribeTrainingJob``, ``.ListTrainingJobs`` and
+``.StopTrainingJob`` to handlers taking the
 request body and returning the response body (or raising an :mod:`errors` exception).
 
 What a request may reach on the host is kept narrow: the job name is checked against the API's
@@ -78,10 +79,10 @@ class TrainingJobService:
             staging.register_storage("", RefusedLocalStorage)
 
     def operations(self) -> dict:
-        return {"CreateTrainingJob": self.create_training_job,
-                "DescribeTrainingJob": self.describe_training_job,
-                "ListTrainingJobs": self.list_training_jobs,
-                "StopTrainingJob": self.stop_training_job}
+        return {"SageMaker.CreateTrainingJob": self.create_training_job,
+                "SageMaker.DescribeTrainingJob": self.describe_training_job,
+                "SageMaker.ListTrainingJobs": self.list_training_jobs,
+                "SageMaker.StopTrainingJob": self.stop_training_job}
 
     # restart semantics -------------------------------------------------------------------------
     def recover(self) -> list[str]:
