@@ -41,8 +41,8 @@ class JobLogs:
         self.store = store
 
     def operations(self) -> dict:
-        return {f"{TARGET_PREFIX}.DescribeLogStreams": self.describe_log_streams,
-                f"{TARGET_PREFIX}.GetLogEvents": self.get_log_events}
+        return {"DescribeLogStreams": self.describe_log_streams,
+                "GetLogEvents": self.get_log_events}
 
     def describe_log_streams(self, body: dict) -> dict:
         _check_group(body)

@@ -9,7 +9,10 @@ import sys
 import waitress
 
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator.api.endpoints import EndpointService
+from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
+from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
 
@@ -23,7 +26,14 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     for name in service.recover():
         print(f"smemu: training job {name} was running when its process stopped; it is now "
               f"Failed.", file=out, flush=True)
-    app = create_app({**service.operations(), **JobLogs(store).operations()})
+    endpoints = EndpointService(store.root, backend=backend, allow_file_uris=allow_file_uris)
+    for name in endpoints.recover():
+        print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
+              f"again.", file=out, flush=True)
+    app = create_app({**targets("SageMaker", service.operations()),
+                      **targets("SageMaker", endpoints.operations()),
+                      **targets(LOGS_PREFIX, JobLogs(store).operations())})
+    register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     max_request_body_size=MAX_REQUEST_BYTES + 1024,
@@ -46,8 +56,14 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         signal.signal(signal.SIGTERM, previous)
         print("smemu: shutting down; stopping the jobs this server runs.", file=out, flush=True)
         server.close()
+        endpoints.shutdown()
         service.shutdown()
     return 0
+
+
+def targets(prefix: str, operations: dict) -> dict:
+    """``{"Op": handler}`` -> ``{"<prefix>.Op": handler}``: the X-Amz-Target each is called by."""
+    return {f"{prefix}.{name}": handler for name, handler in operations.items()}
 
 
 def _url_host(host: str) -> str:

@@ -1,8 +1,8 @@
 """The training job operations of the SageMaker API, over the jobs root and the runner.
 
-``TrainingJobService(store, backend, allow_file_uris).operations()`` maps the targets
-``SageMaker.CreateTrainingJob``, ``.DescribeTrainingJob``, ``.ListTrainingJobs`` and
-``.StopTrainingJob`` to handlers taking the
+``TrainingJobService(store, backend, allow_file_uris).operations()`` maps ``CreateTrainingJob``,
+``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` (the ``SageMaker.`` targets)
+to handlers taking the
 request body and returning the response body (or raising an :mod:`errors` exception).
 
 What a request may reach on the host is kept narrow: the job name is checked against the API's
@@ -79,10 +79,10 @@ class TrainingJobService:
             staging.register_storage("", RefusedLocalStorage)
 
     def operations(self) -> dict:
-        return {"SageMaker.CreateTrainingJob": self.create_training_job,
-                "SageMaker.DescribeTrainingJob": self.describe_training_job,
-                "SageMaker.ListTrainingJobs": self.list_training_jobs,
-                "SageMaker.StopTrainingJob": self.stop_training_job}
+        return {"CreateTrainingJob": self.create_training_job,
+                "DescribeTrainingJob": self.describe_training_job,
+                "ListTrainingJobs": self.list_training_jobs,
+                "StopTrainingJob": self.stop_training_job}
 
     # restart semantics -------------------------------------------------------------------------
     def recover(self) -> list[str]:
@@ -159,24 +159,7 @@ class TrainingJobService:
     # request checks ----------------------------------------------------------------------------
     def _check_locations(self, body: dict) -> None:
         for path, uri in _locations(body):
-            if not isinstance(uri, str):
-                continue   # the spec reports the type
-            if re.match(r"(s3|https)://", uri):
-                continue
-            where = f"Value '{uri[:200]}' at '{path}'"
-            if not uri.startswith("file://"):
-                raise ValidationException(
-                    f"1 validation error detected: {where} failed to satisfy constraint: Member "
-                    f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
-                    f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
-            if not self.allow_file_uris:
-                raise ValidationException(
-                    f"1 validation error detected: {where} is a file:// URI, and this smemu "
-                    f"server was started with --no-file-uris: use an s3:// URI.")
-            if not uri.startswith("file:///"):
-                raise ValidationException(
-                    f"1 validation error detected: {where} is a relative file:// URI; write "
-                    f"the absolute path as file:///path/on/the/server.")
+            check_location(path, uri, self.allow_file_uris)
 
     def _check_environment(self, body: dict) -> None:
         environment = body.get("Environment")
@@ -188,6 +171,29 @@ class TrainingJobService:
                 f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
                 f"change how the host runs the job's process (the process backend runs it on this "
                 f"machine). Leave them out, or start the server with --backend docker.")
+
+
+def check_location(path: str, uri, allow_file_uris: bool) -> None:
+    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
+    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
+    if not isinstance(uri, str):
+        return   # the spec reports the type
+    if re.match(r"(s3|https)://", uri):
+        return
+    where = f"Value '{uri[:200]}' at '{path}'"
+    if not uri.startswith("file://"):
+        raise ValidationException(
+            f"1 validation error detected: {where} failed to satisfy constraint: Member "
+            f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
+            f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
+    if not allow_file_uris:
+        raise ValidationException(
+            f"1 validation error detected: {where} is a file:// URI, and this smemu "
+            f"server was started with --no-file-uris: use an s3:// URI.")
+    if not uri.startswith("file:///"):
+        raise ValidationException(
+            f"1 validation error detected: {where} is a relative file:// URI; write "
+            f"the absolute path as file:///path/on/the/server.")
 
 
 def _locations(body: dict):
