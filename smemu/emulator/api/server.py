@@ -10,6 +10,8 @@ import waitress
 
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
+from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
+from smemu.emulator.api.logs import JobLogs
 from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
@@ -28,7 +30,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     for name in endpoints.recover():
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
-    app = create_app({**service.operations(), **endpoints.operations()})
+    app = create_app({**targets("SageMaker", service.operations()),
+                      **targets("SageMaker", endpoints.operations()),
+                      **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
@@ -55,6 +59,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         endpoints.shutdown()
         service.shutdown()
     return 0
+
+
+def targets(prefix: str, operations: dict) -> dict:
+    """``{"Op": handler}`` -> ``{"<prefix>.Op": handler}``: the X-Amz-Target each is called by."""
+    return {f"{prefix}.{name}": handler for name, handler in operations.items()}
 
 
 def _url_host(host: str) -> str:
