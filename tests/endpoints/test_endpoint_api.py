@@ -5,6 +5,8 @@ format, answers checked against the centroids' own arithmetic; errors in the sha
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import botocore.exceptions
 import numpy as np
@@ -188,3 +190,48 @@ def test_delete_endpoint_stops_its_container(server, model_uri):
     sagemaker.delete_endpoint_config(EndpointConfigName="short-lived")
     sagemaker.delete_model(ModelName="short-lived")
     assert error_of(sagemaker.describe_model, ModelName="short-lived")[0] == "ValidationException"
+
+
+def test_payload_over_6_mb_is_refused(server, endpoint):
+    code, message = error_of(runtime(server).invoke_endpoint, EndpointName=endpoint,
+                             ContentType="text/csv", Body=b"1,2,3,4\n" * (800 * 1024))
+    assert code == "ValidationError" and "exceeds" in message
+
+
+def test_update_endpoint_serves_the_new_model(server, model_uri, tmp_path):
+    sagemaker = server.client()
+    others = set(serving_processes(server))
+    deploy(sagemaker, "updated", model_uri)
+    old = set(serving_processes(server)) - others
+    moved = CENTROIDS[::-1] + 1.0
+    (tmp_path / "moved.tar.gz").write_bytes(model_archive(moved))
+    sagemaker.create_model(ModelName="moved", ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": (tmp_path / "moved.tar.gz").as_uri()})
+    sagemaker.create_endpoint_config(EndpointConfigName="moved", ProductionVariants=[{
+        "VariantName": "AllTraffic", "ModelName": "moved", "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large"}])
+    sagemaker.update_endpoint(EndpointName="updated", EndpointConfigName="moved")
+    sagemaker.get_waiter("endpoint_in_service").wait(EndpointName="updated", WaiterConfig=WAIT)
+    assert sagemaker.describe_endpoint(EndpointName="updated")["EndpointConfigName"] == "moved"
+    answer = runtime(server).invoke_endpoint(EndpointName="updated", ContentType="text/csv",
+                                             Body=csv_body(ROWS))
+    predictions = json.loads(answer["Body"].read())["predictions"]
+    assert [p["closest_cluster"] for p in predictions] == \
+        nearest(moved, ROWS)[0].astype(float).tolist()
+    assert len(old) == 1 and wait_until(lambda: not old & set(serving_processes(server)))
+    sagemaker.delete_endpoint(EndpointName="updated")
+
+
+def test_a_container_that_dies_fails_the_endpoint(server, model_uri):
+    sagemaker = server.client()
+    before = set(serving_processes(server))
+    deploy(sagemaker, "crashing", model_uri)
+    pid, = set(serving_processes(server)) - before
+    os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: sagemaker.describe_endpoint(
+        EndpointName="crashing")["EndpointStatus"] == "Failed")
+    reason = sagemaker.describe_endpoint(EndpointName="crashing")["FailureReason"]
+    assert "exited with status -9" in reason
+    assert error_of(runtime(server).invoke_endpoint, EndpointName="crashing",
+                    ContentType="text/csv", Body=b"1,2,3,4")[0] == "ValidationError"
+    sagemaker.delete_endpoint(EndpointName="crashing")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import botocore.exceptions
+import pytest
+
 from endpoint_helpers import (CENTROIDS, WAIT, csv_body, deploy, nearest, runtime,
                               serving_processes)
 
@@ -27,3 +30,11 @@ def test_restarted_server_restarts_endpoints(start_server, model_uri, tmp_path):
     predictions = json.loads(answer["Body"].read())["predictions"]
     assert [p["closest_cluster"] for p in predictions] == \
         nearest(CENTROIDS, rows)[0].astype(float).tolist()
+
+
+def test_no_file_uris_server_refuses_local_model_data(start_server, model_uri, tmp_path):
+    sagemaker = start_server(tmp_path / "jobs", "--no-file-uris").client()
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        deploy(sagemaker, "local", model_uri, wait=False)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "--no-file-uris" in caught.value.response["Error"]["Message"]
