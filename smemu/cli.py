@@ -19,7 +19,9 @@ COMMAND_MODULES = [
     "smemu.commands.inspect",
     "smemu.commands.convert",
     "smemu.commands.serve",
+    "smemu.commands.build_images",
     "smemu.commands.server",
+    "smemu.commands.validate",
     "smemu.commands.transform",
 ]
 
