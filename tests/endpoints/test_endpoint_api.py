@@ -135,8 +135,8 @@ def test_control_plane_errors(server, endpoint, model_uri):
                                                   "InstanceType": "ml.m5.large"}])
     assert code == "ValidationException" and "Could not find model" in message
     code, message = error_of(sagemaker.create_model, ModelName="bad-image", ExecutionRoleArn=ROLE,
-                             PrimaryContainer={"Image": "123.dkr.ecr.us-east-1.amazonaws.com/mine:1",
-                                               "ModelDataUrl": model_uri})
+                             PrimaryContainer={"ModelDataUrl": model_uri,
+                                               "Image": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"})
     assert code == "ValidationException" and "does not emulate" in message
     code, message = error_of(sagemaker.create_model, ModelName="relative", ExecutionRoleArn=ROLE,
                              PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "model.tar.gz"})

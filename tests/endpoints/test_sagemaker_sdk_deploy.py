@@ -31,7 +31,8 @@ _, model = model_file(kmeans.model_data)
 open("model_algo-1", "wb").write(model)
 centroids = mx.nd.load("model_algo-1")[0].asnumpy()
 predictor = kmeans.deploy(initial_instance_count=1, instance_type="ml.m5.large")
-status = session.sagemaker_client.describe_endpoint(EndpointName=predictor.endpoint_name)["EndpointStatus"]
+described = session.sagemaker_client.describe_endpoint(EndpointName=predictor.endpoint_name)
+status = described["EndpointStatus"]
 records = predictor.predict(X[:50])
 answers = [{"cluster": r.label["closest_cluster"].float32_tensor.values[0],
             "distance": r.label["distance_to_cluster"].float32_tensor.values[0]} for r in records]

@@ -3,8 +3,8 @@
 ``EndpointService(jobs_root, backend, allow_file_uris).operations()`` maps ``CreateModel``,
 ``DescribeModel``, ``DeleteModel``, ``ListModels``, ``CreateEndpointConfig``,
 ``DescribeEndpointConfig``, ``DeleteEndpointConfig``, ``CreateEndpoint``, ``DescribeEndpoint``,
-``UpdateEndpoint``, ``DeleteEndpoint`` and ``ListEndpoints`` to handlers; :mod:`runtime` answers InvokeEndpoint through
-:meth:`EndpointService.invoke`.
+``UpdateEndpoint``, ``DeleteEndpoint`` and ``ListEndpoints`` to handlers; :mod:`runtime` answers
+InvokeEndpoint through :meth:`EndpointService.invoke`.
 
 An endpoint is its model served by the built-in algorithm's serving container
 (:class:`~smemu.emulator.serving.LocalEndpoint`) on a free loopback port. ``CreateEndpoint``
@@ -243,8 +243,8 @@ class EndpointService:
         try:
             self.store.endpoints.create(name, record)
         except RecordExists:
-            raise ValidationException(f'Cannot create already existing endpoint "{endpoint_arn}".') \
-                from None
+            raise ValidationException(
+                f'Cannot create already existing endpoint "{endpoint_arn}".') from None
         self._launch(name)
         return {"EndpointArn": endpoint_arn}
 
@@ -333,7 +333,8 @@ class EndpointService:
 
     def _container(self, name: str, model: dict) -> LocalEndpoint:
         container = model["PrimaryContainer"]
-        data = container.get("ModelDataUrl") or container["ModelDataSource"]["S3DataSource"]["S3Uri"]
+        data = (container.get("ModelDataUrl")
+                or container["ModelDataSource"]["S3DataSource"]["S3Uri"])
         log_path = self.store.endpoints.log_path(name)
 
         def on_log_line(line: str) -> None:
@@ -350,7 +351,8 @@ class EndpointService:
     def _start_container(self, name: str) -> None:
         record = self.store.endpoints.load(name)
         updating = record.get("EndpointStatus") == "Updating"
-        endpoint = self._container(name, record["_pending"]["model"] if updating else record["_model"])
+        model = record["_pending"]["model"] if updating else record["_model"]
+        endpoint = self._container(name, model)
         with self._lock:
             if self._closing:
                 return
@@ -405,7 +407,8 @@ class EndpointService:
             if record.get("EndpointStatus") == "Deleting" and not _alive(record.get("_server_pid")):
                 self.store.endpoints.delete(name)
                 continue
-            if record.get("EndpointStatus") not in SERVING_STATES or _alive(record.get("_server_pid")):
+            if (record.get("EndpointStatus") not in SERVING_STATES
+                    or _alive(record.get("_server_pid"))):
                 continue
             record.update(EndpointStatus="Creating", LastModifiedTime=time.time(),
                           _server_pid=os.getpid())
