@@ -63,6 +63,12 @@ def arn(kind: str, name: str, account: str) -> str:
     return f"arn:aws:sagemaker:{region()}:{account}:{kind}/{name.lower()}"
 
 
+def model_data_url(container: dict) -> str:
+    """Where a (checked) container definition's model.tar.gz is."""
+    return (container.get("ModelDataUrl")
+            or container["ModelDataSource"]["S3DataSource"]["S3Uri"])
+
+
 def public(record: dict) -> dict:
     """A record without its private members (those starting with "_")."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
@@ -333,8 +339,7 @@ class EndpointService:
 
     def _container(self, name: str, model: dict) -> LocalEndpoint:
         container = model["PrimaryContainer"]
-        data = (container.get("ModelDataUrl")
-                or container["ModelDataSource"]["S3DataSource"]["S3Uri"])
+        data = model_data_url(container)
         log_path = self.store.endpoints.log_path(name)
 
         def on_log_line(line: str) -> None:
@@ -404,11 +409,11 @@ class EndpointService:
         restarted = []
         for record in self.store.endpoints.records():
             name = record["EndpointName"]
-            if record.get("EndpointStatus") == "Deleting" and not _alive(record.get("_server_pid")):
+            owner_alive = process_alive(record.get("_server_pid"))
+            if record.get("EndpointStatus") == "Deleting" and not owner_alive:
                 self.store.endpoints.delete(name)
                 continue
-            if (record.get("EndpointStatus") not in SERVING_STATES
-                    or _alive(record.get("_server_pid"))):
+            if record.get("EndpointStatus") not in SERVING_STATES or owner_alive:
                 continue
             record.update(EndpointStatus="Creating", LastModifiedTime=time.time(),
                           _server_pid=os.getpid())
@@ -500,7 +505,7 @@ def _variant_summaries(variant: dict, model: dict, now: float) -> list[dict]:
              "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1))}]
 
 
-def _alive(pid) -> bool:
+def process_alive(pid) -> bool:
     if not isinstance(pid, int):
         return False
     try:

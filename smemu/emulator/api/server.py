@@ -11,6 +11,7 @@ import waitress
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.runtime import register_runtime
+from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
 
@@ -28,7 +29,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     for name in endpoints.recover():
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
-    app = create_app({**service.operations(), **endpoints.operations()})
+    transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
+    app = create_app({**service.operations(), **endpoints.operations(),
+                      **transforms.operations()})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
@@ -53,6 +56,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print("smemu: shutting down; stopping the jobs this server runs.", file=out, flush=True)
         server.close()
         endpoints.shutdown()
+        transforms.shutdown()
         service.shutdown()
     return 0
 
