@@ -86,3 +86,21 @@ def test_transform_job_errors(server, model, s3_bucket):
         sagemaker.describe_transform_job(TransformJobName="never")
     assert caught.value.response["Error"]["Code"] == "ValidationException"
 
+
+
+def test_stop_transform_job(server, model, s3_server, s3_bucket):
+    rows = np.tile(ROWS, (100, 1))     # 3000 single-record requests: seconds of work
+    s3 = s3_server.client()
+    s3.put_object(Bucket=s3_bucket, Key="long/rows.csv", Body=csv_body(rows))
+    sagemaker = server.client()
+    sagemaker.create_transform_job(**job("long", model, f"s3://{s3_bucket}/long/",
+                                         f"s3://{s3_bucket}/long-out", BatchStrategy="SingleRecord"))
+    sagemaker.stop_transform_job(TransformJobName="long")
+    sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="long",
+                                                                    WaiterConfig=WAIT)
+    assert sagemaker.describe_transform_job(TransformJobName="long")["TransformJobStatus"] == \
+        "Stopped"
+    assert s3.list_objects_v2(Bucket=s3_bucket, Prefix="long-out/")["KeyCount"] == 0
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        sagemaker.stop_transform_job(TransformJobName="long")
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
