@@ -19,6 +19,7 @@ import boto3, numpy as np
 sagemaker_url, s3_url, bucket, workdir = sys.argv[1:5]
 os.chdir(workdir)
 os.environ["AWS_ENDPOINT_URL_STS"] = s3_url      # the SDK asks STS who we are; moto answers
+os.environ["AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"] = sagemaker_url   # fit() prints the job's log from CloudWatch
 import sagemaker
 boto_session = boto3.Session(region_name="us-east-1")
 session = sagemaker.Session(boto_session=boto_session, default_bucket=bucket,
@@ -40,7 +41,7 @@ from sagemaker import KMeans
 X = np.load("x.npy")
 kmeans = KMeans(role=ROLE, instance_count=1, instance_type="ml.m5.xlarge", k=3,
                 output_path=f"s3://{bucket}/sdk-kmeans", sagemaker_session=session)
-kmeans.fit(kmeans.record_set(X), logs=False)
+kmeans.fit(kmeans.record_set(X))      # as in the SDK's examples: waits, printing the log
 job = session.describe_training_job(kmeans.latest_training_job.name)
 names, model = model_file(kmeans.model_data)
 open("model_algo-1", "wb").write(model)
@@ -73,7 +74,9 @@ print(json.dumps({"status": session.describe_training_job(linear.latest_training
 def test_kmeans_fit_through_the_sdk(server, s3_server, s3_bucket, run_oracle, tmp_path):
     X = clustered(900)
     np.save(tmp_path / "x.npy", X)
-    answer = json.loads(run_oracle(KMEANS, server.url, s3_server.url, s3_bucket, tmp_path).strip().splitlines()[-1])
+    printed = run_oracle(KMEANS, server.url, s3_server.url, s3_bucket, tmp_path).strip().splitlines()
+    answer = json.loads(printed[-1])
+    assert any("#quality_metric: host=algo-1, train msd <loss>=" in line for line in printed)
     assert answer["status"] == "Completed"
     assert answer["data_type"] == "ManifestFile"      # record_set's shards, through a manifest
     assert answer["model_data"] == f"s3://{s3_bucket}/sdk-kmeans/{answer['job']}/output/model.tar.gz"

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
+import boto3
 import botocore.exceptions
 import numpy as np
 import pytest
@@ -225,3 +226,28 @@ def test_sharded_by_s3_key_feeds_algo_1_its_share_and_prints_every_hosts(sagemak
     for host, parts in (("algo-1", (0, 3)), ("algo-2", (1, 4)), ("algo-3", (2, 5))):
         uris = ", ".join(f"s3://{s3_bucket}/sharded/part-{n}" for n in parts)
         assert f"  {host}: 2 objects (" in log and f"bytes): {uris}" in log
+
+
+def test_the_jobs_log_reads_as_cloudwatch_logs(server, sagemaker, s3_server, s3_bucket):
+    put_csv(s3_server.client(), s3_bucket, "train/part-0", clustered(300))
+    sagemaker.create_training_job(**request("logged", [channel("train", f"s3://{s3_bucket}/train/")],
+                                            OutputDataConfig={"S3OutputPath": f"s3://{s3_bucket}/o"}))
+    wait(sagemaker, "logged")
+    logs = boto3.client("logs", endpoint_url=server.url)
+    group = "/aws/sagemaker/TrainingJobs"
+    streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="logged/",
+                                        orderBy="LogStreamName")["logStreams"]
+    assert [s["logStreamName"].rsplit("-", 1)[0] for s in streams] == ["logged/algo-1"]
+    stream = streams[0]["logStreamName"]
+    lines, token = [], None
+    while True:
+        page = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True,
+                                   limit=7, **({"nextToken": token} if token else {}))
+        lines += [event["message"] for event in page["events"]]
+        if not page["events"]:
+            break
+        token = page["nextForwardToken"]
+    assert lines == (server.jobs_root / "logged" / "logs.txt").read_text().splitlines()
+    assert any("#quality_metric: host=algo-1, train msd <loss>=" in line for line in lines)
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_log_events(logGroupName=group, logStreamName="never-created/algo-1-1")

@@ -1,7 +1,7 @@
 """The Flask application speaking SageMaker's wire protocol: AWS JSON 1.1.
 
-botocore sends every operation as ``POST /`` with ``X-Amz-Target: SageMaker.<Operation>`` and a
-JSON body; answers are JSON, errors are ``{"__type": <code>, "message": <text>}`` with a 4xx/5xx
+botocore sends every operation as ``POST /`` with ``X-Amz-Target: SageMaker.<Operation>`` (for
+CloudWatch Logs, ``Logs_20140328.<Operation>``) and a JSON body; answers are JSON, errors are ``{"__type": <code>, "message": <text>}`` with a 4xx/5xx
 status. Request signatures are accepted as they come: smemu is a local tool, and the credentials
 are the ones the client uses for the (local or real) S3 store.
 """
@@ -20,7 +20,6 @@ from smemu.emulator.api.errors import (ApiError, InternalFailure, RequestTooLarg
                                        SerializationException, UnknownOperation)
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
-TARGET_PREFIX = "SageMaker"
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 log = logging.getLogger("smemu.api")
@@ -29,7 +28,8 @@ Operation = Callable[[dict], dict]
 
 
 def create_app(operations: dict[str, Operation]) -> Flask:
-    """A WSGI app dispatching ``SageMaker.<Operation>`` to ``operations[<Operation>](body)``."""
+    """A WSGI app dispatching each request to ``operations[<X-Amz-Target>](body)``; targets are
+    ``<service prefix>.<Operation>``, e.g. ``SageMaker.CreateTrainingJob``."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
@@ -44,13 +44,11 @@ def create_app(operations: dict[str, Operation]) -> Flask:
     @app.post("/")
     def dispatch() -> Response:
         target = request.headers.get("X-Amz-Target", "")
-        service, _, name = target.partition(".")
-        if service != TARGET_PREFIX or name not in operations:
-            raise UnknownOperation(
-                f"Unknown operation {target!r}: this endpoint serves "
-                f"{', '.join(f'{TARGET_PREFIX}.{op}' for op in sorted(operations))}.")
+        if target not in operations:
+            raise UnknownOperation(f"Unknown operation {target!r}: this endpoint serves "
+                                   f"{', '.join(sorted(operations))}.")
         body = _json_body(request.get_data(cache=False))
-        return answer(operations[name](body) or {})
+        return answer(operations[target](body) or {})
 
     @app.get("/")
     def hello() -> Response:

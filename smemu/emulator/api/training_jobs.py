@@ -1,7 +1,8 @@
 """The training job operations of the SageMaker API, over the jobs root and the runner.
 
 ``TrainingJobService(store, backend, allow_file_uris).operations()`` maps ``CreateTrainingJob``,
-``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` to handlers taking the
+``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` (the ``SageMaker.`` targets)
+to handlers taking the
 request body and returning the response body (or raising an :mod:`errors` exception).
 
 What a request may reach on the host is kept narrow: the job name is checked against the API's
