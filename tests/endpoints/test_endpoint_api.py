@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import botocore.exceptions
 import numpy as np
@@ -235,3 +236,18 @@ def test_a_container_that_dies_fails_the_endpoint(server, model_uri):
     assert error_of(runtime(server).invoke_endpoint, EndpointName="crashing",
                     ContentType="text/csv", Body=b"1,2,3,4")[0] == "ValidationError"
     sagemaker.delete_endpoint(EndpointName="crashing")
+
+
+def test_concurrent_invocations_each_get_their_own_answer(server, endpoint):
+    client = runtime(server)
+    chunks = np.array_split(ROWS, 8)
+
+    def invoke(rows):
+        answer = client.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv",
+                                        Body=csv_body(rows))
+        return json.loads(answer["Body"].read())["predictions"]
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):     # several rounds, so the server's kept-alive connections are reused
+            for rows, predictions in zip(chunks, pool.map(invoke, chunks)):
+                check_predictions(predictions, rows)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import socket
 import threading
 import time
 import urllib.parse
@@ -95,6 +96,7 @@ class EndpointService:
         self._starting: dict[str, LocalEndpoint] = {}   # starting for CreateEndpoint/UpdateEndpoint
         self._lock = threading.Lock()
         self._closing = False
+        self._connections = threading.local()   # kept-alive connections to the containers
 
     def operations(self) -> dict:
         return {"CreateModel": self.create_model, "DescribeModel": self.describe_model,
@@ -438,6 +440,37 @@ class EndpointService:
             endpoint.stop()
 
     # the runtime -------------------------------------------------------------------------------
+    def _post(self, url, body: bytes, headers: dict) -> tuple[int, bytes, str | None]:
+        """POST /invocations on a kept-alive connection of this request thread to ``url``'s
+        container; once more on a fresh one if the kept one was closed meanwhile."""
+        connections = self._connections.__dict__.setdefault("by_address", {})
+        key = (url.hostname, url.port)
+        for attempt in (1, 2):
+            connection = connections.pop(key, None)
+            fresh = connection is None
+            if fresh:
+                connection = http.client.HTTPConnection(*key, timeout=INVOKE_TIMEOUT)
+                connection.connect()
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                connection.request("POST", "/invocations", body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                connection.close()
+                if fresh or attempt == 2:
+                    raise
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            if response.will_close:
+                connection.close()
+            else:
+                connections[key] = connection
+            return response.status, answer, response.getheader("Content-Type")
+        raise AssertionError("unreachable")
+
     def invoke(self, name: str, body: bytes, headers: dict) -> tuple[int, bytes, dict]:
         """Send an invocation to the endpoint's container: (status, body, headers) of its
         answer when it is 2xx; an InvocationFailure otherwise."""
@@ -459,13 +492,8 @@ class EndpointService:
                                     f"{MAX_PAYLOAD} bytes (6 MB) InvokeEndpoint accepts.")
         url = urllib.parse.urlsplit(record["_url"])
         variant = record["ProductionVariants"][0]["VariantName"]
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=INVOKE_TIMEOUT)
         try:
-            connection.request("POST", "/invocations", body=body, headers=headers)
-            response = connection.getresponse()
-            answer = response.read()
-            status = response.status
-            content_type = response.getheader("Content-Type")
+            status, answer, content_type = self._post(url, body, headers)
         except TimeoutError:
             raise InvocationFailure(
                 "ModelError", 424,
@@ -478,8 +506,6 @@ class EndpointService:
                 "ServiceUnavailable", 503,
                 f"The serving container of endpoint {name} cannot be reached ({error}); "
                 f"DescribeEndpoint says whether it failed.") from None
-        finally:
-            connection.close()
         if 200 <= status < 300:
             return status, answer, {"Content-Type": content_type or "application/octet-stream",
                                     "x-Amzn-Invoked-Production-Variant": variant}
