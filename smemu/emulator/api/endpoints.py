@@ -284,7 +284,7 @@ class EndpointService:
         return {"EndpointArn": record["EndpointArn"]}
 
     def list_endpoints(self, body: dict) -> dict:
-        records = [self._endpoint(name) for name in self.store.endpoints.names()]
+        records = [self._checked(record) for record in self.store.endpoints.records()]
         status = body.get("StatusEquals")
         if status:
             records = [r for r in records if r.get("EndpointStatus") == status]
