@@ -251,3 +251,10 @@ def test_concurrent_invocations_each_get_their_own_answer(server, endpoint):
         for _ in range(3):     # several rounds, so the server's kept-alive connections are reused
             for rows, predictions in zip(chunks, pool.map(invoke, chunks)):
                 check_predictions(predictions, rows)
+
+
+def test_environment_that_would_steer_the_host_is_refused(server, model_uri):
+    code, message = error_of(server.client().create_model, ModelName="steer", ExecutionRoleArn=ROLE,
+                             PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_uri,
+                                               "Environment": {"LD_PRELOAD": "/tmp/x.so"}})
+    assert code == "ValidationException" and "LD_PRELOAD" in message

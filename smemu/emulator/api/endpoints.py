@@ -64,6 +64,17 @@ def arn(kind: str, name: str, account: str) -> str:
     return f"arn:aws:sagemaker:{region()}:{account}:{kind}/{name.lower()}"
 
 
+def check_serving_environment(environment: dict) -> None:
+    """Serving containers run as processes on this machine: no variable that would change how
+    the host runs them."""
+    refused = sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+    if refused:
+        raise ValidationException(
+            f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
+            f"change how the host runs the serving process (smemu serves models as processes on "
+            f"this machine). Leave them out.")
+
+
 def model_data_url(container: dict) -> str:
     """Where a (checked) container definition's model.tar.gz is."""
     return (container.get("ModelDataUrl")
@@ -89,7 +100,9 @@ class EndpointService:
     def __init__(self, jobs_root, backend: str = "process", allow_file_uris: bool = True,
                  startup_timeout: float = 120.0):
         self.store = HostingStore(jobs_root)
-        self.backend = backend
+        # LocalEndpoint serves through the process backend only (the docker backend publishes
+        # no port yet), so endpoints run as local processes whatever backend trains the jobs
+        self.backend = "process" if backend == "docker" else backend
         self.allow_file_uris = allow_file_uris
         self.startup_timeout = startup_timeout
         self._running: dict[str, LocalEndpoint] = {}    # serving the endpoint
@@ -180,13 +193,7 @@ class EndpointService:
         environment = container.get("Environment") or {}
         if not isinstance(environment, dict):
             raise ValidationException("PrimaryContainer.Environment must be a map of strings.")
-        refused = sorted(k for k in environment if self.backend == "process"
-                         and isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
-        if refused:
-            raise ValidationException(
-                f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
-                f"change how the host runs the serving process (the process backend runs it on "
-                f"this machine). Leave them out, or start the server with --backend docker.")
+        check_serving_environment(environment)
 
     # endpoint configurations -------------------------------------------------------------------
     def create_endpoint_config(self, body: dict) -> dict:

@@ -17,8 +17,8 @@ import os
 import threading
 import time
 
-from smemu.emulator.api.endpoints import (account_of, arn, model_data_url, process_alive,
-                                          public)
+from smemu.emulator.api.endpoints import (account_of, arn, check_serving_environment,
+                                          model_data_url, process_alive, public)
 from smemu.emulator.api.errors import ResourceNotFound, ValidationException
 from smemu.emulator.api.training_jobs import check_job_name, check_location
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
@@ -64,6 +64,9 @@ class TransformJobService:
         check_location("transformInput.dataSource.s3DataSource.s3Uri", source["S3Uri"],
                        self.allow_file_uris)
         check_location("transformOutput.s3OutputPath", output, self.allow_file_uris)
+        if not isinstance(body.get("Environment") or {}, dict):
+            raise ValidationException("Environment must be a map of strings.")
+        check_serving_environment(body.get("Environment") or {})
         try:
             self._config(body).check()
         except TransformError as error:
