@@ -1,5 +1,5 @@
-"""A server that stops takes its serving containers with it; the next server on the same jobs
-root starts the endpoints that were in service again."""
+"""A server that stops (or is killed) takes its serving containers with it; the next server on the
+same jobs root starts the endpoints that were in service again."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from endpoint_helpers import (CENTROIDS, WAIT, csv_body, deploy, nearest, runtim
                               serving_processes)
 
 
-def test_restarted_server_restarts_endpoints(start_server, model_uri, tmp_path):
+@pytest.mark.parametrize("ending", ["stopped", "killed"])
+def test_restarted_server_restarts_endpoints(start_server, model_uri, tmp_path, ending):
     jobs_root = tmp_path / "jobs"
     first = start_server(jobs_root)
     deploy(first.client(), "survivor", model_uri)
     assert serving_processes(first)
-    first.stop()
-    assert first.process.returncode == 0
+    if ending == "stopped":
+        first.stop()
+        assert first.process.returncode == 0
+    else:
+        first.kill()     # SIGKILL, and its containers with it (as a reboot would)
 
     second = start_server(jobs_root)
     assert any("endpoint survivor was in service" in line for line in second.output)
