@@ -20,6 +20,9 @@ COMMAND_MODULES = [
     "smemu.commands.convert",
     "smemu.commands.serve",
     "smemu.commands.build_images",
+    "smemu.commands.server",
+    "smemu.commands.validate",
+    "smemu.commands.transform",
 ]
 
 

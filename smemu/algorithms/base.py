@@ -66,6 +66,31 @@ class ModelArtifact:
     manifest: dict = field(default_factory=dict)
 
 
+class InputChecks:
+    """The checks an algorithm makes of its channels' records while it trains, callable on their
+    own so that ``smemu validate`` runs the very same checks (same words) without training.
+
+    Each raises :class:`~smemu.algorithms.errors.DataError`:
+
+    * ``batch(batch, channel)``: what holds for a whole batch (feature width, labels present);
+      validate reports a failure once per file;
+    * ``records(batch, channel)``: what holds record by record (finite values, label values);
+      validate re-runs it on single records to report every bad one;
+    * ``end(channel, records)``: after a channel's last record (empty channel, too few records).
+
+    The base class checks nothing; algorithms return their own from ``Algorithm.input_checks``.
+    """
+
+    def batch(self, batch: Batch, channel: str) -> None:
+        pass
+
+    def records(self, batch: Batch, channel: str) -> None:
+        pass
+
+    def end(self, channel: str, records: int) -> None:
+        pass
+
+
 class Algorithm(abc.ABC):
     """A built-in algorithm: its schema, its channels, and how it trains."""
 
@@ -78,6 +103,10 @@ class Algorithm(abc.ABC):
     optional_channels: tuple[str, ...] = ()
     #: whether records must carry labels
     supervised: bool = False
+
+    def input_checks(self, config: Config) -> InputChecks:
+        """The record checks training makes under ``config`` (see :class:`InputChecks`)."""
+        return InputChecks()
 
     @abc.abstractmethod
     def train(self, config: Config, channels: Mapping[str, DataChannel],

@@ -46,6 +46,17 @@ def register(subparsers) -> None:
         "train", help="run a training job locally",
         description="Run a SageMaker built-in algorithm training job locally.",
         epilog="Either --job FILE, or --algorithm with --channel, --hyperparameters and --output.")
+    add_job_arguments(parser)
+    parser.add_argument("--backend", default="process", choices=backend_names(),
+                        help="run the container as a local process (default) or in Docker")
+    parser.add_argument("--quiet", action="store_true", help="do not stream the job's log lines")
+    add_jobs_root(parser)
+    parser.set_defaults(func=run)
+
+
+def add_job_arguments(parser) -> None:
+    """The flags that describe a job (``--job FILE`` or the flags that build one); ``smemu
+    validate`` takes the same."""
     parser.add_argument("--job", metavar="FILE",
                         help="a CreateTrainingJob request as JSON (aws sagemaker "
                              "create-training-job --cli-input-json takes the same)")
@@ -63,11 +74,23 @@ def register(subparsers) -> None:
     parser.add_argument("--instance-type", default="ml.m5.xlarge")
     parser.add_argument("--max-runtime", type=int, default=86400, metavar="SECONDS",
                         help="StoppingCondition.MaxRuntimeInSeconds (default 86400)")
-    parser.add_argument("--backend", default="process", choices=backend_names(),
-                        help="run the container as a local process (default) or in Docker")
-    parser.add_argument("--quiet", action="store_true", help="do not stream the job's log lines")
-    add_jobs_root(parser)
-    parser.set_defaults(func=run)
+
+
+def request_from_args(args) -> tuple[dict, str | None]:
+    """The CreateTrainingJob request ``add_job_arguments``' flags describe, and the directory
+    relative paths in it are read against. Raises UsageError."""
+    if args.job:
+        mixed = [flag for flag, value in (("--algorithm", args.algorithm),
+                 ("--channel", args.channel), ("--hyperparameters", args.hyperparameters),
+                 ("--output", args.output)) if value]
+        if mixed:
+            raise UsageError(f"{', '.join(mixed)} cannot be combined with --job: edit the job "
+                             "file, or build the whole job from flags.")
+        request = load_job_file(args.job)
+        if args.name:
+            request["TrainingJobName"] = args.name
+        return request, str(Path(args.job).resolve().parent)
+    return request_from_flags(args), None
 
 
 def timestamped(base: str) -> str:
@@ -194,20 +217,7 @@ def _where(uri: str) -> str:
 def run(args) -> int:
     err = sys.stderr
     try:
-        if args.job:
-            mixed = [flag for flag, value in (("--algorithm", args.algorithm),
-                     ("--channel", args.channel), ("--hyperparameters", args.hyperparameters),
-                     ("--output", args.output)) if value]
-            if mixed:
-                raise UsageError(f"{', '.join(mixed)} cannot be combined with --job: edit the job "
-                                 "file, or build the whole job from flags.")
-            request = load_job_file(args.job)
-            base_dir = str(Path(args.job).resolve().parent)
-            if args.name:
-                request["TrainingJobName"] = args.name
-        else:
-            request = request_from_flags(args)
-            base_dir = None
+        request, base_dir = request_from_args(args)
         spec = TrainingJobSpec.from_request(request, base_dir=base_dir)
     except UsageError as exc:
         print(f"smemu train: {exc}", file=err)

@@ -13,12 +13,13 @@ import os
 import traceback
 
 from smemu.algorithms import get_algorithm
+from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.reporting import Reporter
 from smemu.containers.artifacts import write_model
 from smemu.containers.channels import open_channels
 from smemu.containers.paths import OptML
-from smemu.formats import FormatError, reader_for
+from smemu.formats import FormatError
 from smemu.formats.content_types import parse_content_type
 
 log = logging.getLogger("smemu.container")
@@ -77,32 +78,19 @@ def _train(opt_ml: OptML) -> None:
 
 
 def _check_channels(algorithm, input_config: dict) -> None:
-    allowed = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
-    for name in input_config:
-        if name not in allowed:
-            raise CustomerError(
-                f"Unable to initialize the algorithm. Failed to validate input data configuration. "
-                f"Additional properties are not allowed ('{name}' was unexpected): "
-                f"{algorithm.name} takes the channels {', '.join(repr(c) for c in allowed)}.")
-    for name in algorithm.required_channels:
-        if name not in input_config:
-            raise CustomerError(
-                f"Unable to initialize the algorithm. Failed to validate input data configuration. "
-                f"'{name}' is a required property: add a '{name}' channel to InputDataConfig.")
+    problems = channel_problems(algorithm, input_config)
+    if problems:
+        raise problems[0]
 
 
 def _open_channels(opt_ml: OptML, input_config: dict) -> dict:
     announced = set()
     for name, cfg in input_config.items():
         content_type = cfg.get("ContentType")
-        try:
-            media, _params = parse_content_type(content_type)
-            reader_for(content_type)
-        except FormatError as exc:
-            base = (content_type or "").split(";")[0].strip()
-            raise CustomerError(
-                f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
-                f"'{name}' channel: {exc}") from None
+        problem = content_type_problem(name, content_type)
+        if problem is not None:
+            raise problem
+        media, _params = parse_content_type(content_type)
         if media not in announced:
             announced.add(media)
             log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)

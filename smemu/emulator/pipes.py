@@ -104,11 +104,7 @@ class PipeFeeder(threading.Thread):
         return None
 
     def _ordered(self, epoch: int) -> list[staging.StoredObject]:
-        if self.channel.shuffle_seed is None:
-            return self.objects
-        order = list(self.objects)
-        random.Random(f"{self.channel.shuffle_seed}:{epoch}").shuffle(order)
-        return order
+        return epoch_order(self.objects, self.channel.shuffle_seed, epoch)
 
     def _feed(self, fd: int, epoch: int) -> None:
         for obj in self._ordered(epoch):
@@ -150,6 +146,17 @@ class PipeFeeder(threading.Thread):
                              f"wraps objects of at most {MAX_PART} bytes.")
         _write_all(fd, memoryview(frame(payload)))
         self.bytes_fed += len(payload)
+
+
+def epoch_order(objects: list[staging.StoredObject], shuffle_seed: int | None,
+                epoch: int) -> list[staging.StoredObject]:
+    """The order a pass streams the objects in: key order, or shuffled per epoch by the
+    channel's ShuffleConfig seed."""
+    if shuffle_seed is None:
+        return objects
+    order = list(objects)
+    random.Random(f"{shuffle_seed}:{epoch}").shuffle(order)
+    return order
 
 
 def _has_fileno(stream) -> bool:

@@ -30,7 +30,7 @@ import time
 import traceback
 from typing import Callable
 
-from smemu.emulator import api_model, layout, packaging, staging
+from smemu.emulator import api_model, layout, packaging, sharding, staging
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
 from smemu.emulator.metrics import MetricCollector, builtin_definitions
@@ -254,6 +254,12 @@ class _JobRun:
         objects = {}
         for channel in self.spec.channels:
             objects[channel.name] = staging.list_channel(channel.uri, channel.data_type)
+            if self.spec.instance_count > 1:   # only algo-1 runs: it reads its share
+                plan = sharding.assign(objects[channel.name], channel.distribution,
+                                       self.spec.instance_count)
+                for line in sharding.plan_lines(channel.name, channel.distribution, plan):
+                    self._log_line(line)
+                objects[channel.name] = plan["algo-1"]
         for channel in self.spec.channels:
             if channel.is_pipe:
                 continue

@@ -321,6 +321,10 @@ def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[Ch
                 problems.append(Problem(f"{path}.ChannelName", f"the channel name {name!r} is "
                                         "used twice; channel names must be unique."))
             seen.add(name)
+            if name.strip(".") == "" and name:
+                problems.append(Problem(f"{path}.ChannelName", f"the channel name {name!r} would "
+                                        "name a directory outside /opt/ml/input/data; use letters, "
+                                        "digits, '-', '_' or '.' around them."))
         source = ch.get("DataSource") if isinstance(ch.get("DataSource"), dict) else {}
         s3 = source.get("S3DataSource")
         others = [k for k in source if k != "S3DataSource"]
@@ -383,10 +387,6 @@ def _check_output(request: dict, base_dir, problems: list[Problem]) -> str | Non
 def _check_resources(request: dict, problems: list[Problem]) -> None:
     rc = request.get("ResourceConfig")
     if isinstance(rc, dict):
-        count = rc.get("InstanceCount", 1)
-        if isinstance(count, int) and count != 1:
-            problems.append(Problem("ResourceConfig.InstanceCount", "smemu runs a training job on "
-                                    "one instance (algo-1); set InstanceCount to 1."))
         if rc.get("InstanceGroups"):
             problems.append(Problem("ResourceConfig.InstanceGroups", "smemu runs one homogeneous "
                                     "instance; use InstanceType and InstanceCount instead."))

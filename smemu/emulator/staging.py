@@ -256,12 +256,13 @@ def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
 def copy_object(obj: StoredObject, dest: Path) -> int:
     """Copy ``obj`` to the local file ``dest`` (File mode); returns the bytes written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if is_local(obj.uri):
+    storage = storage_for(obj.uri)
+    if isinstance(storage, FileStorage):   # only the built-in local storage takes the fast path
         try:
             shutil.copyfile(local_path(obj.uri), dest)   # sendfile/copy_file_range on Linux
         except OSError as exc:
             raise StagingError(f"Cannot copy {obj.uri}: {exc.strerror}.") from None
         return dest.stat().st_size
-    with storage_for(obj.uri).open(obj.uri) as src, open(dest, "wb") as out:
+    with storage.open(obj.uri) as src, open(dest, "wb") as out:
         shutil.copyfileobj(src, out, 1 << 20)
         return out.tell()

@@ -29,34 +29,47 @@ def _parse_cell(cell: bytes, name, line, column):
         raise FormatError(problem, HINT, source=name, line=line, column=column) from None
 
 
-def _parse_lines(lines: list[bytes], numbers: list[int], name, width: int | None):
-    """Parses a block of non-empty lines into a float64 matrix (checking width)."""
+def _parse_lines(lines: list[bytes], numbers: list[int], name, width: int | None, on_error=None):
+    """Parses a block of non-empty lines into a float64 matrix (checking width); returns it, the
+    width and the line numbers of its rows. With ``on_error``, a bad line is handed to it as a
+    FormatError and left out instead of ending the read."""
     try:
         matrix = np.loadtxt(lines, delimiter=",", dtype=np.float64, comments=None, ndmin=2)
         if width is None or matrix.shape[1] == width:
-            return matrix, matrix.shape[1]
+            return matrix, matrix.shape[1], numbers
     except ValueError:
         pass  # find the line and column, in Python
-    rows = []
+    rows, kept = [], []
     for text, line in zip(lines, numbers):
         cells = text.split(b",")
         if width is None:
             width = len(cells)
-        if len(cells) != width:
-            raise FormatError(f"the line has {len(cells)} columns but the lines before it have "
-                              f"{width}", HINT, source=name, line=line)
         try:
-            rows.append([float(c) for c in cells])
-        except ValueError:
-            for column, cell in enumerate(cells, 1):
-                _parse_cell(cell, name, line, column)
-    return np.array(rows, dtype=np.float64).reshape(len(rows), width), width
+            if len(cells) != width:
+                raise FormatError(f"the line has {len(cells)} columns but the lines before it "
+                                  f"have {width}", HINT, source=name, line=line)
+            try:
+                rows.append([float(c) for c in cells])
+            except ValueError:
+                for column, cell in enumerate(cells, 1):
+                    _parse_cell(cell, name, line, column)
+        except FormatError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
+        kept.append(line)
+    return np.array(rows, dtype=np.float64).reshape(len(rows), width), width, kept
 
 
 def read_csv(source, label_size: int = 1, batch_size: int = 1000,
-             name: str | None = None) -> Iterator[Batch]:
+             name: str | None = None, on_error=None) -> Iterator[Batch]:
     """Batches of float32 features (and float32 labels when ``label_size`` is 1; None when 0) from
-    a path or binary file object of text/csv. Lines are numbered from 1 in errors."""
+    a path or binary file object of text/csv. Lines are numbered from 1 in errors.
+
+    ``on_error(FormatError)``, if given, receives each bad line (header, non-numeric cell, wrong
+    column count) and reading goes on without it (``smemu validate`` reports every bad line);
+    without it the first bad line raises."""
     if label_size not in (0, 1):
         raise ValueError(f"label_size must be 0 or 1, not {label_size}")
     name = source_name(source, name)
@@ -73,15 +86,16 @@ def read_csv(source, label_size: int = 1, batch_size: int = 1000,
             lines.append(text)
             numbers.append(line)
             if len(lines) >= BLOCK_LINES:
-                width = yield from _emit(batcher, lines, numbers, name, width, label_size)
+                width = yield from _emit(batcher, lines, numbers, name, width, label_size,
+                                         on_error)
                 lines, numbers = [], []
         if lines:
-            width = yield from _emit(batcher, lines, numbers, name, width, label_size)
+            width = yield from _emit(batcher, lines, numbers, name, width, label_size, on_error)
     yield from batcher.finish()
 
 
-def _emit(batcher, lines, numbers, name, width, label_size):
-    matrix, width = _parse_lines(lines, numbers, name, width)
+def _emit(batcher, lines, numbers, name, width, label_size, on_error=None):
+    matrix, width, numbers = _parse_lines(lines, numbers, name, width, on_error)
     if width <= label_size:
         raise FormatError(f"the line has {width} column(s), leaving no feature columns after "
                           f"{label_size} label column(s)", HINT, source=name, line=numbers[0])

@@ -27,6 +27,7 @@ TYPE_FLAGS = {
     np.dtype(np.uint8): 3, np.dtype(np.int32): 4, np.dtype(np.int8): 5, np.dtype(np.int64): 6,
 }
 DTYPES = {flag: dtype for dtype, flag in TYPE_FLAGS.items()}
+MAX_BYTES = 1 << 40  # no array or name is this big: the header is damaged
 HINT = "Check that the file was written by mxnet.ndarray.save (or smemu) and is complete"
 
 
@@ -69,6 +70,8 @@ class _Reader:
             self.size -= f.tell()
 
     def take(self, n: int, what: str) -> bytes:
+        if n > MAX_BYTES:
+            raise FormatError(f"{what} claims {n} bytes", HINT, source=self.name, offset=self.offset)
         if self.size is not None and self.offset + n > self.size:
             raise FormatError(f"the file ends inside {what} ({self.size - self.offset} of {n} bytes)",
                               HINT, source=self.name, offset=self.offset)

@@ -119,9 +119,10 @@ def _frames_of(f: BinaryIO, name: str, block_size: int) -> Iterator[Frames]:
         n = len(carry) + len(block)
         if n == 0:
             return
-        buf = np.zeros(n + PAD, dtype=np.uint8)
+        buf = np.empty(n + PAD, dtype=np.uint8)
         buf[:len(carry)] = np.frombuffer(carry, np.uint8)
         buf[len(carry):n] = np.frombuffer(block, np.uint8)
+        buf[n:] = 0
         del block
         frames, consumed, needed = _frame_block(buf, n, base, record, name, at_eof)
         if frames is not None and len(frames):

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from . import records, wire
 from .batch import Batch, Batcher
 from .errors import FormatError
-from .recordio import DEFAULT_BLOCK, iter_frames
+from .recordio import DEFAULT_BLOCK, Frames, iter_frames
 from .sources import open_binary
 
 HINT_MIXED = ("All records of a channel must have the same feature dimension and be all dense or "
@@ -89,24 +89,66 @@ def _arrays(decoded: records.Decoded, expect: _Expect):
 
 
 def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = None,
-                           block_size: int = DEFAULT_BLOCK) -> Iterator[Batch]:
+                           block_size: int = DEFAULT_BLOCK, on_error=None) -> Iterator[Batch]:
     """Batches of ``batch_size`` records (the last may be shorter) from a path or binary file
     object holding RecordIO-protobuf. Bad framing, undecodable records, records of different
-    widths, dense mixed with sparse, or a missing ``values`` key raise FormatError."""
+    widths, dense mixed with sparse, or a missing ``values`` key raise FormatError.
+
+    ``on_error(FormatError)``, if given, receives each bad record whose framing is intact
+    (undecodable, of another width or kind, ...) and reading goes on without it (``smemu
+    validate`` reports every one); bad framing still ends the read."""
     expect = None
     batcher = None
     for frames in iter_frames(source, name, block_size):
         if batcher is None:
             batcher = Batcher(batch_size, frames.source)
-        decoded = decode(frames)
-        expect = _check(decoded, frames, expect)
+        try:
+            decoded = decode(frames)
+            checked = _check(decoded, frames, expect)
+        except FormatError:
+            if on_error is None:
+                raise
+            expect = yield from _record_by_record(frames, expect, batcher, on_error)
+            continue
+        expect = checked
         features, labels = _arrays(decoded, expect)
         yield from batcher.add(features, labels, frames.offsets)
     if batcher is not None:
         yield from batcher.finish()
 
 
-def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int = 65536) -> int:
+CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-friendly
+
+
+def _chunk_rows(features) -> int:
+    rows = max(1, features.shape[0])
+    if sp.issparse(features):
+        per_row = 6 * features.nnz / rows + 40
+    else:
+        per_row = features.shape[1] * features.dtype.itemsize + 40
+    return max(64, int(CHUNK_BYTES // per_row))
+
+
+def _record_by_record(frames, expect, batcher, on_error):
+    """A block holding a bad record, one record at a time: each bad one goes to ``on_error`` and
+    is left out, the batch cut before it so the records after it keep their indices."""
+    for i in range(len(frames)):
+        one = Frames(frames.buf, frames.starts[i:i + 1], frames.lengths[i:i + 1],
+                     frames.offsets[i:i + 1], frames.first_record + i, frames.source)
+        try:
+            decoded = decode(one)
+            expect = _check(decoded, one, expect)
+        except FormatError as exc:
+            on_error(exc)
+            yield from batcher.finish()
+            batcher.next_record += 1
+            continue
+        features, labels = _arrays(decoded, expect)
+        yield from batcher.add(features, labels, one.offsets)
+    return expect
+
+
+def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None = None) -> int:
     """Writes the rows of a dense 2-D array or scipy sparse matrix (and optional 1-D labels) as
     RecordIO-protobuf to ``dest`` (a path or binary file object), byte for byte what the sagemaker
     SDK's write_numpy_to_dense_tensor / write_spmatrix_to_sparse_tensor write. Returns bytes
@@ -130,12 +172,13 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int = 65536
     if labels is not None:
         _check_int32(labels)
     total = 0
+    chunk_rows = chunk_rows or _chunk_rows(features)
     with open_binary(dest, "wb") as f:
         for lo in range(0, features.shape[0], chunk_rows):
             hi = min(lo + chunk_rows, features.shape[0])
             data = wire.encode(features[lo:hi], None if labels is None else labels[lo:hi])
-            f.write(data)
-            total += len(data)
+            f.write(memoryview(data))
+            total += data.nbytes
     return total
 
 

@@ -87,22 +87,26 @@ def _gather(buf, starts, lengths):
     _need(runs >= 0)
     pattern = np.tile(np.array([False, True]), n)
     region = buf[int(starts[0]):int(ends[-1])]
-    return region[np.repeat(pattern, runs)]
+    return region[np.repeat(pattern, runs)]  # long runs: boolean indexing is fastest
 
 
 def _packed_varints(buf, starts, lengths):
     """Decodes packed varint fields; returns (uint64 values flat, count per span)."""
-    b = _gather(buf, starts, lengths)
     n = len(starts)
+    if n and (lengths > 0).all() and (lengths <= 10).all():  # one varint per span? (shapes)
+        one, end = _varint(buf, starts, width=10) if (lengths > 5).any() else _varint(buf, starts)
+        if (end == starts + lengths).all():
+            return one.astype(np.uint64), np.ones(n, dtype=np.int64)
+    b = _gather(buf, starts, lengths)
     if len(b) == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(n, dtype=np.int64)
     term = b < 0x80
     span_end = np.cumsum(lengths)
     nonempty = lengths > 0
     _need(term[span_end[nonempty] - 1])  # every span ends on a whole varint
-    so_far = np.zeros(len(b) + 1, dtype=np.int64)
+    so_far = np.zeros(len(b) + 1, dtype=np.int32 if len(b) < 2**31 else np.int64)
     np.cumsum(term, out=so_far[1:])
-    counts = so_far[span_end] - so_far[span_end - lengths]
+    counts = (so_far[span_end] - so_far[span_end - lengths]).astype(np.int64)
     if term.all():
         return b.astype(np.uint64), counts
     cont = ~term
@@ -110,7 +114,7 @@ def _packed_varints(buf, starts, lengths):
         wide = b.astype(np.uint16)
         joined = (wide[1:] << 7) | (wide[:-1] & 0x7F)
         value = np.where(cont[:-1], joined, wide[1:])
-        return np.concatenate([b[:1], value])[term].astype(np.uint64), counts
+        return np.compress(term, np.concatenate([b[:1], value])).astype(np.uint64), counts
     last = np.flatnonzero(term)
     first = np.empty_like(last)
     first[0] = 0
@@ -252,7 +256,7 @@ def _varints(values, sizes=None):
         groups[:, j] = group | ((sizes > j + 1).view(np.uint8) << 7)
     if (sizes == longest).all():
         return groups.reshape(-1)
-    return groups[np.arange(longest) < sizes[:, None]]
+    return np.compress((np.arange(longest) < sizes[:, None]).reshape(-1), groups.reshape(-1))
 
 
 class _Pieces:
@@ -368,14 +372,14 @@ def _int_value_lengths(kind, values_2d_or_flat, counts):
     return cum[ends] - cum[ends - counts]
 
 
-def encode(features, labels=None) -> bytes:
+def encode(features, labels=None) -> np.ndarray:
     """RecordIO-framed Records for the rows of a dense 2-D array or a CSR matrix (and optional
-    labels): the bytes the sagemaker SDK's writers produce."""
+    labels): the bytes the sagemaker SDK's writers produce, as a uint8 array (write it as is)."""
     import scipy.sparse as sp
 
     n = features.shape[0]
     if n == 0:
-        return b""
+        return np.zeros(0, dtype=np.uint8)
     kind = tensor_dtype(features.dtype)[0]
     if sp.issparse(features):
         csr = features.tocsr()
@@ -397,7 +401,7 @@ def encode(features, labels=None) -> bytes:
         label_lengths = _int_value_lengths(label_kind, labels, ones)
         label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths)
         _map_entry(record, 0x12, label_value)
-    return record.join().tobytes()
+    return record.join()
 
 
 def _map_entry(record: _Pieces, tag: int, value: _Pieces):

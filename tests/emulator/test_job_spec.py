@@ -72,11 +72,12 @@ def test_unknown_short_name():
 def test_duplicate_channels_unsupported_sources_and_instances():
     req = request("j", [channel("train", "s3://b/p"), channel("train", "s3://b/q"),
                         channel("aug", "s3://b/m", S3DataType="AugmentedManifestFile")])
-    req["ResourceConfig"]["InstanceCount"] = 2
+    req["ResourceConfig"]["InstanceGroups"] = [
+        {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "InstanceGroupName": "g"}]
     found, _ = problems(req)
     assert "used twice" in found["InputDataConfig[1].ChannelName"]
     assert "AugmentedManifestFile" in found["InputDataConfig[2].DataSource.S3DataSource.S3DataType"]
-    assert "InstanceCount to 1" in found["ResourceConfig.InstanceCount"]
+    assert "one homogeneous" in found["ResourceConfig.InstanceGroups"]
 
 
 def test_not_an_object():

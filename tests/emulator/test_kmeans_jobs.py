@@ -87,3 +87,31 @@ def test_bad_input_fails_with_a_client_error(tmp_path, case, make, words):
         assert word in reason
     assert "Traceback" not in reason
     assert path.read_bytes() == before  # the input is untouched
+
+
+@pytest.mark.parametrize("mode", ["File", "Pipe"])
+def test_sparse_recordio_with_labels(tmp_path, mode):
+    # what the SDK's record_set() writes for a scipy matrix: sparse records (keys + shape), labels
+    import scipy.sparse as sp
+
+    from smemu.formats import write_recordio_protobuf
+
+    rng = np.random.default_rng(7)
+    n, dim, k = 1500, 300, 3
+    label = rng.integers(k, size=n)
+    cols = label[:, None] * 100 + rng.integers(100, size=(n, 8))  # each cluster owns 100 features
+    X = sp.csr_matrix((np.ones(n * 8, np.float32), (np.repeat(np.arange(n), 8), cols.ravel())),
+                      shape=(n, dim))
+    X.sum_duplicates()
+    (tmp_path / "data").mkdir()
+    write_recordio_protobuf(str(tmp_path / "data" / "matrix_0.pbr"), X, labels=label.astype(np.float32))
+    req_channels = [channel("train", (tmp_path / "data").as_uri() + "/", None)]
+    record = run(tmp_path, f"km-sparse-{mode.lower()}", req_channels, mode=mode, k=k,
+                 feature_dim=dim, mini_batch_size=400)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    (centroids,) = model_of(tmp_path, f"km-sparse-{mode.lower()}")
+    assert centroids.shape == (k, dim)
+    # each centroid holds one cluster's features: ~8/100 per owned feature, ~0 elsewhere
+    mass = centroids.reshape(k, k, 100).sum(-1)
+    assert sorted(mass.argmax(1)) == list(range(k))
+    assert (mass.max(1) > 7.5).all() and (np.sort(mass, axis=1)[:, :-1] < 0.1).all()

@@ -18,7 +18,6 @@ import scipy.sparse as sp
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.data import as_float, check_finite, check_width
-from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import AUTO, Config
 from smemu.algorithms.kmeans.distances import (
     blas_threads_for, centred, nearest, origin_of, row_sq_norms)
@@ -26,6 +25,7 @@ from smemu.algorithms.kmeans.lloyd import lloyd, shrink
 from smemu.algorithms.kmeans.schema import (
     AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
 from smemu.algorithms.kmeans.webscale import WebscaleKMeans, initial_centres
+from smemu.algorithms.kmeans.checks import KMeansChecks, empty_channel as _empty_channel, too_few_records
 from smemu.algorithms.reporting import Reporter, Throughput
 
 #: hyperparameters that shape the model; the random seed is derived from them alone
@@ -58,12 +58,6 @@ def _stack(parts):
     return np.concatenate(parts)
 
 
-def _empty_channel(name: str) -> DataError:
-    return DataError(
-        f"Channel '{name}' has no records. Check that its S3 prefix or manifest points at your "
-        f"data files and that they are not empty.")
-
-
 def _counters(records: int, batches: int, total_records: int, total_batches: int, resets: int):
     return {
         "Total Records Seen": total_records, "Total Batches Seen": total_batches,
@@ -80,6 +74,9 @@ class KMeans(Algorithm):
     required_channels = ("train",)
     optional_channels = ("test",)
     supervised = False
+
+    def input_checks(self, config: Config) -> KMeansChecks:
+        return KMeansChecks(config)
 
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
@@ -99,7 +96,7 @@ class KMeans(Algorithm):
         centres, train_msd, shrink_ms = self._shrink(state, config, rng, reporter)
         if resident is not None:
             # the whole channel was in memory: finish with Lloyd's iterations on the records themselves
-            data = centred(resident, state.origin).astype(np.float64)
+            data = centred(resident.astype(np.float64), state.origin)
             with blas_threads_for(data.shape[0], k, dim):
                 centres, cost = lloyd(data, np.ones(data.shape[0]), centres,
                                       config["local_lloyd_max_iter"], config["local_lloyd_tol"])
@@ -153,9 +150,7 @@ class KMeans(Algorithm):
                 raise _empty_channel(train.name)
             if state is None:  # the whole pass is smaller than one initial batch
                 if records < k:
-                    raise DataError(
-                        f"Channel '{train.name}' has {records} records, fewer than k={k} clusters. "
-                        f"Set k to at most {records} or provide more data.")
+                    raise too_few_records(train.name, records, k)
                 state = self._begin(pending, config, n_centres, rng, reporter, timings,
                                     _counters(records, batches, records, batches, 0))
             total_records += records

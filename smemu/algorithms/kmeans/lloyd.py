@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.algorithms.kmeans.distances import cluster_sums, nearest, row_sq_norms
+from smemu.algorithms.kmeans.distances import blas_threads_for, cluster_sums, nearest, row_sq_norms
 
 
 def _weighted_pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -23,15 +23,22 @@ def _weighted_pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> 
     return np.minimum(picks, len(weights) - 1)
 
 
-def init_kmeanspp(points, weights, k, rng, p_sq=None) -> np.ndarray:
+def single(points):
+    """float32 copy for the distance products (assignments need no more; means and costs are
+    accumulated in float64)."""
+    return points.astype(np.float32)
+
+
+def init_kmeanspp(points, weights, k, rng, p_sq=None, fast=None) -> np.ndarray:
     """Greedy weighted k-means++: of 2 + ln k D^2-sampled candidates, keep the one lowering the
     weighted potential most."""
     n = points.shape[0]
     p_sq = row_sq_norms(points) if p_sq is None else p_sq
+    fast = single(points) if fast is None else fast
     n_local = 2 + int(math.log(k))
     first = int(_weighted_pick(rng, weights, 1)[0])
     chosen = [first]
-    _, closest = nearest(points, points[[first]], x_sq=p_sq)
+    _, closest = nearest(fast, fast[[first]], x_sq=p_sq)
     for _ in range(1, k):
         potential = weights * closest
         if potential.sum() <= 0:  # all mass sits on chosen centres: take any point
@@ -39,13 +46,13 @@ def init_kmeanspp(points, weights, k, rng, p_sq=None) -> np.ndarray:
         else:
             cand = _weighted_pick(rng, potential, n_local)
             # squared distances from every point to each candidate: (n_local, n)
-            cross = points[cand] @ points.T
+            cross = fast[cand] @ fast.T
             d = np.maximum(p_sq[cand][:, None] - 2 * cross + p_sq[None, :], 0.0)
             np.minimum(d, closest[None, :], out=d)
             best = int(np.argmin(d @ weights))
             pick = int(cand[best])
         chosen.append(pick)
-        _, dist = nearest(points, points[[pick]], x_sq=p_sq)
+        _, dist = nearest(fast, fast[[pick]], x_sq=p_sq)
         np.minimum(closest, dist, out=closest)
     return points[chosen].copy()
 
@@ -62,11 +69,13 @@ def init_random(points, weights, k, rng) -> np.ndarray:
     return points[np.sort(chosen)].copy()
 
 
-def lloyd(points, weights, centres, max_iter: int, tol: float, p_sq=None) -> tuple[np.ndarray, float]:
+def lloyd(points, weights, centres, max_iter: int, tol: float, p_sq=None,
+          fast=None) -> tuple[np.ndarray, float]:
     """Run weighted Lloyd's iterations from ``centres``; returns the centres and their weighted SSD."""
     k = centres.shape[0]
     p_sq = row_sq_norms(points) if p_sq is None else p_sq
-    idx, dist = nearest(points, centres, x_sq=p_sq)
+    fast = single(points) if fast is None else fast
+    idx, dist = nearest(fast, single(centres), x_sq=p_sq)
     cost = float(weights @ dist)
     for _ in range(max_iter):
         mass = np.bincount(idx, weights=weights, minlength=k)
@@ -79,7 +88,7 @@ def lloyd(points, weights, centres, max_iter: int, tol: float, p_sq=None) -> tup
             far = np.argsort(-(weights * dist), kind="stable")[:len(empty)]
             far_rows = points[far]
             new[empty[:len(far)]] = far_rows.toarray() if sp.issparse(far_rows) else far_rows
-        new_idx, new_dist = nearest(points, new, x_sq=p_sq)
+        new_idx, new_dist = nearest(fast, single(new), x_sq=p_sq)
         new_cost = float(weights @ new_dist)
         if new_cost > cost:  # numerical noise at convergence: keep the better solution
             break
@@ -110,14 +119,17 @@ def shrink(points, weights, scatter, k: int, *, trials: int, init_method: str, m
     total_weight = float(weights.sum())
     base = float(np.sum(scatter))
     p_sq = row_sq_norms(points)
+    fast = single(points)
     best = None
     msds = []
     for trial in range(trials):
         if init_method == "kmeans++":
-            start = init_kmeanspp(points, weights, k, rng, p_sq)
+            # its products are (2 + ln k) rows at a time: too small to share between threads
+            with blas_threads_for(1, *points.shape):
+                start = init_kmeanspp(points, weights, k, rng, p_sq, fast)
         else:
             start = init_random(points, weights, k, rng)
-        centres, cost = lloyd(points, weights, start, max_iter, tol, p_sq)
+        centres, cost = lloyd(points, weights, start, max_iter, tol, p_sq, fast)
         msd = (cost + base) / total_weight
         msds.append(msd)
         if on_trial is not None:

@@ -23,13 +23,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.algorithms.kmeans.distances import (
-    BLOCK_ENTRIES, centred, cluster_sums, nearest, row_sq_norms)
+    BLOCK_ENTRIES, blas_threads_for, centred, cluster_sums, nearest, row_sq_norms)
 
 
 #: a point is uncovered when its squared distance exceeds this many times the candidates' mean
 RECYCLE_RADIUS = 16.0
 #: at most this share of the candidates restarts on uncovered points per mini-batch
 RECYCLE_SHARE = 0.05
+#: how many of the lightest candidates are searched for a cheap merge partner
+MERGE_SEARCH = 256
 
 
 def _rows(X, idx) -> np.ndarray:
@@ -85,7 +87,9 @@ class WebscaleKMeans:
         X = centred(X, self.origin)
         n_centres = self.centres.shape[0]
         idx, dist = nearest(X, self.centres.astype(X.dtype))
-        if self._recycle(X, dist):
+        with blas_threads_for(1, *self.centres.shape):  # small products: one thread
+            recycled = self._recycle(X, dist)
+        if recycled:
             idx, dist = nearest(X, self.centres.astype(X.dtype))
         m = np.bincount(idx, minlength=n_centres).astype(np.float64)
         dist_sum = np.bincount(idx, weights=dist, minlength=n_centres)
@@ -143,31 +147,34 @@ class WebscaleKMeans:
         live = np.flatnonzero(self.counts > 0)
         if len(live) < 2:
             return unused
-        points = self.centres[live]
+        # the cheapest merges involve light candidates: look for partners of the lightest few only
+        n_light = min(len(live), max(MERGE_SEARCH, 4 * wanted))
+        light = np.argpartition(self.counts[live], n_light - 1)[:n_light]
+        points = self.centres[live].astype(np.float32)
         p_sq = row_sq_norms(points)
-        # each live candidate's nearest other live candidate
-        partner = np.empty(len(live), dtype=np.int64)
-        gap = np.empty(len(live))
+        partner = np.empty(n_light, dtype=np.int64)
         step = max(1, BLOCK_ENTRIES // len(live))
-        for lo in range(0, len(live), step):
-            hi = min(len(live), lo + step)
-            d = p_sq[lo:hi, None] - 2 * points[lo:hi] @ points.T + p_sq[None, :]
-            d[np.arange(hi - lo), np.arange(lo, hi)] = np.inf
-            partner[lo:hi] = np.argmin(d, axis=1)
-            gap[lo:hi] = np.maximum(d[np.arange(hi - lo), partner[lo:hi]], 0.0)
+        for lo in range(0, n_light, step):
+            rows = light[lo:lo + step]
+            d = p_sq[rows, None] - 2 * (points[rows] @ points.T) + p_sq[None, :]
+            d[np.arange(len(rows)), rows] = np.inf
+            partner[lo:lo + len(rows)] = np.argmin(d, axis=1)
+        # exact merge costs for the pairs found
+        diff = self.centres[live[light]] - self.centres[live[partner]]
+        gap = np.einsum("ij,ij->i", diff, diff)
         w = self.counts[live]
-        cost = w * w[partner] / (w + w[partner]) * gap
+        cost = w[light] * w[partner] / (w[light] + w[partner]) * gap
         freed, used = list(unused), np.zeros(len(live), dtype=bool)
-        for a in np.argsort(cost, kind="stable"):
+        for pair in np.argsort(cost, kind="stable"):
             if len(freed) >= wanted:
                 break
-            b = partner[a]
+            a, b = light[pair], partner[pair]
             if used[a] or used[b]:
                 continue
             used[a] = used[b] = True
             i, j = live[a], live[b]  # fold i into j
             wi, wj = self.counts[i], self.counts[j]
-            self.scatter[j] += self.scatter[i] + cost[a]
+            self.scatter[j] += self.scatter[i] + cost[pair]
             self.centres[j] = (wi * self.centres[i] + wj * self.centres[j]) / (wi + wj)
             self.counts[j] = wi + wj
             freed.append(i)

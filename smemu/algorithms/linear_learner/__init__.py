@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.linear_learner.checks import LinearLearnerChecks
 from smemu.algorithms.linear_learner.schema import SCHEMA, resolved
 from smemu.algorithms.linear_learner.training import Run
 from smemu.algorithms.reporting import Reporter
@@ -25,6 +26,9 @@ class LinearLearner(Algorithm):
     required_channels = ("train",)
     optional_channels = ("validation", "test")
     supervised = True
+
+    def input_checks(self, config: Config) -> LinearLearnerChecks:
+        return LinearLearnerChecks(config)
 
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:

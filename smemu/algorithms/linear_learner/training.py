@@ -11,8 +11,8 @@ import scipy.sparse as sp
 
 from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.data import as_float, check_finite, check_width, require_labels, width
-from smemu.algorithms.errors import DataError
 from smemu.algorithms.linear_learner import metrics, selection
+from smemu.algorithms.linear_learner.checks import check_labels, no_records
 from smemu.algorithms.linear_learner.losses import make_loss
 from smemu.algorithms.linear_learner.model import LinearModels, search_settings
 from smemu.algorithms.linear_learner.optimizers import FactorSchedule, Optimizer
@@ -58,26 +58,7 @@ class Run:
             yield as_float(batch.features), labels, batch
 
     def check_labels(self, batch, labels, channel_name):
-        if labels.shape[0] != batch.features.shape[0]:
-            raise DataError(
-                f"Channel '{channel_name}' has {labels.shape[0]} labels for "
-                f"{batch.features.shape[0]} records at {batch.location(0)}. Give every record "
-                f"exactly one label.")
-        bad = ~np.isfinite(labels)
-        need = "a finite number"
-        if self.binary:
-            bad |= (labels != 0) & (labels != 1)
-            need = "0 or 1 for predictor_type='binary_classifier'"
-        elif self.multiclass:
-            k = self.outputs
-            bad |= (labels != np.round(labels)) | (labels < 0) | (labels > k - 1)
-            need = (f"an integer from 0 to {k - 1} for predictor_type='multiclass_classifier' "
-                    f"with num_classes={k}")
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"Channel '{channel_name}' has label {float(labels[row])!r} at {batch.location(row)}; "
-                f"the label must be {need}. Fix the label and try again.")
+        check_labels(batch, labels, channel_name, self.kind, self.outputs)
 
     def train_batches(self) -> Iterator[tuple]:
         """(features, labels) of one pass over ``train``. On the first pass the scaler is fitted
@@ -94,7 +75,7 @@ class Run:
             if rows >= self.cfg["num_point_for_scaler"]:
                 break
         if not pending:
-            raise DataError("Channel 'train' holds no records. Give it data and try again.")
+            raise no_records("train")
         self.prepare([p[0] for p in pending], [p[1] for p in pending])
         yield from pending
         for X, y, _ in passing:
@@ -193,8 +174,7 @@ class Run:
                 kept_y.append(y[: cap - n])
             n += X.shape[0]
         if n == 0:
-            raise DataError(f"Channel '{channel_name}' holds no records. Give it data or leave "
-                            f"the channel out of the job.")
+            raise no_records(channel_name)
         scores = np.vstack(kept) if kept else None
         labels = np.concatenate(kept_y) if kept_y else None
         return loss_sum / n, scores, labels
@@ -332,8 +312,7 @@ class Run:
             out.append(S if self.multiclass else S[:, 0])
             ys.append(y)
         if not out:
-            raise DataError(f"Channel '{channel_name}' holds no records. Give it data or leave "
-                            f"the channel out of the job.")
+            raise no_records(channel_name)
         return np.concatenate(out), np.concatenate(ys)
 
     def score_channel(self, channel_name, W, b, threshold):

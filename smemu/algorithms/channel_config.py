@@ -1,0 +1,44 @@
+"""Checks of a job's channel configuration (``inputdataconfig.json``) that the training container
+makes before it reads any data: which channels the algorithm takes, and whether it has a reader
+for each channel's ContentType. The container raises the first problem; ``smemu validate``
+reports them all, in the same words."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from smemu.algorithms.errors import CustomerError
+from smemu.formats import FormatError, reader_for
+from smemu.formats.content_types import parse_content_type
+
+_PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
+
+
+def channel_problems(algorithm, input_config: Mapping[str, dict]) -> list[CustomerError]:
+    """Channels the algorithm does not take, then required channels that are missing."""
+    allowed = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
+    problems = []
+    for name in input_config:
+        if name not in allowed:
+            problems.append(CustomerError(
+                f"{_PREFIX} Additional properties are not allowed ('{name}' was unexpected): "
+                f"{algorithm.name} takes the channels {', '.join(repr(c) for c in allowed)}."))
+    for name in algorithm.required_channels:
+        if name not in input_config:
+            problems.append(CustomerError(
+                f"{_PREFIX} '{name}' is a required property: add a '{name}' channel to "
+                f"InputDataConfig."))
+    return problems
+
+
+def content_type_problem(name: str, content_type: str | None) -> CustomerError | None:
+    """None when the container has a reader for the channel's ContentType."""
+    try:
+        parse_content_type(content_type)
+        reader_for(content_type)
+    except FormatError as exc:
+        base = (content_type or "").split(";")[0].strip()
+        return CustomerError(
+            f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
+            f"'{name}' channel: {exc}")
+    return None

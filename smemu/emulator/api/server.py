@@ -1,0 +1,61 @@
+"""Serving the API with waitress, a production WSGI server, and winding down cleanly."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import waitress
+
+from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator.api.endpoints import EndpointService
+from smemu.emulator.api.runtime import register_runtime
+from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.store import JobStore
+
+log = logging.getLogger("smemu.api")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
+          allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
+    store = JobStore(jobs_root) if jobs_root else JobStore()
+    service = TrainingJobService(store, backend=backend, allow_file_uris=allow_file_uris)
+    for name in service.recover():
+        print(f"smemu: training job {name} was running when its process stopped; it is now "
+              f"Failed.", file=out, flush=True)
+    endpoints = EndpointService(store.root, backend=backend, allow_file_uris=allow_file_uris)
+    for name in endpoints.recover():
+        print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
+              f"again.", file=out, flush=True)
+    app = create_app({**service.operations(), **endpoints.operations()})
+    register_runtime(app, endpoints)
+    # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    max_request_body_size=MAX_REQUEST_BYTES + 1024,
+                                    ident="smemu")
+    address = f"http://{_url_host(host)}:{server.effective_port}"
+    print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
+          f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
+    print(f"Point clients at it with --endpoint-url {address} (AWS CLI) or "
+          f"boto3.client('sagemaker', endpoint_url='{address}').", file=out, flush=True)
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        print("smemu: shutting down; stopping the jobs this server runs.", file=out, flush=True)
+        server.close()
+        endpoints.shutdown()
+        service.shutdown()
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

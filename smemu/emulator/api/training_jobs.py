@@ -1,0 +1,211 @@
+"""The training job operations of the SageMaker API, over the jobs root and the runner.
+
+``TrainingJobService(store, backend, allow_file_uris).operations()`` maps ``CreateTrainingJob``,
+``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` to handlers taking the
+request body and returning the response body (or raising an :mod:`errors` exception).
+
+What a request may reach on the host is kept narrow: the job name is checked against the API's
+pattern before it is used as a directory name in the jobs root; S3 URIs may be ``s3://`` (or
+``https://``) and — unless turned off — absolute ``file://`` URIs, never plain or relative paths;
+environment variables that would steer the host's interpreter or loader are refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+
+from smemu.emulator import staging
+from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
+from smemu.emulator.api.listing import list_training_jobs
+from smemu.emulator.runner import start_job
+from smemu.emulator.spec import SpecError, TrainingJobSpec
+from smemu.emulator.store import JobExists, JobNotFound, JobStore
+
+log = logging.getLogger("smemu.api")
+
+JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+# variables that would make the host run other code than smemu's (process backend)
+HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
+
+
+def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
+    """The job name, once it matches the API's pattern (so it is safe as a directory name)."""
+    name = body.get(member)
+    if name is None:
+        raise ValidationException(f"1 validation error detected: Value null at "
+                                  f"'{member[0].lower() + member[1:]}' failed to satisfy "
+                                  f"constraint: Member must not be null")
+    if not isinstance(name, str) or not JOB_NAME.fullmatch(name):
+        shown = name if isinstance(name, str) else repr(name)
+        raise ValidationException(
+            f"1 validation error detected: Value '{shown[:100]}' at "
+            f"'{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must satisfy "
+            f"regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}")
+    return name
+
+
+class RefusedLocalStorage(staging.Storage):
+    """Stands in for local files on a server started with ``--no-file-uris``: a manifest on S3
+    whose prefix is a ``file://`` URI must not read the server's disk either."""
+
+    def _refuse(self, uri: str):
+        raise staging.StagingError(f"{uri} is a local path, and this smemu server does not read "
+                                   f"or write local files (it runs with --no-file-uris). Use an "
+                                   f"s3:// URI.")
+
+    def list(self, prefix_uri):
+        self._refuse(prefix_uri)
+
+    def open(self, uri):
+        self._refuse(uri)
+
+    def put(self, local_path, uri):
+        self._refuse(uri)
+
+
+class TrainingJobService:
+    def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True):
+        self.store = store
+        self.backend = backend
+        self.allow_file_uris = allow_file_uris
+        self._handles: dict = {}
+        self._lock = threading.Lock()
+        if not allow_file_uris:
+            staging.register_storage("file", RefusedLocalStorage)
+            staging.register_storage("", RefusedLocalStorage)
+
+    def operations(self) -> dict:
+        return {"CreateTrainingJob": self.create_training_job,
+                "DescribeTrainingJob": self.describe_training_job,
+                "ListTrainingJobs": self.list_training_jobs,
+                "StopTrainingJob": self.stop_training_job}
+
+    # restart semantics -------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Load every job once, so the store records as Failed those whose runner process died
+        (a killed server); the names of the jobs that just became Failed that way."""
+        since = time.time()
+        return [record["TrainingJobName"] for record in self.store.records()
+                if record.get("TrainingJobStatus") == "Failed"
+                and record.get("LastModifiedTime", 0) >= since]
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop the jobs this server runs and wait (a while) for them to wind down."""
+        with self._lock:
+            handles = list(self._handles.values())
+        for handle in handles:
+            if not handle.done:
+                handle.stop()
+        deadline = time.monotonic() + timeout
+        for handle in handles:
+            handle.wait(max(0.0, deadline - time.monotonic()))
+
+    # operations --------------------------------------------------------------------------------
+    def create_training_job(self, body: dict) -> dict:
+        name = check_job_name(body)
+        self._check_locations(body)
+        self._check_environment(body)
+        try:
+            spec = TrainingJobSpec.from_request(body)
+        except SpecError as error:
+            raise ValidationException(error.aws_message()) from None
+        try:
+            handle = start_job(spec, store=self.store, backend=self.backend,
+                               on_log=lambda line, name=name: log.debug("%s: %s", name, line))
+        except JobExists as error:
+            raise ResourceInUse(str(error)) from None
+        with self._lock:
+            self._handles = {n: h for n, h in self._handles.items() if not h.done}
+            self._handles[name] = handle
+        return {"TrainingJobArn": handle.describe()["TrainingJobArn"]}
+
+    def describe_training_job(self, body: dict) -> dict:
+        name = check_job_name(body)
+        try:
+            return self.store.load(name)
+        except JobNotFound:
+            # what SageMaker answers (a ValidationException, not ResourceNotFound)
+            raise ValidationException(f"Requested resource not found: there is no training job "
+                                      f"named '{name}'.") from None
+
+    def list_training_jobs(self, body: dict) -> dict:
+        return list_training_jobs(self.store.records(), body)
+
+    def stop_training_job(self, body: dict) -> dict:
+        name = check_job_name(body)
+        try:
+            record = self.store.load(name)
+        except JobNotFound:
+            raise ResourceNotFound(f"Requested resource not found: there is no training job "
+                                   f"named '{name}'.") from None
+        status = record.get("TrainingJobStatus")
+        if status == "Stopping":
+            return {}
+        if status != "InProgress":
+            raise ValidationException(f"The request was rejected because the training job is in "
+                                      f"status {status}.")
+        with self._lock:
+            handle = self._handles.get(name)
+        if handle is not None:
+            handle.stop()
+        else:   # run by another process (smemu train): it watches for the stop file
+            self.store.request_stop(name)
+        return {}
+
+    # request checks ----------------------------------------------------------------------------
+    def _check_locations(self, body: dict) -> None:
+        for path, uri in _locations(body):
+            check_location(path, uri, self.allow_file_uris)
+
+    def _check_environment(self, body: dict) -> None:
+        environment = body.get("Environment")
+        if self.backend != "process" or not isinstance(environment, dict):
+            return
+        refused = sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+        if refused:
+            raise ValidationException(
+                f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
+                f"change how the host runs the job's process (the process backend runs it on this "
+                f"machine). Leave them out, or start the server with --backend docker.")
+
+
+def check_location(path: str, uri, allow_file_uris: bool) -> None:
+    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
+    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
+    if not isinstance(uri, str):
+        return   # the spec reports the type
+    if re.match(r"(s3|https)://", uri):
+        return
+    where = f"Value '{uri[:200]}' at '{path}'"
+    if not uri.startswith("file://"):
+        raise ValidationException(
+            f"1 validation error detected: {where} failed to satisfy constraint: Member "
+            f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
+            f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
+    if not allow_file_uris:
+        raise ValidationException(
+            f"1 validation error detected: {where} is a file:// URI, and this smemu "
+            f"server was started with --no-file-uris: use an s3:// URI.")
+    if not uri.startswith("file:///"):
+        raise ValidationException(
+            f"1 validation error detected: {where} is a relative file:// URI; write "
+            f"the absolute path as file:///path/on/the/server.")
+
+
+def _locations(body: dict):
+    """(API field path, value) of every member of a CreateTrainingJob request naming a location."""
+    channels = body.get("InputDataConfig")
+    if isinstance(channels, list):
+        for i, channel in enumerate(channels):
+            source = channel.get("DataSource") if isinstance(channel, dict) else None
+            s3 = source.get("S3DataSource") if isinstance(source, dict) else None
+            if isinstance(s3, dict) and "S3Uri" in s3:
+                yield f"inputDataConfig.{i + 1}.member.dataSource.s3DataSource.s3Uri", s3["S3Uri"]
+    for member, field, path in (("OutputDataConfig", "S3OutputPath", "outputDataConfig.s3OutputPath"),
+                                ("CheckpointConfig", "S3Uri", "checkpointConfig.s3Uri")):
+        section = body.get(member)
+        if isinstance(section, dict) and field in section:
+            yield path, section[field]

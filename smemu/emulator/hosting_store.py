@@ -1,0 +1,104 @@
+"""Models, endpoint configurations and endpoints that outlive the server that created them.
+
+They live beside the training jobs, in the jobs root, under a directory no job name can take
+(job names match ``[a-zA-Z0-9](-*[a-zA-Z0-9])*``, so never start with a dot)::
+
+    <jobs root>/.hosting/models/<name>.json            the DescribeModel response
+    <jobs root>/.hosting/endpoint-configs/<name>.json  the DescribeEndpointConfig response
+    <jobs root>/.hosting/endpoints/<name>.json         the DescribeEndpoint response, plus private
+                                                       members starting with "_" (the serving
+                                                       container's URL, the server's pid)
+    <jobs root>/.hosting/endpoints/<name>.log          the serving container's log lines
+
+Times are epoch seconds. ``create`` claims a name atomically (two creators cannot both win);
+``save`` replaces a record atomically, so readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+HOSTING_DIR = ".hosting"
+KINDS = ("models", "endpoint-configs", "endpoints")
+
+
+class RecordExists(Exception):
+    """The name is taken."""
+
+
+class RecordNotFound(Exception):
+    """No record has this name."""
+
+
+class RecordDirectory:
+    """The records of one kind (``models``, ``endpoint-configs`` or ``endpoints``)."""
+
+    def __init__(self, jobs_root: str | os.PathLike, kind: str):
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        self.directory = Path(jobs_root) / HOSTING_DIR / kind
+
+    def path(self, name: str) -> Path:
+        return self.directory / f"{name}.json"
+
+    def log_path(self, name: str) -> Path:
+        return self.directory / f"{name}.log"
+
+    def create(self, name: str, record: dict) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            raise RecordExists(name) from None
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle, indent=1)
+
+    def save(self, name: str, record: dict) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".json", dir=self.directory)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle, indent=1)
+        os.replace(tmp, self.path(name))
+
+    def load(self, name: str) -> dict:
+        try:
+            with open(self.path(name)) as handle:
+                return json.load(handle)
+        except (FileNotFoundError, NotADirectoryError):
+            raise RecordNotFound(name) from None
+        except json.JSONDecodeError:   # a record being created this very moment
+            raise RecordNotFound(name) from None
+
+    def delete(self, name: str) -> None:
+        for path in (self.path(name), self.log_path(name)):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+
+    def names(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.name[:-len(".json")] for p in self.directory.glob("*.json")
+                      if not p.name.startswith("."))
+
+    def records(self) -> list[dict]:
+        found = []
+        for name in self.names():
+            try:
+                found.append(self.load(name))
+            except RecordNotFound:
+                continue
+        return found
+
+
+class HostingStore:
+    """The three record directories of a jobs root."""
+
+    def __init__(self, jobs_root: str | os.PathLike):
+        self.models = RecordDirectory(jobs_root, "models")
+        self.configs = RecordDirectory(jobs_root, "endpoint-configs")
+        self.endpoints = RecordDirectory(jobs_root, "endpoints")

@@ -1,0 +1,201 @@
+"""Batch transform: every object under an input prefix sent through a model's serving container,
+the answers written to ``<output>/<object's key below the prefix>.out``, as SageMaker's
+BatchTransform does.
+
+* ``split_type`` ``Line`` (one record a line: CSV, JSON Lines), ``RecordIO`` (one RecordIO record
+  each) or ``None`` (the whole object is one request);
+* ``strategy`` ``MultiRecord`` packs as many records into a request as fit in
+  ``max_payload_mb`` (6 by default), ``SingleRecord`` sends them one by one;
+* ``assemble_with`` ``Line`` puts each answer on its own line (a newline after each), ``None``
+  concatenates them;
+* the container runs with ``SAGEMAKER_BATCH=true``, ``SAGEMAKER_MAX_PAYLOAD_IN_MB``,
+  ``SAGEMAKER_BATCH_STRATEGY`` and ``SAGEMAKER_MAX_CONCURRENT_TRANSFORMS``, as on SageMaker.
+
+A request the container refuses fails the transform with :class:`TransformError`, naming the
+object and the records the request held; the object gets no ``.out`` file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import tempfile
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Iterator
+
+from smemu.emulator.serving import LocalEndpoint
+from smemu.emulator.staging import StagingError, storage_for
+from smemu.formats import FormatError, read_recordio
+from smemu.formats.recordio import frame
+
+SPLIT_TYPES = ("Line", "RecordIO", "None")
+STRATEGIES = ("MultiRecord", "SingleRecord")
+ASSEMBLE = ("Line", "None")
+MEGABYTE = 1024 * 1024
+
+
+class TransformError(Exception):
+    """The transform failed; the message names the object, the records and what to do."""
+
+
+@dataclass
+class TransformConfig:
+    content_type: str = "text/csv"
+    accept: str | None = None
+    split_type: str = "Line"
+    strategy: str = "MultiRecord"
+    assemble_with: str = "Line"
+    max_payload_mb: int = 6
+    max_concurrent: int = 1
+
+    def check(self) -> None:
+        for value, allowed, name in ((self.split_type, SPLIT_TYPES, "SplitType"),
+                                     (self.strategy, STRATEGIES, "BatchStrategy"),
+                                     (self.assemble_with, ASSEMBLE, "AssembleWith")):
+            if value not in allowed:
+                raise TransformError(f"{name} is {value!r}; it must be one of "
+                                     f"{', '.join(allowed)}.")
+        if not 1 <= self.max_payload_mb <= 100:
+            raise TransformError("MaxPayloadInMB must be between 1 and 100.")
+        if self.max_concurrent < 1:
+            raise TransformError("MaxConcurrentTransforms must be at least 1.")
+
+    def environment(self) -> dict[str, str]:
+        return {"SAGEMAKER_BATCH": "true", "SAGEMAKER_MAX_PAYLOAD_IN_MB": str(self.max_payload_mb),
+                "SAGEMAKER_BATCH_STRATEGY": "MULTI_RECORD" if self.strategy == "MultiRecord"
+                else "SINGLE_RECORD",
+                "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS": str(self.max_concurrent)}
+
+
+@dataclass
+class MiniBatch:
+    body: bytes
+    first: int     # 0-based index of its first record in the object
+    count: int
+
+    def describe(self, split_type: str) -> str:
+        unit = "line" if split_type == "Line" else "record"
+        last = self.first + self.count
+        return (f"{unit} {self.first + 1}" if self.count == 1
+                else f"{unit}s {self.first + 1}-{last}")
+
+
+def records(stream, split_type: str, name: str) -> Iterator[bytes]:
+    """The records of an object, each as the bytes a request carries."""
+    if split_type == "None":
+        yield stream.read()
+    elif split_type == "Line":
+        for line in io.BufferedReader(stream) if isinstance(stream, io.RawIOBase) else stream:
+            line = line.rstrip(b"\r\n")
+            if line.strip():
+                yield line + b"\n"
+    else:
+        try:
+            for payload, _offset in read_recordio(stream, name=name):
+                yield frame(payload)
+        except FormatError as error:
+            raise TransformError(str(error)) from None
+
+
+def mini_batches(items: Iterator[bytes], config: TransformConfig, name: str) -> Iterator[MiniBatch]:
+    limit = config.max_payload_mb * MEGABYTE
+    parts: list[bytes] = []
+    size = first = 0
+    for index, item in enumerate(items):
+        if len(item) > limit:
+            raise TransformError(
+                f"Record {index + 1} of {name} is {len(item)} bytes, over MaxPayloadInMB "
+                f"({config.max_payload_mb} MB). Split it, or raise MaxPayloadInMB.")
+        if parts and (config.strategy == "SingleRecord" or size + len(item) > limit):
+            yield MiniBatch(b"".join(parts), first, len(parts))
+            parts, size, first = [], 0, index
+        parts.append(item)
+        size += len(item)
+    if parts:
+        yield MiniBatch(b"".join(parts), first, len(parts))
+
+
+def output_uri(output: str, relative: str) -> str:
+    return output.rstrip("/") + "/" + relative + ".out"
+
+
+class Transformer:
+    """Sends objects through a running endpoint (anything answering POST /invocations)."""
+
+    def __init__(self, url: str, config: TransformConfig):
+        self.address = urllib.parse.urlsplit(url)
+        self.config = config
+
+    def _invoke(self, batch: MiniBatch, name: str) -> bytes:
+        headers = {"Content-Type": self.config.content_type}
+        if self.config.accept:
+            headers["Accept"] = self.config.accept
+        connection = http.client.HTTPConnection(self.address.hostname, self.address.port,
+                                                timeout=600)
+        try:
+            connection.request("POST", "/invocations", body=batch.body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+        except OSError as error:
+            raise TransformError(f"The model container did not answer for "
+                                 f"{batch.describe(self.config.split_type)} of {name}: "
+                                 f"{error}.") from None
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise TransformError(
+                f"ClientError: the model container answered {response.status} for "
+                f"{batch.describe(self.config.split_type)} of {name}: "
+                f"{answer.decode('utf-8', 'replace')}")
+        return answer
+
+    def transform_object(self, uri: str, name: str, out) -> int:
+        """Writes the answers for the object at ``uri`` to ``out``; the number of requests."""
+        storage = storage_for(uri)
+        with storage.open(uri) as stream:
+            batches = mini_batches(records(stream, self.config.split_type, name), self.config,
+                                   name)
+            with ThreadPoolExecutor(self.config.max_concurrent) as pool:
+                sent = 0
+                # map keeps the answers in input order; it reads ahead only as far as the pool
+                for answer in pool.map(lambda b: self._invoke(b, name), batches):
+                    if self.config.assemble_with == "Line":
+                        answer = answer.rstrip(b"\n") + b"\n"
+                    out.write(answer)
+                    sent += 1
+        return sent
+
+
+def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
+                  config: TransformConfig, on_log_line=None, on_object=None) -> list[str]:
+    """Transforms every object under ``input_uri`` with the model; the output URIs written."""
+    config.check()
+    try:
+        objects = storage_for(input_uri).list(input_uri)
+    except StagingError as error:
+        raise TransformError(str(error)) from None
+    if not objects:
+        raise TransformError(f"No objects found under {input_uri}; check the input location.")
+    written = []
+    with LocalEndpoint(model_uri, algorithm, port=0, environment=config.environment(),
+                       on_log_line=on_log_line or (lambda line: None)) as endpoint:
+        transformer = Transformer(endpoint.url, config)
+        for obj in objects:
+            name = obj.relative
+            fd, tmp = tempfile.mkstemp(prefix="smemu-transform-", suffix=".out")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    requests = transformer.transform_object(obj.uri, name, out)
+                target = output_uri(output, obj.relative)
+                storage_for(target).put(tmp, target)
+            except StagingError as error:
+                raise TransformError(str(error)) from None
+            finally:
+                os.unlink(tmp)
+            written.append(target)
+            if on_object:
+                on_object(obj.uri, target, requests)
+    return written

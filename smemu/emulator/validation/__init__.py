@@ -1,0 +1,124 @@
+"""``smemu validate``: everything a training job would reject, found without training.
+
+The checks are the ones the job itself makes, called one by one so that every problem is reported
+(not only the first) in the words ``smemu train`` writes to the failure file:
+
+* the request: :meth:`TrainingJobSpec.from_request` (fields, names, enums, what smemu emulates);
+* the hyperparameters: the algorithm's ``Schema.problems``;
+* the channels: ``smemu.algorithms.channel_config`` (channel names, ContentType) and staging
+  (``list_channel``: a prefix with no objects, a bad manifest);
+* every record: the formats readers (their ``FormatError``), then the algorithm's
+  ``input_checks(config)`` (width against ``feature_dim``, NaN/inf, labels, too few records).
+
+Files are named as the container names them (``/opt/ml/input/data/train/part-0.csv`` in File mode,
+the FIFO ``/opt/ml/input/data/train_0`` in Pipe mode), so the message is the failure file's text;
+each problem also carries the object's URI. A bad CSV line, or a bad RecordIO-protobuf record whose
+framing is intact, is reported and skipped (the readers' ``on_error``); broken RecordIO framing
+ends that file, and the next file is still read. A Pipe-mode channel is one stream, as
+the container reads it; after a fatal error the rest of the channel is read as a new stream from
+the next object, named ``<fifo> from <object URI>`` (training would have stopped before it).
+
+Channels are streamed batch by batch; nothing holds a whole channel in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from smemu.algorithms import get_algorithm
+from smemu.algorithms.base import InputChecks
+from smemu.algorithms.channel_config import channel_problems, content_type_problem
+from smemu.algorithms.errors import CustomerError
+from smemu.emulator import images
+from smemu.emulator.spec import SpecError, TrainingJobSpec
+
+from .channels import validate_channel
+from .report import ChannelSummary, Collector, Enough, Problem, Report, in_file_order, problems_text
+
+__all__ = ["validate_request", "validate_spec", "Report", "Problem", "ChannelSummary",
+           "problems_text"]
+
+
+def validate_request(request, base_dir: str | None = None, max_errors: int | None = None,
+                     progress: Callable[[int, str], object] | None = None) -> Report:
+    """Checks a CreateTrainingJob request and all of its channels' data.
+
+    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for a channel."""
+    report = Report(job=request.get("TrainingJobName") if isinstance(request, dict) else None)
+    collect = Collector(report, max_errors)
+    try:
+        try:
+            spec = TrainingJobSpec.from_request(request, base_dir=base_dir)
+        except SpecError as exc:
+            for p in exc.problems:
+                collect.add(Problem("request", str(p), field=p.path or None))
+            _hyperparameters_of_bad_request(request, collect)
+            report.notes.append("The request has problems, so the channels' data were not read; "
+                                "fix the request and validate again.")
+            return report
+        _validate_spec(spec, report, collect, progress)
+    except Enough:
+        report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
+    in_file_order(report)
+    return report
+
+
+def validate_spec(spec: TrainingJobSpec, max_errors: int | None = None,
+                  progress: Callable[[int, str], object] | None = None) -> Report:
+    report = Report(job=spec.name)
+    try:
+        _validate_spec(spec, report, Collector(report, max_errors), progress)
+    except Enough:
+        report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
+    in_file_order(report)
+    return report
+
+
+def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
+    """Hyperparameter problems of a request that failed validation, when its algorithm is known."""
+    if not isinstance(request, dict):
+        return
+    alg = request.get("AlgorithmSpecification")
+    image = (alg.get("TrainingImage") or alg.get("AlgorithmName")) if isinstance(alg, dict) else None
+    hyperparameters = request.get("HyperParameters") or {}
+    if not isinstance(image, str) or not isinstance(hyperparameters, dict):
+        return
+    try:
+        algorithm = get_algorithm(images.algorithm_for_image(image))
+    except (images.UnknownImage, CustomerError):
+        return
+    collect.report.algorithm = algorithm.name
+    for exc in algorithm.schema.problems(hyperparameters):
+        collect.add(Problem("hyperparameters", str(exc), field=exc.name))
+
+
+def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, progress) -> None:
+    algorithm = get_algorithm(spec.algorithm)
+    report.algorithm = algorithm.name
+    report.channels = [ChannelSummary(c.name, c.content_type, c.input_mode) for c in spec.channels]
+    summaries = {s.name: s for s in report.channels}
+
+    problems = algorithm.schema.problems(spec.hyperparameters)
+    for exc in problems:
+        collect.add(Problem("hyperparameters", str(exc), field=exc.name))
+    if problems:
+        checks = InputChecks()
+        report.notes.append("The hyperparameters have problems, so records were checked for "
+                            "format only (not against feature_dim, labels or k).")
+    else:
+        checks = algorithm.input_checks(algorithm.schema.resolve(spec.hyperparameters))
+
+    input_config = spec.input_data_config()
+    for exc in channel_problems(algorithm, input_config):
+        collect.add(Problem("channel", str(exc)))
+    taken = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
+    # the order training reads them in: train first, then the others the algorithm takes
+    for name in taken:
+        channel = spec.channel(name)
+        if channel is None:
+            continue
+        problem = content_type_problem(name, channel.content_type)
+        if problem is not None:
+            collect.add(Problem("channel", str(problem), channel=name))
+            continue
+        validate_channel(channel, checks, summaries[name], collect, progress)

@@ -1,0 +1,61 @@
+"""The SageMaker Python SDK (v2, in the oracle environment) deploying to smemu: KMeans
+``fit(record_set)``, ``deploy()`` and ``predictor.predict()`` through its own RecordSerializer and
+RecordDeserializer, answers checked against the trained centroids; ``delete_endpoint`` and
+``delete_model`` clean up."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from endpoint_helpers import nearest
+
+from emulator.jobdata import centre_error, clustered
+
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
+
+DEPLOY = SESSION + r"""
+import mxnet as mx
+from sagemaker import KMeans
+session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
+                                                       endpoint_url=sagemaker_url)
+# deploy() polls DescribeEndpoint every 30 s by default; smemu's endpoints start in about one
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+X = np.load("x.npy")
+kmeans = KMeans(role=ROLE, instance_count=1, instance_type="ml.m5.xlarge", k=3,
+                output_path=f"s3://{bucket}/sdk-kmeans", sagemaker_session=session)
+kmeans.fit(kmeans.record_set(X), logs=False)
+_, model = model_file(kmeans.model_data)
+open("model_algo-1", "wb").write(model)
+centroids = mx.nd.load("model_algo-1")[0].asnumpy()
+predictor = kmeans.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+status = session.sagemaker_client.describe_endpoint(EndpointName=predictor.endpoint_name)["EndpointStatus"]
+records = predictor.predict(X[:50])
+answers = [{"cluster": r.label["closest_cluster"].float32_tensor.values[0],
+            "distance": r.label["distance_to_cluster"].float32_tensor.values[0]} for r in records]
+predictor.delete_model()       # it reads the model names from the endpoint configuration,
+predictor.delete_endpoint()    # which delete_endpoint removes
+print()   # after the progress marks deploy() prints without a newline
+print(json.dumps({"status": status, "endpoint": predictor.endpoint_name, "answers": answers,
+                  "centroids": centroids.tolist()}))
+"""
+
+
+def test_kmeans_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_path):
+    X = clustered(600, seed=4)
+    np.save(tmp_path / "x.npy", X)
+    output = run_oracle(DEPLOY, server.url, s3_server.url, s3_bucket, tmp_path)
+    answer = json.loads(output.strip().splitlines()[-1])
+    assert answer["status"] == "InService"
+    centroids = np.array(answer["centroids"])
+    assert centre_error(centroids) < 0.5
+    cluster, distance = nearest(centroids, X[:50])
+    assert [a["cluster"] for a in answer["answers"]] == cluster.astype(float).tolist()
+    np.testing.assert_allclose([a["distance"] for a in answer["answers"]], distance, rtol=1e-4,
+                               atol=1e-4)
+    sagemaker = server.client()
+    names = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
+    assert answer["endpoint"] not in names
+    assert answer["endpoint"] not in [m["ModelName"] for m in sagemaker.list_models()["Models"]]
