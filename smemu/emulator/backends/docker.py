@@ -161,13 +161,19 @@ def _stream_lines(stream, on_line) -> None:
             on_line(rest.decode("utf-8", "replace").rstrip("\r"))
 
 
+_warned: set[tuple[str, str]] = set()   # (image id, source digest) already reported
+
+
 def _warn_if_stale(client, algorithm: str) -> None:
-    """Say so when the image was built from other smemu sources than the ones here."""
+    """Say so (once per image and sources) when the image was built from other smemu sources
+    than the ones here."""
     try:
         root = images.source_root()
     except images.ImageError:
         return   # an installed smemu: nothing to compare with
-    label = client.images.get(images.image_name(algorithm)).labels.get(images.SOURCE_LABEL)
-    if label != images.source_digest(root):
+    image = client.images.get(images.image_name(algorithm))
+    digest = images.source_digest(root)
+    if image.labels.get(images.SOURCE_LABEL) != digest and (image.id, digest) not in _warned:
+        _warned.add((image.id, digest))
         log.warning("%s was built from other smemu sources than %s; run `smemu build-images` to "
                     "run this code in Docker.", images.image_name(algorithm), root)
