@@ -221,7 +221,7 @@ def test_an_image_built_from_other_sources_is_reported_once(smemu_images, tmp_pa
         record = _job(tmp_path, "File", "csv", name="stale-image")
         _job(tmp_path, "File", "csv", name="stale-image-again")
     assert record["TrainingJobStatus"] == "Completed"
-    assert caplog.text.count("smemu/kmeans:1 was built from other smemu sources") == 1
+    assert caplog.text.count(f"{images.image_name('kmeans')} was built from other smemu sources") == 1
     assert "smemu build-images" in caplog.text
 
 
