@@ -98,12 +98,17 @@ class JobHandle:
 
     @property
     def done(self) -> bool:
-        return not self._job.thread.is_alive()
+        return self._job.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> dict | None:
-        """The final record, or None if the job is still running after ``timeout`` seconds."""
-        self._job.thread.join(timeout)
-        return None if self._job.thread.is_alive() else self.store.load(self.name)
+        """The final record, or None if the job is still running after ``timeout`` seconds.
+
+        Waits on the job's ``finished`` event, not ``Thread.join``: a Ctrl-C that interrupts
+        ``join`` can leave CPython 3.11 believing the thread has ended (its tstate lock is
+        released by the interrupted join), and the job would then be abandoned mid-run."""
+        if not self._job.finished.wait(timeout):
+            return None
+        return self.store.load(self.name)
 
     def stop(self) -> None:
         """StopTrainingJob: the container gets SIGTERM, then SIGKILL after the grace period."""

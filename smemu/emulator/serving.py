@@ -121,6 +121,9 @@ class LocalEndpoint:
         self.outcome = None
         self._run = None
         self._thread: threading.Thread | None = None
+        # set when the backend returns; waited on instead of Thread.join, which a signal can
+        # interrupt in a way that leaves CPython 3.11 believing the thread has ended
+        self._finished = threading.Event()
 
     @property
     def url(self) -> str:
@@ -128,7 +131,7 @@ class LocalEndpoint:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._finished.is_set()
 
     def start(self) -> "LocalEndpoint":
         backend = get_backend(self.backend)
@@ -153,7 +156,10 @@ class LocalEndpoint:
         return self
 
     def _serve(self, backend) -> None:
-        self.outcome = backend.run(self._run)
+        try:
+            self.outcome = backend.run(self._run)
+        finally:
+            self._finished.set()
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -173,15 +179,16 @@ class LocalEndpoint:
     def wait(self) -> int | None:
         """Block until the container ends (or the endpoint is stopped); its exit code."""
         while self.running:
-            self._thread.join(0.5)
+            self._finished.wait(0.5)
         return self.outcome.exit_code if self.outcome else None
 
     def stop(self) -> None:
         if self._run is not None:
             self._run.stop_event.set()
         if self._thread is not None:
-            self._thread.join()
+            self._finished.wait()
             self._thread = None
+            self._finished = threading.Event()
         if self.root:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None

@@ -142,3 +142,30 @@ def test_stop_a_job_running_in_another_process(tmp_path):
     assert "Training job long stopped (Stopped)" in err
     again = smemu("stop", "long", home=tmp_path / "home")
     assert again.returncode == 1 and "The job status is Stopped" in again.stderr
+
+
+def test_ctrl_c_stops_the_job_it_started(tmp_path):
+    """Ctrl-C on ``smemu train`` stops the job (SIGTERM to the container) and waits for it:
+    the record ends Stopped, not abandoned InProgress with the container still running."""
+    import signal
+    import time
+    write_csv(tmp_path / "data" / "train.csv", clustered(900))
+    env = dict(os.environ, SMEMU_HOME=str(tmp_path / "home"))
+    job = subprocess.Popen(
+        [sys.executable, "-m", "smemu", "train", "--algorithm", "kmeans", "--name", "interrupted",
+         "--channel", "train=data/,content-type=text/csv;label_size=0", "--input-mode", "Pipe",
+         "--hyperparameters", "k=3,feature_dim=4,mini_batch_size=10,epochs=1000000",
+         "--output", "out", "--quiet"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    record = tmp_path / "home/jobs/interrupted/job.json"
+    try:
+        deadline = time.monotonic() + 60
+        while not (record.exists() and json.loads(record.read_text())["SecondaryStatus"] == "Training"):
+            assert time.monotonic() < deadline and job.poll() is None
+            time.sleep(0.1)
+        job.send_signal(signal.SIGINT)
+        job.communicate(timeout=60)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    final = json.loads(record.read_text())
+    assert (final["TrainingJobStatus"], final["SecondaryStatus"]) == ("Stopped", "Stopped")
