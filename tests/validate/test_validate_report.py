@@ -81,11 +81,12 @@ def test_a_broken_file_does_not_hide_the_next_one(tmp_path):
 def test_request_and_hyperparameter_problems_are_all_reported(tmp_path):
     req = request("bad request!", KMEANS, {"k": "0", "feature_dim": "x", "kk": "1"},
                   [("train", "train/", CSV0)])
-    req["ResourceConfig"]["InstanceCount"] = 2
+    req["ResourceConfig"]["InstanceGroups"] = [
+        {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "InstanceGroupName": "g"}]
     report = validate_request(req, base_dir=str(tmp_path))
     kinds = [(p.kind, p.field) for p in report.problems]
     assert ("request", "TrainingJobName") in kinds
-    assert ("request", "ResourceConfig.InstanceCount") in kinds
+    assert ("request", "ResourceConfig.InstanceGroups") in kinds
     assert {f for k, f in kinds if k == "hyperparameters"} == {"k", "feature_dim", "kk"}
     assert "Did you mean 'k'?" in next(p.message for p in report.problems if p.field == "kk")
 
