@@ -7,9 +7,9 @@
 # (smemu/kmeans:1, smemu/linear-learner:1) is built with SMEMU_ALGORITHM set to the algorithm's name,
 # the way each real algorithm has its own image.
 #
-# Build it with `smemu build-images`, which puts the wheels into the build context's wheels/
-# (smemu's own, built from this checkout, and its runtime dependencies -- numpy, scipy, protobuf,
-# ... -- at the versions the host runs, listed in wheels/runtime-requirements.txt),
+# Build it with `smemu build-images`, which puts the wheels into the build context: wheels/smemu/
+# (smemu's own, built from this checkout) and wheels/dependencies/ (its runtime dependencies at
+# the versions the host runs, listed in runtime-requirements.txt there),
 # labels the image with a hash of everything that went into it, and rebuilds only when that changes.
 # BASE defaults to a public Python image; `smemu build-images --offline-base` first makes one with
 # debootstrap (Debian bookworm, python3 3.11) for machines that reach no image registry.
@@ -22,12 +22,15 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
-COPY wheels/ /tmp/smemu-wheels/
+# the dependencies first, in their own layer: it stays cached while only smemu's sources change
+COPY wheels/dependencies/ /tmp/smemu-dependencies/
+RUN python3 -m pip install --no-index --find-links /tmp/smemu-dependencies \
+        -r /tmp/smemu-dependencies/runtime-requirements.txt \
+ && rm -rf /tmp/smemu-dependencies
 # --no-deps keeps smemu's host-side dependencies (flask, boto3, docker) out of the image.
-RUN python3 -m pip install --no-index --find-links /tmp/smemu-wheels \
-        -r /tmp/smemu-wheels/runtime-requirements.txt \
- && python3 -m pip install --no-index --no-deps --find-links /tmp/smemu-wheels smemu \
- && rm -rf /tmp/smemu-wheels \
+COPY wheels/smemu/ /tmp/smemu-wheel/
+RUN python3 -m pip install --no-index --no-deps /tmp/smemu-wheel/*.whl \
+ && rm -rf /tmp/smemu-wheel \
  && python3 -c "import smemu.containers.train, smemu.containers.serve; from smemu.algorithms import algorithm_names, get_algorithm; \
 [get_algorithm(name) for name in algorithm_names()]"
 

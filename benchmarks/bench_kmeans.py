@@ -7,7 +7,8 @@ and on scikit-learn's digits (k=10).
     .venv/bin/python benchmarks/bench_kmeans.py [--rows 200000] [--dim 50] [--k 20] [--repeat 3]
 
 smemu trains through the algorithm's own interface on an in-memory channel (no files), with
-SageMaker's default hyperparameters; times are the best of ``--repeat`` runs.
+SageMaker's default hyperparameters; times are the best of ``--repeat`` runs. ``--hard`` adds
+k=500 blobs (100,000 x 50), shuffled and sorted by cluster (data that arrive in order).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from sklearn.cluster import KMeans as SkKMeans
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.datasets import load_digits, make_blobs
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "algorithms"))
@@ -76,11 +78,24 @@ def main(argv=None):
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hard", action="store_true", help="also k=500, shuffled and sorted")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="cap BLAS and OpenMP threads for both sides (default: libraries' own)")
     args = parser.parse_args(argv)
+    if args.threads:
+        threadpool_limits(args.threads)  # for the rest of the process, both libraries alike
+        print(f"(BLAS and OpenMP capped at {args.threads} thread(s))")
     logging.getLogger("smemu").setLevel(logging.ERROR)  # the algorithm's log lines are not the point here
     X, _ = make_blobs(args.rows, args.dim, centers=args.k, random_state=args.seed)
     compare("Gaussian blobs", X, args.k, args.repeat, args.seed)
     compare("scikit-learn digits", load_digits().data, 10, args.repeat, args.seed)
+    if args.hard:
+        rng = np.random.default_rng(args.seed)
+        centres = rng.uniform(-10, 10, size=(500, 50))
+        X = np.concatenate([c + rng.normal(size=(200, 50)) for c in centres])
+        compare("blobs sorted by cluster", X, 500, 1, args.seed)
+        rng.shuffle(X)
+        compare("the same blobs shuffled", X, 500, 1, args.seed)
 
 
 if __name__ == "__main__":

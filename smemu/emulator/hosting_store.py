@@ -9,6 +9,8 @@ They live beside the training jobs, in the jobs root, under a directory no job n
                                                        members starting with "_" (the serving
                                                        container's URL, the server's pid)
     <jobs root>/.hosting/endpoints/<name>.log          the serving container's log lines
+    <jobs root>/.hosting/transform-jobs/<name>.json    the DescribeTransformJob response (+ "_")
+    <jobs root>/.hosting/transform-jobs/<name>.log     its container's log lines
 
 Times are epoch seconds. ``create`` claims a name atomically (two creators cannot both win);
 ``save`` replaces a record atomically, so readers never see half a file.
@@ -22,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 HOSTING_DIR = ".hosting"
-KINDS = ("models", "endpoint-configs", "endpoints")
+KINDS = ("models", "endpoint-configs", "endpoints", "transform-jobs")
 
 
 class RecordExists(Exception):
@@ -96,9 +98,10 @@ class RecordDirectory:
 
 
 class HostingStore:
-    """The three record directories of a jobs root."""
+    """The record directories of a jobs root."""
 
     def __init__(self, jobs_root: str | os.PathLike):
         self.models = RecordDirectory(jobs_root, "models")
         self.configs = RecordDirectory(jobs_root, "endpoint-configs")
         self.endpoints = RecordDirectory(jobs_root, "endpoints")
+        self.transform_jobs = RecordDirectory(jobs_root, "transform-jobs")

@@ -49,7 +49,7 @@ SOURCE_LABEL = "org.smemu.source-digest"  # smemu's sources alone: the Docker ba
 # smemu's dependencies that only the host side uses (the API server, S3, this module); the image
 # gets all the others, waitress included: the serving container answers with it
 HOST_ONLY_DEPENDENCIES = frozenset({"flask", "boto3", "docker"})
-REQUIREMENTS_FILE = "runtime-requirements.txt"   # in the build context's wheels/
+REQUIREMENTS_FILE = "runtime-requirements.txt"   # in the build context's wheels/dependencies/
 
 DEBIAN_SUITE = "bookworm"          # its python3 is 3.11, like the wheels the host runs
 DEBIAN_PACKAGES = ("python3", "python3-pip")
@@ -432,11 +432,12 @@ def build_images(client, *, base: str = DEFAULT_BASE, offline_base: bool = False
     with tempfile.TemporaryDirectory(prefix="smemu-image-") as tmp:
         context = Path(tmp)
         (context / "Dockerfile").write_bytes(dockerfile)
-        wheels = context / "wheels"
-        wheels.mkdir()
-        fetch_dependency_wheels(pins, _probe_python(client, base_image.id), wheels, log=log)
-        (wheels / REQUIREMENTS_FILE).write_text("".join(f"{pin}\n" for pin in pins))
-        build_smemu_wheel(root, wheels, log=log)
+        dependencies, own = context / "wheels" / "dependencies", context / "wheels" / "smemu"
+        dependencies.mkdir(parents=True)
+        own.mkdir()
+        fetch_dependency_wheels(pins, _probe_python(client, base_image.id), dependencies, log=log)
+        (dependencies / REQUIREMENTS_FILE).write_text("".join(f"{pin}\n" for pin in pins))
+        build_smemu_wheel(root, own, log=log)
         for algorithm, previous in stale:
             name = image_name(algorithm)
             log(f"building {name} on {base}")

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from smemu.emulator.serving import LocalEndpoint
-from smemu.emulator.staging import StagingError, storage_for
+from smemu.emulator.staging import (StagingError, StoredObject, list_channel, open_object,
+                                    storage_for)
 from smemu.formats import FormatError, read_recordio
 from smemu.formats.recordio import frame
 
@@ -39,6 +40,10 @@ MEGABYTE = 1024 * 1024
 
 class TransformError(Exception):
     """The transform failed; the message names the object, the records and what to do."""
+
+
+class TransformStopped(Exception):
+    """``stop_event`` was set: the transform ended before every object was done."""
 
 
 @dataclass
@@ -125,11 +130,14 @@ def output_uri(output: str, relative: str) -> str:
 class Transformer:
     """Sends objects through a running endpoint (anything answering POST /invocations)."""
 
-    def __init__(self, url: str, config: TransformConfig):
+    def __init__(self, url: str, config: TransformConfig, stop_event=None):
         self.address = urllib.parse.urlsplit(url)
         self.config = config
+        self.stop_event = stop_event
 
     def _invoke(self, batch: MiniBatch, name: str) -> bytes:
+        if self.stop_event is not None and self.stop_event.is_set():
+            raise TransformStopped()
         headers = {"Content-Type": self.config.content_type}
         if self.config.accept:
             headers["Accept"] = self.config.accept
@@ -152,10 +160,10 @@ class Transformer:
                 f"{answer.decode('utf-8', 'replace')}")
         return answer
 
-    def transform_object(self, uri: str, name: str, out) -> int:
-        """Writes the answers for the object at ``uri`` to ``out``; the number of requests."""
-        storage = storage_for(uri)
-        with storage.open(uri) as stream:
+    def transform_object(self, obj: StoredObject, out, compression: str = "None") -> int:
+        """Writes the answers for ``obj`` to ``out``; the number of requests."""
+        name = obj.relative
+        with open_object(obj, compression) as stream:
             batches = mini_batches(records(stream, self.config.split_type, name), self.config,
                                    name)
             with ThreadPoolExecutor(self.config.max_concurrent) as pool:
@@ -170,25 +178,26 @@ class Transformer:
 
 
 def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
-                  config: TransformConfig, on_log_line=None, on_object=None) -> list[str]:
-    """Transforms every object under ``input_uri`` with the model; the output URIs written."""
+                  config: TransformConfig, data_type: str = "S3Prefix", compression: str = "None",
+                  environment: dict | None = None, on_log_line=None, on_object=None,
+                  stop_event=None) -> list[str]:
+    """Transforms every object under ``input_uri`` (an S3Prefix, or the objects a ManifestFile
+    lists) with the model; the output URIs written. ``environment`` is the model's own."""
     config.check()
     try:
-        objects = storage_for(input_uri).list(input_uri)
+        objects = list_channel(input_uri, data_type)
     except StagingError as error:
         raise TransformError(str(error)) from None
-    if not objects:
-        raise TransformError(f"No objects found under {input_uri}; check the input location.")
     written = []
-    with LocalEndpoint(model_uri, algorithm, port=0, environment=config.environment(),
+    with LocalEndpoint(model_uri, algorithm, port=0,
+                       environment={**(environment or {}), **config.environment()},
                        on_log_line=on_log_line or (lambda line: None)) as endpoint:
-        transformer = Transformer(endpoint.url, config)
+        transformer = Transformer(endpoint.url, config, stop_event)
         for obj in objects:
-            name = obj.relative
             fd, tmp = tempfile.mkstemp(prefix="smemu-transform-", suffix=".out")
             try:
                 with os.fdopen(fd, "wb") as out:
-                    requests = transformer.transform_object(obj.uri, name, out)
+                    requests = transformer.transform_object(obj, out, compression)
                 target = output_uri(output, obj.relative)
                 storage_for(target).put(tmp, target)
             except StagingError as error:

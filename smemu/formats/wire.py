@@ -260,11 +260,12 @@ def _varints(values, sizes=None):
 
 
 class _Pieces:
-    """Builds records as a sequence of per-record byte pieces, then interleaves them."""
+    """Builds records as a sequence of per-record byte pieces, then interleaves them: piece ``k``
+    gives record ``i`` ``lengths[i]`` bytes, taken in order from its flat byte array."""
 
     def __init__(self, n):
         self.n = n
-        self.pieces = []  # (lengths per record, flat bytes)
+        self.pieces = []  # (lengths per record, flat bytes, is it bulk data)
 
     def const(self, data: bytes, where=None):
         arr = np.frombuffer(data, dtype=np.uint8)
@@ -274,7 +275,7 @@ class _Pieces:
         else:
             lengths = np.where(where, len(arr), 0).astype(np.int64)
             flat = np.broadcast_to(arr, (int(where.sum()), len(arr))).reshape(-1)
-        self.pieces.append((lengths, flat))
+        self.pieces.append((lengths, flat, False))
 
     def varint(self, values, where=None):
         values = np.asarray(values, dtype=np.int64)
@@ -284,10 +285,10 @@ class _Pieces:
             flat = _varints(values[where])
         else:
             flat = _varints(values, sizes)
-        self.pieces.append((sizes, flat))
+        self.pieces.append((sizes, flat, False))
 
     def raw(self, lengths, flat):
-        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat))
+        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat, True))
 
     def total(self, first=0):
         return sum(p[0] for p in self.pieces[first:])
@@ -295,36 +296,53 @@ class _Pieces:
     def join(self):
         """The payloads framed as RecordIO records (SDK framing: one part, zero padding)."""
         payload = self.total()
-        _need_len = payload < (1 << LENGTH_BITS)
-        if not np.all(_need_len):
+        if (payload >= (1 << LENGTH_BITS)).any():
             raise ValueError("a record would exceed RecordIO's 2**29-byte limit")
         pad = (-payload) % 4
         head = np.zeros((self.n, 8), dtype=np.uint8)
         head.view("<u4")[:, 0] = MAGIC
         head.view("<u4")[:, 1] = payload.astype(np.uint32)
-        pieces = [(np.full(self.n, 8, dtype=np.int64), head.reshape(-1))] + self.pieces
-        pieces.append((pad, np.zeros(int(pad.sum()), dtype=np.uint8)))
+        pieces = [(np.full(self.n, 8, dtype=np.int64), head.reshape(-1), False)] + self.pieces
+        pieces.append((pad, np.zeros(int(pad.sum()), dtype=np.uint8), False))
         lengths = np.stack([p[0] for p in pieces], axis=1)  # (n, k)
-        record_size = lengths.sum(axis=1)
-        out = np.zeros(int(record_size.sum()), dtype=np.uint8)
-        if self.n > 1 and (record_size == record_size[0]).all() and \
-                (lengths == lengths[0]).all():
-            rows = out.reshape(self.n, -1)
+        if self.n > 1 and (lengths == lengths[0]).all():  # dense rows: one layout, 2-D copies
+            rows = np.empty((self.n, int(lengths[0].sum())), dtype=np.uint8)
             col = 0
-            for (lens, flat) in pieces:
+            for lens, flat, _ in pieces:
                 width = int(lens[0])
                 rows[:, col:col + width] = flat.reshape(self.n, width)
                 col += width
             return rows.reshape(-1)
-        starts = (np.cumsum(lengths.reshape(-1)) - lengths.reshape(-1)).reshape(self.n, -1)
-        for j, (lens, flat) in enumerate(pieces):
-            if len(flat):
-                out[concat_ranges(starts[:, j], lens)] = flat
+        # Variable layouts: the small pieces (tags, lengths, constants) are interleaved first, by
+        # index; then each output byte is labelled small or bulk piece j, and every stream is
+        # assigned through a boolean mask, which is fast for the long runs of bulk data.
+        bulk = [j for j, p in enumerate(pieces) if p[2]]
+        small = [j for j, p in enumerate(pieces) if not p[2]]
+        small_stream = _interleave([pieces[j][1] for j in small], lengths[:, small])
+        codes = np.zeros(len(pieces), dtype=np.uint8)
+        codes[bulk] = np.arange(1, len(bulk) + 1)
+        label = np.repeat(np.tile(codes, self.n), lengths.reshape(-1))
+        out = np.empty(len(label), dtype=np.uint8)
+        out[label == 0] = small_stream
+        for code, j in enumerate(bulk, 1):
+            out[label == code] = pieces[j][1]
         return out
 
 
+def _interleave(flats, lengths):
+    """Record by record, piece by piece: the bytes of ``flats[j]`` cut by ``lengths[:, j]``."""
+    out = np.empty(int(lengths.sum()), dtype=np.uint8)
+    flat_lengths = lengths.reshape(-1)
+    starts = (np.cumsum(flat_lengths) - flat_lengths).reshape(lengths.shape)
+    for j, flat in enumerate(flats):
+        if len(flat):
+            out[concat_ranges(starts[:, j], lengths[:, j])] = flat
+    return out
+
+
 def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None):
-    """(lengths, flat bytes) of the tensors' serialized Value messages."""
+    """The pieces of each record's serialized Value message holding a tensor of ``kind``: packed
+    values, and for sparse rows the keys and shape [width], in the order protobuf writes them."""
     p = _Pieces(n)
     has_values = value_lengths > 0
     tensor_len = np.where(has_values, 1 + _varint_size(value_lengths) + value_lengths, 0)
@@ -360,7 +378,7 @@ def _values_bytes(kind, values):
     return _varints(ints.view(np.uint64))
 
 
-def _int_value_lengths(kind, values_2d_or_flat, counts):
+def _packed_lengths(kind, values_2d_or_flat, counts):
     """Byte lengths of each record's packed values."""
     if kind in FIXED_SIZE:
         return counts * FIXED_SIZE[kind]
@@ -390,7 +408,7 @@ def encode(features, labels=None) -> np.ndarray:
     else:
         counts = np.full(n, features.shape[1], dtype=np.int64)
         flat_values, keys, width = features, None, None
-    value_lengths = _int_value_lengths(kind, flat_values, counts)
+    value_lengths = _packed_lengths(kind, flat_values, counts)
     value = _value_message(n, kind, _values_bytes(kind, flat_values), value_lengths,
                            keys, counts if keys is not None else None, width)
     record = _Pieces(n)
@@ -398,7 +416,7 @@ def encode(features, labels=None) -> np.ndarray:
     if labels is not None:
         label_kind = tensor_dtype(labels.dtype)[0]
         ones = np.ones(n, dtype=np.int64)
-        label_lengths = _int_value_lengths(label_kind, labels, ones)
+        label_lengths = _packed_lengths(label_kind, labels, ones)
         label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths)
         _map_entry(record, 0x12, label_value)
     return record.join()

@@ -32,15 +32,29 @@ def docker_client():
 
 @pytest.fixture(scope="session")
 def smemu_images(docker_client) -> dict[str, str]:
-    """algorithm name -> image name, every image current."""
+    """algorithm name -> image name, every image current.
+
+    The session's images are tagged with the digest of the sources under test
+    (``smemu/kmeans:test-<digest>``), not ``:1``: test runs of different checkouts sharing one
+    engine then never run each other's code, and a user's own ``:1`` images are left alone.
+    They are removed at the end; the dependencies' layer stays cached, so the next session's
+    build takes seconds."""
     base = os.environ.get("SMEMU_TEST_DOCKER_BASE")
     if not base and os.geteuid() != 0 and not _has_offline_base(docker_client):
         _unavailable("making the offline base image needs root; set SMEMU_TEST_DOCKER_BASE to a "
                      "base image with python3 and pip")
     log = lambda text: print(f"[smemu images] {text}", file=sys.stderr)  # noqa: E731
-    results = images.build_images(docker_client, base=base or images.DEFAULT_BASE,
-                                  offline_base=not base, log=log)
-    return {r.name.split("/", 1)[1].split(":")[0]: r.name for r in results}
+    digest = images.source_digest(images.source_root())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(images, "IMAGE_TAG", f"test-{digest[:16]}")
+        results = images.build_images(docker_client, base=base or images.DEFAULT_BASE,
+                                      offline_base=not base, log=log)
+        yield {r.name.split("/", 1)[1].split(":")[0]: r.name for r in results}
+    for result in results:
+        try:
+            docker_client.images.remove(result.name)
+        except Exception:   # still used by a container of a concurrent session: it stays
+            pass
 
 
 def _has_offline_base(client) -> bool:

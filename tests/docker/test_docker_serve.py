@@ -77,3 +77,33 @@ def test_kmeans_image_serves_its_model(docker_client, smemu_images, tmp_path):
         assert container.attrs["State"]["ExitCode"] != 137
     finally:
         container.remove(force=True)
+
+
+def test_local_endpoint_with_the_docker_backend(docker_client, smemu_images, tmp_path):
+    """The host side's LocalEndpoint serving through the Docker backend: the port published on
+    127.0.0.1 only, /invocations answered from the host, the container gone after the stop."""
+    import urllib.request
+
+    from smemu.emulator.backends.docker import JOB_LABEL
+    from smemu.emulator.serving import LocalEndpoint
+
+    rows = jobdata.clustered(900)
+    jobdata.write_csv(tmp_path / "data" / "train.csv", rows)
+    request = jobdata.request("to-serve", [jobdata.channel("train", str(tmp_path / "data"))],
+                              OutputDataConfig={"S3OutputPath": str(tmp_path / "out")})
+    run_job(TrainingJobSpec.from_request(request), store=JobStore(tmp_path / "jobs"))
+    model = tmp_path / "out" / "to-serve" / "output" / "model.tar.gz"
+    lines = []
+    with LocalEndpoint(str(model), "kmeans", port=0, backend="docker", on_log_line=lines.append,
+                       stop_grace=10) as endpoint:
+        (container,) = docker_client.containers.list(filters={"label": JOB_LABEL})
+        bindings = container.attrs["HostConfig"]["PortBindings"]
+        assert bindings == {f"{endpoint.port}/tcp": [{"HostIp": "127.0.0.1",
+                                                      "HostPort": str(endpoint.port)}]}
+        body = "\n".join(",".join(f"{v:.5f}" for v in row) for row in rows[:3]).encode()
+        call = urllib.request.Request(endpoint.url + "/invocations", data=body,
+                                      headers={"Content-Type": "text/csv"})
+        with urllib.request.urlopen(call, timeout=10) as response:
+            predictions = json.loads(response.read())["predictions"]
+        assert len(predictions) == 3 and all("closest_cluster" in p for p in predictions)
+    assert docker_client.containers.list(all=True, filters={"label": JOB_LABEL}) == []

@@ -5,6 +5,9 @@ format, answers checked against the centroids' own arithmetic; errors in the sha
 from __future__ import annotations
 
 import json
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import botocore.exceptions
 import numpy as np
@@ -133,8 +136,8 @@ def test_control_plane_errors(server, endpoint, model_uri):
                                                   "InstanceType": "ml.m5.large"}])
     assert code == "ValidationException" and "Could not find model" in message
     code, message = error_of(sagemaker.create_model, ModelName="bad-image", ExecutionRoleArn=ROLE,
-                             PrimaryContainer={"Image": "123.dkr.ecr.us-east-1.amazonaws.com/mine:1",
-                                               "ModelDataUrl": model_uri})
+                             PrimaryContainer={"ModelDataUrl": model_uri,
+                                               "Image": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"})
     assert code == "ValidationException" and "does not emulate" in message
     code, message = error_of(sagemaker.create_model, ModelName="relative", ExecutionRoleArn=ROLE,
                              PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "model.tar.gz"})
@@ -188,3 +191,70 @@ def test_delete_endpoint_stops_its_container(server, model_uri):
     sagemaker.delete_endpoint_config(EndpointConfigName="short-lived")
     sagemaker.delete_model(ModelName="short-lived")
     assert error_of(sagemaker.describe_model, ModelName="short-lived")[0] == "ValidationException"
+
+
+def test_payload_over_6_mb_is_refused(server, endpoint):
+    code, message = error_of(runtime(server).invoke_endpoint, EndpointName=endpoint,
+                             ContentType="text/csv", Body=b"1,2,3,4\n" * (800 * 1024))
+    assert code == "ValidationError" and "exceeds" in message
+
+
+def test_update_endpoint_serves_the_new_model(server, model_uri, tmp_path):
+    sagemaker = server.client()
+    others = set(serving_processes(server))
+    deploy(sagemaker, "updated", model_uri)
+    old = set(serving_processes(server)) - others
+    moved = CENTROIDS[::-1] + 1.0
+    (tmp_path / "moved.tar.gz").write_bytes(model_archive(moved))
+    sagemaker.create_model(ModelName="moved", ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": (tmp_path / "moved.tar.gz").as_uri()})
+    sagemaker.create_endpoint_config(EndpointConfigName="moved", ProductionVariants=[{
+        "VariantName": "AllTraffic", "ModelName": "moved", "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large"}])
+    sagemaker.update_endpoint(EndpointName="updated", EndpointConfigName="moved")
+    sagemaker.get_waiter("endpoint_in_service").wait(EndpointName="updated", WaiterConfig=WAIT)
+    assert sagemaker.describe_endpoint(EndpointName="updated")["EndpointConfigName"] == "moved"
+    answer = runtime(server).invoke_endpoint(EndpointName="updated", ContentType="text/csv",
+                                             Body=csv_body(ROWS))
+    predictions = json.loads(answer["Body"].read())["predictions"]
+    assert [p["closest_cluster"] for p in predictions] == \
+        nearest(moved, ROWS)[0].astype(float).tolist()
+    assert len(old) == 1 and wait_until(lambda: not old & set(serving_processes(server)))
+    sagemaker.delete_endpoint(EndpointName="updated")
+
+
+def test_a_container_that_dies_fails_the_endpoint(server, model_uri):
+    sagemaker = server.client()
+    before = set(serving_processes(server))
+    deploy(sagemaker, "crashing", model_uri)
+    pid, = set(serving_processes(server)) - before
+    os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: sagemaker.describe_endpoint(
+        EndpointName="crashing")["EndpointStatus"] == "Failed")
+    reason = sagemaker.describe_endpoint(EndpointName="crashing")["FailureReason"]
+    assert "exited with status -9" in reason
+    assert error_of(runtime(server).invoke_endpoint, EndpointName="crashing",
+                    ContentType="text/csv", Body=b"1,2,3,4")[0] == "ValidationError"
+    sagemaker.delete_endpoint(EndpointName="crashing")
+
+
+def test_concurrent_invocations_each_get_their_own_answer(server, endpoint):
+    client = runtime(server)
+    chunks = np.array_split(ROWS, 8)
+
+    def invoke(rows):
+        answer = client.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv",
+                                        Body=csv_body(rows))
+        return json.loads(answer["Body"].read())["predictions"]
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):     # several rounds, so the server's kept-alive connections are reused
+            for rows, predictions in zip(chunks, pool.map(invoke, chunks)):
+                check_predictions(predictions, rows)
+
+
+def test_environment_that_would_steer_the_host_is_refused(server, model_uri):
+    code, message = error_of(server.client().create_model, ModelName="steer", ExecutionRoleArn=ROLE,
+                             PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_uri,
+                                               "Environment": {"LD_PRELOAD": "/tmp/x.so"}})
+    assert code == "ValidationException" and "LD_PRELOAD" in message

@@ -1,7 +1,7 @@
 """The SageMaker Python SDK (v2, in the oracle environment) deploying to smemu: KMeans
 ``fit(record_set)``, ``deploy()`` and ``predictor.predict()`` through its own RecordSerializer and
-RecordDeserializer, answers checked against the trained centroids; ``delete_endpoint`` and
-``delete_model`` clean up."""
+RecordDeserializer, and ``transformer().transform()`` over a CSV file on S3, answers checked
+against the trained centroids; ``delete_model`` and ``delete_endpoint`` clean up."""
 
 from __future__ import annotations
 
@@ -31,15 +31,27 @@ _, model = model_file(kmeans.model_data)
 open("model_algo-1", "wb").write(model)
 centroids = mx.nd.load("model_algo-1")[0].asnumpy()
 predictor = kmeans.deploy(initial_instance_count=1, instance_type="ml.m5.large")
-status = session.sagemaker_client.describe_endpoint(EndpointName=predictor.endpoint_name)["EndpointStatus"]
+described = session.sagemaker_client.describe_endpoint(EndpointName=predictor.endpoint_name)
+status = described["EndpointStatus"]
 records = predictor.predict(X[:50])
 answers = [{"cluster": r.label["closest_cluster"].float32_tensor.values[0],
             "distance": r.label["distance_to_cluster"].float32_tensor.values[0]} for r in records]
+boto_session.client("s3").put_object(
+    Bucket=bucket, Key="transform-in/rows.csv",
+    Body="\n".join(",".join(str(v) for v in row) for row in X[:50]).encode())
+transformer = kmeans.transformer(instance_count=1, instance_type="ml.m5.large",
+                                 output_path=f"s3://{bucket}/transform-out", strategy="MultiRecord",
+                                 accept="application/jsonlines", assemble_with="Line")
+transformer.transform(f"s3://{bucket}/transform-in/", content_type="text/csv", split_type="Line",
+                      wait=False)
+transformer.wait(logs=False)
+out = boto_session.client("s3").get_object(Bucket=bucket, Key="transform-out/rows.csv.out")
+transformed = [json.loads(line) for line in out["Body"].read().decode().splitlines()]
 predictor.delete_model()       # it reads the model names from the endpoint configuration,
 predictor.delete_endpoint()    # which delete_endpoint removes
 print()   # after the progress marks deploy() prints without a newline
 print(json.dumps({"status": status, "endpoint": predictor.endpoint_name, "answers": answers,
-                  "centroids": centroids.tolist()}))
+                  "centroids": centroids.tolist(), "transformed": transformed}))
 """
 
 
@@ -55,6 +67,10 @@ def test_kmeans_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp
     assert [a["cluster"] for a in answer["answers"]] == cluster.astype(float).tolist()
     np.testing.assert_allclose([a["distance"] for a in answer["answers"]], distance, rtol=1e-4,
                                atol=1e-4)
+    transformed = answer["transformed"]      # the SDK's Transformer: CreateTransformJob
+    assert [t["closest_cluster"] for t in transformed] == cluster.astype(float).tolist()
+    np.testing.assert_allclose([t["distance_to_cluster"] for t in transformed], distance,
+                               rtol=1e-4, atol=1e-4)
     sagemaker = server.client()
     names = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
     assert answer["endpoint"] not in names

@@ -78,17 +78,29 @@ def test_a_broken_file_does_not_hide_the_next_one(tmp_path):
     assert report.problems[2].offset == 2 * (len(good) // 5)
 
 
-def test_request_and_hyperparameter_problems_are_all_reported(tmp_path):
+def test_request_hyperparameter_and_data_problems_are_all_reported(tmp_path):
+    write(tmp_path / "train" / "part-0.csv", "a,b,c,d\n" + csv_text(rows(10)))
     req = request("bad request!", KMEANS, {"k": "0", "feature_dim": "x", "kk": "1"},
                   [("train", "train/", CSV0)])
-    req["ResourceConfig"]["InstanceGroups"] = [
-        {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "InstanceGroupName": "g"}]
+    req["StoppingCondition"]["MaxRuntimeInSeconds"] = 0
     report = validate_request(req, base_dir=str(tmp_path))
-    kinds = [(p.kind, p.field) for p in report.problems]
-    assert ("request", "TrainingJobName") in kinds
-    assert ("request", "ResourceConfig.InstanceGroups") in kinds
+    kinds = [(p.kind, p.field or p.line) for p in report.problems]
+    assert kinds[:2] == [("request", "TrainingJobName"),
+                         ("request", "StoppingCondition.MaxRuntimeInSeconds")]
     assert {f for k, f in kinds if k == "hyperparameters"} == {"k", "feature_dim", "kk"}
     assert "Did you mean 'k'?" in next(p.message for p in report.problems if p.field == "kk")
+    # the data is read all the same (for format problems: the hyperparameters are unusable)
+    assert kinds[-1] == ("data", 1)
+    assert report.channels[0].records == 10
+
+
+def test_a_request_whose_channels_are_broken_still_gets_its_hyperparameters_checked(tmp_path):
+    req = request("job", KMEANS, {"k": "0", "feature_dim": "4"}, [("train", "train/", CSV0)])
+    req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataType"] = "Bogus"
+    report = validate_request(req, base_dir=str(tmp_path))
+    assert [p.kind for p in report.problems] == ["request", "hyperparameters"]
+    assert "InputDataConfig[0].DataSource.S3DataSource.S3DataType" in report.problems[0].message
+    assert "channels' data were not read" in report.notes[0]
 
 
 def test_max_errors_stops_early(tmp_path):
@@ -165,3 +177,31 @@ def test_progress_bar_on_request(tmp_path):
                    "k=3,feature_dim=4", "--progress", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "validating train 100% |########################|" in result.stderr
+
+
+def test_each_instance_s_share_of_a_sharded_channel_is_checked_as_that_instance_reads_it(tmp_path):
+    write(tmp_path / "train" / "a.pbr", pbr_bytes(rows(20)))
+    write(tmp_path / "train" / "b.pbr", pbr_bytes(rows(2, seed=5)))
+    req = request("sharded", KMEANS, KM_HP, [("train", "train/", PBR)], mode="Pipe")
+    req["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3DataDistributionType"] = \
+        "ShardedByS3Key"
+    req["ResourceConfig"]["InstanceCount"] = 2
+    report = validate_request(req, base_dir=str(tmp_path))
+    (problem,) = report.problems     # algo-2 reads only b.pbr: 2 records for k=3
+    assert problem.host == "algo-2"
+    assert problem.message.startswith("Channel 'train' has 2 records, fewer than k=3 clusters.")
+    assert report.channels[0].records == 22
+
+
+def test_an_s3_channel_is_streamed_and_its_objects_named_by_uri(s3_server, s3_bucket):
+    client = s3_server.client()
+    client.put_object(Bucket=s3_bucket, Key="train/part-0.csv", Body=csv_text(rows(10)).encode())
+    client.put_object(Bucket=s3_bucket, Key="train/part-1.csv",
+                      Body=replace_line(csv_text(rows(10)), 3, "1,2,3,four").encode())
+    req = request("s3", KMEANS, KM_HP, [("train", f"s3://{s3_bucket}/train/", CSV0)])
+    report = validate_request(req)
+    (problem,) = report.problems
+    assert problem.object == f"s3://{s3_bucket}/train/part-1.csv"
+    assert problem.file == "/opt/ml/input/data/train/part-1.csv" and problem.line == 3
+    assert "the value is 'four', not a number" in problem.message
+    assert report.channels[0].records == 19

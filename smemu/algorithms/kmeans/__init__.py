@@ -17,15 +17,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
-from smemu.algorithms.data import as_float, check_finite, check_width
+from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import AUTO, Config
+from smemu.algorithms.kmeans.checks import KMeansChecks, empty_channel, too_few_records
 from smemu.algorithms.kmeans.distances import (
     blas_threads_for, centred, nearest, origin_of, row_sq_norms)
 from smemu.algorithms.kmeans.lloyd import lloyd, shrink
 from smemu.algorithms.kmeans.schema import (
     AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
 from smemu.algorithms.kmeans.webscale import WebscaleKMeans, initial_centres
-from smemu.algorithms.kmeans.checks import KMeansChecks, empty_channel as _empty_channel, too_few_records
 from smemu.algorithms.reporting import Reporter, Throughput
 
 #: hyperparameters that shape the model; the random seed is derived from them alone
@@ -40,13 +40,14 @@ def model_seed(config: Config) -> int:
     return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
 
 
-def _records(channel: DataChannel, batch_size: int, feature_dim: int):
-    """Checked float32 feature matrices of one pass over ``channel``."""
+def _records(channel: DataChannel, batch_size: int, checks: KMeansChecks):
+    """Checked float32 feature matrices of one pass over ``channel`` (the checks ``smemu validate``
+    makes too)."""
     for batch in channel.batches(batch_size):
         if batch.features.shape[0] == 0:
             continue
-        check_width(batch, feature_dim, channel.name)
-        check_finite(batch, channel.name)
+        checks.batch(batch, channel.name)
+        checks.records(batch, channel.name)
         yield as_float(batch.features)
 
 
@@ -130,7 +131,7 @@ class KMeans(Algorithm):
             records = batches = 0
             held = []  # this pass's batches, while they fit in one initial batch
             pending: list = []  # batches waiting for enough rows to start the candidates from
-            for X in _records(train, mini_batch, config["feature_dim"]):
+            for X in _records(train, mini_batch, self.input_checks(config)):
                 records += X.shape[0]
                 batches += 1
                 throughput.add(X.shape[0])
@@ -147,7 +148,7 @@ class KMeans(Algorithm):
                 state.update(X)
                 timings["update.time"] += 1000 * (time.perf_counter() - t0)
             if records == 0:
-                raise _empty_channel(train.name)
+                raise empty_channel(train.name)
             if state is None:  # the whole pass is smaller than one initial batch
                 if records < k:
                     raise too_few_records(train.name, records, k)
@@ -211,12 +212,12 @@ class KMeans(Algorithm):
         c_sq = row_sq_norms(centres)
         ssd, records = 0.0, 0
         with blas_threads_for(config["mini_batch_size"], *centroids.shape):
-            for X in _records(channel, config["mini_batch_size"], config["feature_dim"]):
+            for X in _records(channel, config["mini_batch_size"], KMeansChecks(config)):
                 _, dist = nearest(centred(X, origin), centres, c_sq=c_sq)
                 ssd += float(dist.sum())
                 records += X.shape[0]
         if records == 0:
-            raise _empty_channel(channel.name)
+            raise empty_channel(channel.name)
         values = {"msd": ssd / records, "ssd": ssd}
         for metric in config["eval_metrics"]:
             reporter.score(channel.name, metric, values[metric])

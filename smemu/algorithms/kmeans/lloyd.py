@@ -42,18 +42,16 @@ def init_kmeanspp(points, weights, k, rng, p_sq=None, fast=None) -> np.ndarray:
     for _ in range(1, k):
         potential = weights * closest
         if potential.sum() <= 0:  # all mass sits on chosen centres: take any point
-            pick = int(rng.integers(n))
+            cand = rng.integers(n, size=1)
         else:
             cand = _weighted_pick(rng, potential, n_local)
-            # squared distances from every point to each candidate: (n_local, n)
-            cross = fast[cand] @ fast.T
-            d = np.maximum(p_sq[cand][:, None] - 2 * cross + p_sq[None, :], 0.0)
-            np.minimum(d, closest[None, :], out=d)
-            best = int(np.argmin(d @ weights))
-            pick = int(cand[best])
-        chosen.append(pick)
-        _, dist = nearest(fast, fast[[pick]], x_sq=p_sq)
-        np.minimum(closest, dist, out=closest)
+        # each point's squared distance to its closest centre if a candidate joined: (n_cand, n)
+        cross = fast[cand] @ fast.T
+        d = np.maximum(p_sq[cand][:, None] - 2 * cross + p_sq[None, :], 0.0)
+        np.minimum(d, closest[None, :], out=d)
+        best = int(np.argmin(d @ weights))
+        chosen.append(int(cand[best]))
+        closest = d[best]
     return points[chosen].copy()
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.algorithms.base import ModelArtifact
-from smemu.algorithms.data import as_float, check_finite, check_width, require_labels, width
+from smemu.algorithms.data import as_float
 from smemu.algorithms.linear_learner import metrics, selection
-from smemu.algorithms.linear_learner.checks import check_labels, no_records
+from smemu.algorithms.linear_learner.checks import LinearLearnerChecks, labels_of, no_records
 from smemu.algorithms.linear_learner.losses import make_loss
 from smemu.algorithms.linear_learner.model import LinearModels, search_settings
 from smemu.algorithms.linear_learner.optimizers import FactorSchedule, Optimizer
@@ -38,6 +38,7 @@ class Run:
         self.multiclass = self.kind == "multiclass_classifier"
         self.outputs = cfg["num_classes"] if self.multiclass else 1
         self.feature_dim = None if cfg["feature_dim"] == "auto" else cfg["feature_dim"]
+        self.checks = LinearLearnerChecks(cfg)
         self.eval_loss = make_loss(cfg)
         self.criterion = cfg["binary_classifier_model_selection_criteria"] if self.binary else None
         self.threshold_criterion = self.criterion in selection.THRESHOLD_CRITERIA
@@ -49,16 +50,10 @@ class Run:
         for batch in channel.batches(self.cfg["mini_batch_size"]):
             if batch.features.shape[0] == 0:
                 continue
-            if self.feature_dim is None:
-                self.feature_dim = width(batch.features)
-            check_width(batch, self.feature_dim, channel_name)
-            check_finite(batch, channel_name)
-            labels = np.asarray(require_labels(batch, channel_name), dtype=np.float64).ravel()
-            self.check_labels(batch, labels, channel_name)
-            yield as_float(batch.features), labels, batch
-
-    def check_labels(self, batch, labels, channel_name):
-        check_labels(batch, labels, channel_name, self.kind, self.outputs)
+            self.checks.batch(batch, channel_name)     # the checks smemu validate runs
+            self.checks.records(batch, channel_name)
+            self.feature_dim = self.checks.feature_dim  # set by the first batch for "auto"
+            yield as_float(batch.features), labels_of(batch, channel_name), batch
 
     def train_batches(self) -> Iterator[tuple]:
         """(features, labels) of one pass over ``train``. On the first pass the scaler is fitted

@@ -3,14 +3,16 @@
 ``EndpointService(jobs_root, backend, allow_file_uris).operations()`` maps ``CreateModel``,
 ``DescribeModel``, ``DeleteModel``, ``ListModels``, ``CreateEndpointConfig``,
 ``DescribeEndpointConfig``, ``DeleteEndpointConfig``, ``CreateEndpoint``, ``DescribeEndpoint``,
-``DeleteEndpoint`` and ``ListEndpoints`` to handlers; :mod:`runtime` answers InvokeEndpoint through
-:meth:`EndpointService.invoke`.
+``UpdateEndpoint``, ``DeleteEndpoint`` and ``ListEndpoints`` to handlers; :mod:`runtime` answers
+InvokeEndpoint through :meth:`EndpointService.invoke`.
 
 An endpoint is its model served by the built-in algorithm's serving container
 (:class:`~smemu.emulator.serving.LocalEndpoint`) on a free loopback port. ``CreateEndpoint``
 answers at once with the endpoint ``Creating``; a thread unpacks the model and starts the
 container, and the endpoint becomes ``InService`` once ``/ping`` answers, or ``Failed`` with the
-reason. ``DeleteEndpoint`` stops the container (SIGTERM) and forgets the endpoint.
+reason. ``UpdateEndpoint`` starts the new configuration's container while the old one serves
+(``Updating``) and swaps them when it answers. ``DeleteEndpoint`` stops the container (SIGTERM)
+and forgets the endpoint.
 
 Restarts: the records live in the jobs root (:mod:`smemu.emulator.hosting_store`). A server that
 starts finds the endpoints a server that is gone left ``InService`` (or ``Creating``) and starts
@@ -24,6 +26,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import socket
 import threading
 import time
 import urllib.parse
@@ -61,6 +64,23 @@ def arn(kind: str, name: str, account: str) -> str:
     return f"arn:aws:sagemaker:{region()}:{account}:{kind}/{name.lower()}"
 
 
+def check_serving_environment(environment: dict) -> None:
+    """Serving containers run as processes on this machine: no variable that would change how
+    the host runs them."""
+    refused = sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+    if refused:
+        raise ValidationException(
+            f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
+            f"change how the host runs the serving process (smemu serves models as processes on "
+            f"this machine). Leave them out.")
+
+
+def model_data_url(container: dict) -> str:
+    """Where a (checked) container definition's model.tar.gz is."""
+    return (container.get("ModelDataUrl")
+            or container["ModelDataSource"]["S3DataSource"]["S3Uri"])
+
+
 def public(record: dict) -> dict:
     """A record without its private members (those starting with "_")."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
@@ -80,12 +100,16 @@ class EndpointService:
     def __init__(self, jobs_root, backend: str = "process", allow_file_uris: bool = True,
                  startup_timeout: float = 120.0):
         self.store = HostingStore(jobs_root)
-        self.backend = backend
+        # LocalEndpoint serves through the process backend only (the docker backend publishes
+        # no port yet), so endpoints run as local processes whatever backend trains the jobs
+        self.backend = "process" if backend == "docker" else backend
         self.allow_file_uris = allow_file_uris
         self.startup_timeout = startup_timeout
-        self._running: dict[str, LocalEndpoint] = {}
+        self._running: dict[str, LocalEndpoint] = {}    # serving the endpoint
+        self._starting: dict[str, LocalEndpoint] = {}   # starting for CreateEndpoint/UpdateEndpoint
         self._lock = threading.Lock()
         self._closing = False
+        self._connections = threading.local()   # kept-alive connections to the containers
 
     def operations(self) -> dict:
         return {"CreateModel": self.create_model, "DescribeModel": self.describe_model,
@@ -94,7 +118,8 @@ class EndpointService:
                 "DescribeEndpointConfig": self.describe_endpoint_config,
                 "DeleteEndpointConfig": self.delete_endpoint_config,
                 "CreateEndpoint": self.create_endpoint, "DescribeEndpoint": self.describe_endpoint,
-                "DeleteEndpoint": self.delete_endpoint, "ListEndpoints": self.list_endpoints}
+                "DeleteEndpoint": self.delete_endpoint, "UpdateEndpoint": self.update_endpoint,
+                "ListEndpoints": self.list_endpoints}
 
     # models ------------------------------------------------------------------------------------
     def create_model(self, body: dict) -> dict:
@@ -168,13 +193,7 @@ class EndpointService:
         environment = container.get("Environment") or {}
         if not isinstance(environment, dict):
             raise ValidationException("PrimaryContainer.Environment must be a map of strings.")
-        refused = sorted(k for k in environment if self.backend == "process"
-                         and isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
-        if refused:
-            raise ValidationException(
-                f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
-                f"change how the host runs the serving process (the process backend runs it on "
-                f"this machine). Leave them out, or start the server with --backend docker.")
+        check_serving_environment(environment)
 
     # endpoint configurations -------------------------------------------------------------------
     def create_endpoint_config(self, body: dict) -> dict:
@@ -230,34 +249,49 @@ class EndpointService:
         account = account_of(model.get("ExecutionRoleArn"))
         endpoint_arn = arn("endpoint", name, account)
         now = time.time()
-        image = model["PrimaryContainer"].get("Image")
         record = {
             "EndpointName": name, "EndpointArn": endpoint_arn, "EndpointConfigName": config_name,
-            "ProductionVariants": [{
-                "VariantName": variant["VariantName"],
-                "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image,
-                                    "ResolutionTime": now}],
-                "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
-                "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
-                "CurrentInstanceCount": 0,
-                "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1)),
-            }],
+            "ProductionVariants": _variant_summaries(variant, model, now),
             "EndpointStatus": "Creating", "CreationTime": now, "LastModifiedTime": now,
             "_model": model, "_server_pid": os.getpid(),
         }
         try:
             self.store.endpoints.create(name, record)
         except RecordExists:
-            raise ValidationException(f'Cannot create already existing endpoint "{endpoint_arn}".') \
-                from None
+            raise ValidationException(
+                f'Cannot create already existing endpoint "{endpoint_arn}".') from None
         self._launch(name)
         return {"EndpointArn": endpoint_arn}
 
     def describe_endpoint(self, body: dict) -> dict:
         return public(self._endpoint(check_job_name(body, "EndpointName")))
 
+    def update_endpoint(self, body: dict) -> dict:
+        """Serve another endpoint configuration: the endpoint is Updating while the new
+        container starts, then InService on it (the old one stops); if it cannot start, the
+        endpoint stays InService on the old one, with the FailureReason."""
+        name = check_job_name(body, "EndpointName")
+        config_name = check_job_name(body, "EndpointConfigName")
+        record = self._endpoint(name)
+        if record.get("EndpointStatus") != "InService":
+            raise ValidationException(
+                f'Cannot update in-progress endpoint "{record["EndpointArn"]}".')
+        if record.get("_server_pid") != os.getpid():
+            raise ValidationException(
+                f"Endpoint {name} is served by another smemu server (pid "
+                f"{record.get('_server_pid')}) on this jobs root; update it through that server.")
+        variant = self._config(config_name)["ProductionVariants"][0]
+        model = self._model(variant["ModelName"])
+        now = time.time()
+        record["_pending"] = {"config": config_name, "model": model,
+                              "variants": _variant_summaries(variant, model, now)}
+        record.update(EndpointStatus="Updating", LastModifiedTime=now)
+        self.store.endpoints.save(name, record)
+        self._launch(name)
+        return {"EndpointArn": record["EndpointArn"]}
+
     def list_endpoints(self, body: dict) -> dict:
-        records = [self._endpoint(name) for name in self.store.endpoints.names()]
+        records = [self._checked(record) for record in self.store.endpoints.records()]
         status = body.get("StatusEquals")
         if status:
             records = [r for r in records if r.get("EndpointStatus") == status]
@@ -271,9 +305,10 @@ class EndpointService:
         record.update(EndpointStatus="Deleting", LastModifiedTime=time.time())
         self.store.endpoints.save(name, record)
         with self._lock:
-            running = self._running.pop(name, None)
-        if running is not None:
-            running.stop()
+            containers = [c for c in (self._running.pop(name, None), self._starting.pop(name, None))
+                          if c is not None]
+        for container in containers:
+            container.stop()
         self.store.endpoints.delete(name)
         return {}
 
@@ -311,11 +346,9 @@ class EndpointService:
         threading.Thread(target=self._start_container, args=(name,), daemon=True,
                          name=f"smemu-endpoint-{name}").start()
 
-    def _start_container(self, name: str) -> None:
-        record = self.store.endpoints.load(name)
-        model = record["_model"]
+    def _container(self, name: str, model: dict) -> LocalEndpoint:
         container = model["PrimaryContainer"]
-        data = container.get("ModelDataUrl") or container["ModelDataSource"]["S3DataSource"]["S3Uri"]
+        data = model_data_url(container)
         log_path = self.store.endpoints.log_path(name)
 
         def on_log_line(line: str) -> None:
@@ -324,39 +357,60 @@ class EndpointService:
             log.debug("endpoint %s: %s", name, line)
 
         environment = {k: str(v) for k, v in (container.get("Environment") or {}).items()}
-        endpoint = LocalEndpoint(data, algorithm_for_image(container.get("Image")), port=0,
-                                 on_log_line=on_log_line, environment=environment,
-                                 backend=self.backend, startup_timeout=self.startup_timeout,
-                                 stop_grace=10.0)
+        return LocalEndpoint(data, algorithm_for_image(container.get("Image")), port=0,
+                             on_log_line=on_log_line, environment=environment,
+                             backend=self.backend, startup_timeout=self.startup_timeout,
+                             stop_grace=10.0)
+
+    def _start_container(self, name: str) -> None:
+        record = self.store.endpoints.load(name)
+        updating = record.get("EndpointStatus") == "Updating"
+        model = record["_pending"]["model"] if updating else record["_model"]
+        endpoint = self._container(name, model)
         with self._lock:
             if self._closing:
                 return
-            self._running[name] = endpoint
+            self._starting[name] = endpoint
         try:
             endpoint.start()
-        except Exception as error:   # ServingError, a backend that cannot serve, ...
-            with self._lock:
-                self._running.pop(name, None)
-            try:
-                record = self.store.endpoints.load(name)
-            except RecordNotFound:
-                return                      # deleted while it started
-            self._fail(record, f"The endpoint could not start its model: {error}")
-            return
+            error = None
+        except Exception as failure:   # ServingError, a backend that cannot serve, ...
+            error = failure
         with self._lock:
-            owned = self._running.get(name) is endpoint
+            owned = self._starting.pop(name, None) is endpoint and not self._closing
         try:
             record = self.store.endpoints.load(name)
         except RecordNotFound:
-            owned = False
-        if not owned or record.get("EndpointStatus") != "Creating":
-            endpoint.stop()                 # deleted (or the server closed) while it started
+            owned = False                   # deleted while it started
+        if not owned or record.get("EndpointStatus") != ("Updating" if updating else "Creating"):
+            endpoint.stop()
             return
         now = time.time()
+        if error is not None:
+            endpoint.stop()
+            if not updating:
+                self._fail(record, f"The endpoint could not start its model: {error}")
+                return
+            pending = record.pop("_pending")
+            record.update(EndpointStatus="InService", LastModifiedTime=now, FailureReason=(
+                f"The update to endpoint configuration {pending['config']} failed, and the "
+                f"endpoint still serves {record['EndpointConfigName']}: {error}")[:1024])
+            self.store.endpoints.save(name, record)
+            return
+        with self._lock:
+            previous = self._running.get(name)
+            self._running[name] = endpoint
+        if updating:
+            pending = record.pop("_pending")
+            record.update(EndpointConfigName=pending["config"], _model=pending["model"],
+                          ProductionVariants=pending["variants"])
+            record.pop("FailureReason", None)
         for variant in record["ProductionVariants"]:
             variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
         record.update(EndpointStatus="InService", LastModifiedTime=now, _url=endpoint.url)
         self.store.endpoints.save(name, record)
+        if previous is not None:
+            previous.stop()
 
     # restarts and shutdown ---------------------------------------------------------------------
     def recover(self) -> list[str]:
@@ -364,14 +418,16 @@ class EndpointService:
         restarted = []
         for record in self.store.endpoints.records():
             name = record["EndpointName"]
-            if record.get("EndpointStatus") == "Deleting" and not _alive(record.get("_server_pid")):
+            owner_alive = process_alive(record.get("_server_pid"))
+            if record.get("EndpointStatus") == "Deleting" and not owner_alive:
                 self.store.endpoints.delete(name)
                 continue
-            if record.get("EndpointStatus") not in SERVING_STATES or _alive(record.get("_server_pid")):
+            if record.get("EndpointStatus") not in SERVING_STATES or owner_alive:
                 continue
             record.update(EndpointStatus="Creating", LastModifiedTime=time.time(),
                           _server_pid=os.getpid())
             record.pop("_url", None)
+            record.pop("_pending", None)   # an update the old server did not finish
             for variant in record["ProductionVariants"]:
                 variant["CurrentInstanceCount"] = 0
             self.store.endpoints.save(name, record)
@@ -384,12 +440,44 @@ class EndpointService:
         server starts them again."""
         with self._lock:
             self._closing = True
-            running = list(self._running.values())
+            running = [*self._running.values(), *self._starting.values()]
             self._running.clear()
+            self._starting.clear()
         for endpoint in running:
             endpoint.stop()
 
     # the runtime -------------------------------------------------------------------------------
+    def _post(self, url, body: bytes, headers: dict) -> tuple[int, bytes, str | None]:
+        """POST /invocations on a kept-alive connection of this request thread to ``url``'s
+        container; once more on a fresh one if the kept one was closed meanwhile."""
+        connections = self._connections.__dict__.setdefault("by_address", {})
+        key = (url.hostname, url.port)
+        for attempt in (1, 2):
+            connection = connections.pop(key, None)
+            fresh = connection is None
+            if fresh:
+                connection = http.client.HTTPConnection(*key, timeout=INVOKE_TIMEOUT)
+                connection.connect()
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                connection.request("POST", "/invocations", body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                connection.close()
+                if fresh or attempt == 2:
+                    raise
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            if response.will_close:
+                connection.close()
+            else:
+                connections[key] = connection
+            return response.status, answer, response.getheader("Content-Type")
+        raise AssertionError("unreachable")
+
     def invoke(self, name: str, body: bytes, headers: dict) -> tuple[int, bytes, dict]:
         """Send an invocation to the endpoint's container: (status, body, headers) of its
         answer when it is 2xx; an InvocationFailure otherwise."""
@@ -399,7 +487,7 @@ class EndpointService:
             raise InvocationFailure("ValidationError", 400,
                                     f"Endpoint {name} of account 000000000000 not found.") from None
         account = record["EndpointArn"].split(":")[4]
-        if record.get("EndpointStatus") != "InService" or not record.get("_url"):
+        if record.get("EndpointStatus") not in ("InService", "Updating") or not record.get("_url"):
             raise InvocationFailure(
                 "ValidationError", 400,
                 f"Endpoint {name} of account {account} is not in service: its status is "
@@ -411,13 +499,8 @@ class EndpointService:
                                     f"{MAX_PAYLOAD} bytes (6 MB) InvokeEndpoint accepts.")
         url = urllib.parse.urlsplit(record["_url"])
         variant = record["ProductionVariants"][0]["VariantName"]
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=INVOKE_TIMEOUT)
         try:
-            connection.request("POST", "/invocations", body=body, headers=headers)
-            response = connection.getresponse()
-            answer = response.read()
-            status = response.status
-            content_type = response.getheader("Content-Type")
+            status, answer, content_type = self._post(url, body, headers)
         except TimeoutError:
             raise InvocationFailure(
                 "ModelError", 424,
@@ -430,8 +513,6 @@ class EndpointService:
                 "ServiceUnavailable", 503,
                 f"The serving container of endpoint {name} cannot be reached ({error}); "
                 f"DescribeEndpoint says whether it failed.") from None
-        finally:
-            connection.close()
         if 200 <= status < 300:
             return status, answer, {"Content-Type": content_type or "application/octet-stream",
                                     "x-Amzn-Invoked-Production-Variant": variant}
@@ -446,7 +527,18 @@ class EndpointService:
                          f"{name}")
 
 
-def _alive(pid) -> bool:
+def _variant_summaries(variant: dict, model: dict, now: float) -> list[dict]:
+    """DescribeEndpoint's ProductionVariants for an endpoint serving ``variant`` of ``model``."""
+    image = model["PrimaryContainer"].get("Image")
+    weight = float(variant.get("InitialVariantWeight", 1.0))
+    return [{"VariantName": variant["VariantName"],
+             "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image,
+                                 "ResolutionTime": now}],
+             "CurrentWeight": weight, "DesiredWeight": weight, "CurrentInstanceCount": 0,
+             "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1))}]
+
+
+def process_alive(pid) -> bool:
     if not isinstance(pid, int):
         return False
     try:

@@ -13,6 +13,7 @@ from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
 from smemu.emulator.api.runtime import register_runtime
+from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
 
@@ -30,8 +31,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     for name in endpoints.recover():
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
+    transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
     app = create_app({**targets("SageMaker", service.operations()),
                       **targets("SageMaker", endpoints.operations()),
+                      **targets("SageMaker", transforms.operations()),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
@@ -57,6 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print("smemu: shutting down; stopping the jobs this server runs.", file=out, flush=True)
         server.close()
         endpoints.shutdown()
+        transforms.shutdown()
         service.shutdown()
     return 0
 

@@ -7,6 +7,10 @@ bind-mounted at ``/opt/ml``; the container is started as ``<image> train`` with 
 Its output is streamed line by line while it runs; a stop or ``MaxRuntimeInSeconds`` sends
 SIGTERM, then SIGKILL after the grace period (``docker stop``); the container is removed at the end.
 
+``serve`` runs the same way; when the host side names a port (``SAGEMAKER_BIND_TO_PORT``, as
+``smemu.emulator.serving.LocalEndpoint`` does), the container gets a network and that port is
+published on the host address ``SMEMU_BIND_HOST`` (loopback by default).
+
 A tiny init (``docker run --init``) is PID 1 so that SIGTERM reaches the algorithm's process, which
 would ignore it as PID 1 of its own.
 """
@@ -66,12 +70,21 @@ class DockerBackend(Backend):
                 _warn_if_stale(client, run.algorithm)
         except images.ImageError as exc:
             return RunOutcome(None, error=str(exc))
+        environment = self.environment(run)
+        network = {"network_mode": "none"}
+        port = run.environment.get("SAGEMAKER_BIND_TO_PORT")
+        if run.command == "serve" and port:
+            # an endpoint: the container listens on all its interfaces, published on the host
+            # only where the host side asked for it (loopback by default)
+            host = run.environment.get("SMEMU_BIND_HOST") or "127.0.0.1"
+            environment["SMEMU_BIND_HOST"] = "0.0.0.0"
+            network = {"ports": {f"{port}/tcp": (host, int(port))}}
         try:
             container = client.containers.create(
-                image, [run.command], hostname=HOSTNAME, environment=self.environment(run),
+                image, [run.command], hostname=HOSTNAME, environment=environment,
                 volumes={str(run.opt_ml.resolve()): {"bind": CONTAINER_OPT_ML, "mode": "rw"}},
-                network_mode="none", init=True, stdin_open=False, tty=False,
-                labels={JOB_LABEL: run.environment.get("TRAINING_JOB_NAME", "")})
+                init=True, stdin_open=False, tty=False,
+                labels={JOB_LABEL: run.environment.get("TRAINING_JOB_NAME", "")}, **network)
         except docker.errors.APIError as exc:
             return RunOutcome(None, error=f"Docker could not create the container from {image}: "
                                           f"{exc.explanation or exc}")
@@ -148,13 +161,19 @@ def _stream_lines(stream, on_line) -> None:
             on_line(rest.decode("utf-8", "replace").rstrip("\r"))
 
 
+_warned: set[tuple[str, str]] = set()   # (image id, source digest) already reported
+
+
 def _warn_if_stale(client, algorithm: str) -> None:
-    """Say so when the image was built from other smemu sources than the ones here."""
+    """Say so (once per image and sources) when the image was built from other smemu sources
+    than the ones here."""
     try:
         root = images.source_root()
     except images.ImageError:
         return   # an installed smemu: nothing to compare with
-    label = client.images.get(images.image_name(algorithm)).labels.get(images.SOURCE_LABEL)
-    if label != images.source_digest(root):
+    image = client.images.get(images.image_name(algorithm))
+    digest = images.source_digest(root)
+    if image.labels.get(images.SOURCE_LABEL) != digest and (image.id, digest) not in _warned:
+        _warned.add((image.id, digest))
         log.warning("%s was built from other smemu sources than %s; run `smemu build-images` to "
                     "run this code in Docker.", images.image_name(algorithm), root)

@@ -44,7 +44,8 @@ def validate_request(request, base_dir: str | None = None, max_errors: int | Non
     """Checks a CreateTrainingJob request and all of its channels' data.
 
     ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for a channel."""
-    report = Report(job=request.get("TrainingJobName") if isinstance(request, dict) else None)
+    name = request.get("TrainingJobName") if isinstance(request, dict) else None
+    report = Report(job=name if isinstance(name, str) else None)
     collect = Collector(report, max_errors)
     try:
         try:
@@ -52,10 +53,12 @@ def validate_request(request, base_dir: str | None = None, max_errors: int | Non
         except SpecError as exc:
             for p in exc.problems:
                 collect.add(Problem("request", str(p), field=p.path or None))
-            _hyperparameters_of_bad_request(request, collect)
-            report.notes.append("The request has problems, so the channels' data were not read; "
-                                "fix the request and validate again.")
-            return report
+            spec = _data_part(request, base_dir)
+            if spec is None:
+                _hyperparameters_of_bad_request(request, collect)
+                report.notes.append("The request's algorithm or channels have problems, so the "
+                                    "channels' data were not read; fix them and validate again.")
+                return report
         _validate_spec(spec, report, collect, progress)
     except Enough:
         report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
@@ -72,6 +75,29 @@ def validate_spec(spec: TrainingJobSpec, max_errors: int | None = None,
         report.notes.append(f"Stopped after {len(report.problems)} problems (--max-errors).")
     in_file_order(report)
     return report
+
+
+#: what stands in for the members of a request that do not concern its data, when they are wrong
+_STAND_INS = {
+    "TrainingJobName": "smemu-validate",
+    "RoleArn": "arn:aws:iam::000000000000:role/smemu-validate",
+    "OutputDataConfig": {"S3OutputPath": "file:///smemu-validate/output/"},
+    "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+}
+
+
+def _data_part(request, base_dir) -> TrainingJobSpec | None:
+    """The job's algorithm, hyperparameters and channels as a spec, when only the other members
+    of the request are wrong (so its data can still be checked); else None."""
+    if not isinstance(request, dict):
+        return None
+    kept = {k: request[k] for k in ("AlgorithmSpecification", "HyperParameters", "InputDataConfig")
+            if k in request}
+    try:
+        return TrainingJobSpec.from_request({**_STAND_INS, **kept}, base_dir=base_dir)
+    except SpecError:
+        return None
 
 
 def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
@@ -121,4 +147,4 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
-        validate_channel(channel, checks, summaries[name], collect, progress)
+        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count)

@@ -10,7 +10,7 @@ import numpy as np
 
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.errors import DataError
-from smemu.emulator import staging
+from smemu.emulator import sharding, staging
 from smemu.emulator.pipes import epoch_order
 from smemu.emulator.spec import ChannelSpec
 from smemu.formats import Batch, FormatError, reader_for
@@ -25,7 +25,7 @@ READ_BUFFER = 1 << 20
 
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
-                     collect: Collector, progress) -> None:
+                     collect: Collector, progress, instance_count: int = 1) -> None:
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -37,35 +37,53 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     summary.objects = len(objects)
     summary.bytes = sum(o.size or 0 for o in objects)
     summary.read = True
+    # each instance reads its share of a ShardedByS3Key channel (all of a replicated one)
+    sharded = instance_count > 1 and channel.distribution == "ShardedByS3Key"
+    shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
+        else {"algo-1": objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     reader = reader_for(channel.content_type)   # the container's; validate passes on_error
-    state = _ChannelState(channel.name, checks, summary, collect)
     try:
-        if channel.is_pipe:
-            objects = epoch_order(objects, channel.shuffle_seed, 0)   # the first pass's FIFO
-            start = 0
-            while start < len(objects):
-                start = _read_pipe_stream(channel, objects, start, reader, state, bar)
-        else:
-            for obj in objects:
-                _read_file(channel, obj, reader, state, bar)
+        for host, share in shares.items():
+            state = _ChannelState(channel.name, checks, summary, collect,
+                                  host if sharded else None)
+            _read_share(channel, share, reader, state, bar)
+            if not state.format_problems:
+                try:
+                    checks.end(channel.name, state.records)
+                except DataError as exc:
+                    collect.add(Problem("data", str(exc), channel=channel.name, host=state.host))
     finally:
         if bar is not None:
             bar.close()
-    if not state.format_problems:
-        try:
-            checks.end(channel.name, summary.records)
-        except DataError as exc:
-            collect.add(Problem("data", str(exc), channel=channel.name))
+
+
+def _read_share(channel: ChannelSpec, objects, reader, state: "_ChannelState", bar) -> None:
+    if channel.is_pipe:
+        objects = epoch_order(objects, channel.shuffle_seed, 0)   # the first pass's FIFO
+        start = 0
+        while start < len(objects):
+            start = _read_pipe_stream(channel, objects, start, reader, state, bar)
+    else:
+        for obj in objects:
+            _read_file(channel, obj, reader, state, bar)
 
 
 class _ChannelState:
-    def __init__(self, name, checks, summary, collect):
+    """One instance's reading of a channel."""
+
+    def __init__(self, name, checks, summary, collect, host):
         self.name = name
         self.checks = checks
         self.summary = summary
         self.collect = collect
+        self.host = host              # set when instances read different shares
         self.format_problems = 0
+        self.records = 0
+
+    def add(self, problem: Problem) -> None:
+        problem.host = self.host
+        self.collect.add(problem)
 
 
 def _counted(stream: BinaryIO, bar) -> BinaryIO:
@@ -80,7 +98,7 @@ def _read_file(channel, obj, reader, state: _ChannelState, bar) -> None:
         raw = staging.storage_for(obj.uri).open(obj.uri)   # File mode copies objects as they are
     except staging.StagingError as exc:
         state.format_problems += 1
-        state.collect.add(Problem("channel", str(exc), channel=channel.name, object=obj.uri))
+        state.add(Problem("channel", str(exc), channel=channel.name, object=obj.uri))
         return
     with raw:
         _read_source(_counted(raw, bar), name, reader, state, lambda problem: obj.uri)
@@ -103,7 +121,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
                  object_of) -> Problem | None:
     """Reads one file or stream through the formats reader and the algorithm's checks. Returns
     the problem that ended it early, if one did."""
-    channel, checks, summary, collect = state.name, state.checks, state.summary, state.collect
+    channel, checks, summary = state.name, state.checks, state.summary
 
     run = {}   # the last format problem, while the records after it repeat it
 
@@ -120,7 +138,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
         problem.object = object_of(problem)
         run.update(problem=problem, what=(exc.problem, exc.hint),
                    next=None if exc.record is None else exc.record + 1)
-        collect.add(problem)
+        state.add(problem)
         return problem
 
     def data_problem(exc: DataError, batch: Batch, row: int) -> None:
@@ -132,7 +150,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
             if batch.offsets is not None:
                 problem.offset = int(batch.offsets[row])
         problem.object = object_of(problem)
-        collect.add(problem)
+        state.add(problem)
 
     whole_batches_ok = True
     try:
@@ -140,6 +158,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
             if len(batch) == 0:
                 continue
             _summarise(summary, batch)
+            state.records += len(batch)
             if whole_batches_ok:
                 try:
                     checks.batch(batch, channel)

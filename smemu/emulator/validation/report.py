@@ -21,6 +21,7 @@ class Problem:
     offset: int | None = None   # byte offset in the file
     field: str | None = None    # request field path, or hyperparameter name
     repeats: int | None = None  # how many records right after this one have the same problem
+    host: str | None = None     # the instance, when instances read different shares of a channel
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -85,14 +86,14 @@ def in_file_order(report: Report) -> None:
     lines before the records of that block are checked); files stay in the order read."""
     first_seen: dict = {}
     for i, p in enumerate(report.problems):
-        first_seen.setdefault((p.channel, p.file), i)
+        first_seen.setdefault((p.channel, p.host, p.file), i)
 
     def key(item):
         i, p = item
         if p.file is None:
-            return (first_seen[(p.channel, p.file)], i, 0)
+            return (first_seen[(p.channel, p.host, p.file)], i, 0)
         position = p.line if p.line is not None else (p.record if p.record is not None else -1)
-        return (first_seen[(p.channel, p.file)], position, i)
+        return (first_seen[(p.channel, p.host, p.file)], position, i)
     report.problems = [p for _, p in sorted(enumerate(report.problems), key=key)]
 
 
@@ -122,6 +123,8 @@ def problems_text(report: Report) -> Iterator[str]:
             where = [p.kind]
             if p.channel:
                 where.append(f"channel {p.channel}")
+            if p.host:
+                where.append(p.host)
             if p.object:
                 where.append(p.object)
             more = (f" (The {p.repeats} record{'s' if p.repeats != 1 else ''} right after it "
