@@ -2,8 +2,8 @@
 
 ``TrainingJobService(store, backend, allow_file_uris).operations()`` maps ``CreateTrainingJob``,
 ``DescribeTrainingJob``, ``ListTrainingJobs`` and ``StopTrainingJob`` (the ``SageMaker.`` targets)
-to handlers taking the
-request body and returning the response body (or raising an :mod:`errors` exception).
+to handlers taking the request body and returning the response body (or raising an
+:mod:`errors` exception).
 
 What a request may reach on the host is kept narrow: the job name is checked against the API's
 pattern before it is used as a directory name in the jobs root; S3 URIs may be ``s3://`` (or
