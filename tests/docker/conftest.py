@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 import pytest
 
@@ -103,8 +104,9 @@ def probe_image(docker_client, smemu_images, tmp_path_factory):
     (context / "Dockerfile").write_text(
         f"FROM {smemu_images['kmeans']}\nCOPY probe.py /probe.py\n"
         'ENTRYPOINT ["python3", "/probe.py"]\n')
-    image, _ = docker_client.images.build(path=str(context), tag="smemu-test/probe:latest",
-                                          rm=True, network_mode="none")
+    tag = f"smemu-test/probe:{uuid.uuid4().hex[:12]}"   # this session's own
+    image, _ = docker_client.images.build(path=str(context), tag=tag, rm=True,
+                                          network_mode="none")
     yield image.id
     try:
         docker_client.images.remove(image.id, force=True)

@@ -6,6 +6,7 @@ import json
 import tarfile
 import threading
 import time
+import uuid
 
 import numpy as np
 import pytest
@@ -22,20 +23,26 @@ import jobdata
 
 pytestmark = pytest.mark.docker
 
+# in every job and container name of this session: other sessions may share the engine
+RUN = uuid.uuid4().hex[:8]
+PROBE_JOB = f"probe-{RUN}"
+PROBE_ARN = f"arn:aws:sagemaker:eu-west-1:123456789012:training-job/{PROBE_JOB}"
+
 
 def _container_run(tmp_path, command, lines, **options) -> ContainerRun:
     (tmp_path / "opt_ml" / "output" / "data").mkdir(parents=True)
     (tmp_path / "opt_ml" / "input" / "config").mkdir(parents=True)
     (tmp_path / "opt_ml" / "input" / "config" / "hyperparameters.json").write_text("{}")
-    env = {"TRAINING_JOB_NAME": "probe-job",
-           "TRAINING_JOB_ARN": "arn:aws:sagemaker:eu-west-1:123456789012:training-job/probe-job",
+    env = {"TRAINING_JOB_NAME": PROBE_JOB, "TRAINING_JOB_ARN": PROBE_ARN,
            "MY_SETTING": "from the request's Environment"}
     return ContainerRun(job_dir=tmp_path, algorithm="kmeans", environment=env,
                         on_log_line=lines.append, command=command, **options)
 
 
 def _leftover_containers(client) -> list:
-    return client.containers.list(all=True, filters={"label": JOB_LABEL})
+    """This session's containers still there (none should be: the backend removes them)."""
+    return [c for c in client.containers.list(all=True, filters={"label": JOB_LABEL})
+            if c.labels[JOB_LABEL].endswith(RUN)]
 
 
 def test_container_sees_the_sagemaker_contract(docker_client, probe_image, tmp_path, monkeypatch):
@@ -50,8 +57,7 @@ def test_container_sees_the_sagemaker_contract(docker_client, probe_image, tmp_p
     assert facts["interfaces"] == ["lo"]                        # no network
     assert facts["pid"] != 1                                    # an init forwards signals
     assert facts["env"] == {
-        "TRAINING_JOB_NAME": "probe-job",
-        "TRAINING_JOB_ARN": "arn:aws:sagemaker:eu-west-1:123456789012:training-job/probe-job",
+        "TRAINING_JOB_NAME": PROBE_JOB, "TRAINING_JOB_ARN": PROBE_ARN,
         "AWS_REGION": "eu-west-1", "MY_SETTING": "from the request's Environment",
         "SMEMU_ALGORITHM": "kmeans", "OPENBLAS_CORETYPE": "Haswell"}
     assert sorted(lines) == ["no newline at the end", "to stderr", "to stdout"]
@@ -116,7 +122,7 @@ def _job(tmp_path, mode, fmt, backend="docker", name=None, **overrides):
             jobdata.write_pbr(data / "part-0.pbr", rows[:500])
             jobdata.write_pbr(data / "part-1.pbr", rows[500:])
     content_type = "text/csv;label_size=0" if fmt == "csv" else "application/x-recordio-protobuf"
-    name = name or f"{backend}-{mode}-{fmt}".lower()
+    name = f"{name or f'{backend}-{mode}-{fmt}'}-{RUN}".lower()
     request = jobdata.request(name, [jobdata.channel("train", str(data), content_type)], mode=mode,
                               OutputDataConfig={"S3OutputPath": str(tmp_path / "out")},
                               **overrides)
@@ -197,7 +203,7 @@ def test_max_runtime_stops_a_kmeans_job_in_docker(docker_client, smemu_images, t
 def test_stop_training_job_in_docker(docker_client, smemu_images, tmp_path):
     rows = jobdata.clustered(900)
     jobdata.write_pbr(tmp_path / "data" / "part.pbr", rows)
-    request = jobdata.request("stop-me", [jobdata.channel("train", str(tmp_path / "data"),
+    request = jobdata.request(f"stop-me-{RUN}", [jobdata.channel("train", str(tmp_path / "data"),
                                                           "application/x-recordio-protobuf")],
                               mode="Pipe", HyperParameters={"epochs": "1000000"},
                               OutputDataConfig={"S3OutputPath": str(tmp_path / "out")})

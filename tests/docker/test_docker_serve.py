@@ -96,7 +96,10 @@ def test_local_endpoint_with_the_docker_backend(docker_client, smemu_images, tmp
     lines = []
     with LocalEndpoint(str(model), "kmeans", port=0, backend="docker", on_log_line=lines.append,
                        stop_grace=10) as endpoint:
-        (container,) = docker_client.containers.list(filters={"label": JOB_LABEL})
+        mine = [c for c in docker_client.containers.list(filters={"label": JOB_LABEL})
+                if f"{endpoint.port}/tcp" in c.attrs["HostConfig"]["PortBindings"]]
+        assert len(mine) == 1
+        container = mine[0]
         bindings = container.attrs["HostConfig"]["PortBindings"]
         assert bindings == {f"{endpoint.port}/tcp": [{"HostIp": "127.0.0.1",
                                                       "HostPort": str(endpoint.port)}]}
@@ -106,4 +109,4 @@ def test_local_endpoint_with_the_docker_backend(docker_client, smemu_images, tmp
         with urllib.request.urlopen(call, timeout=10) as response:
             predictions = json.loads(response.read())["predictions"]
         assert len(predictions) == 3 and all("closest_cluster" in p for p in predictions)
-    assert docker_client.containers.list(all=True, filters={"label": JOB_LABEL}) == []
+    assert [c for c in docker_client.containers.list(all=True) if c.id == container.id] == []
