@@ -21,8 +21,8 @@ def register(subparsers) -> None:
                         help="the built-in algorithm that trained the model")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--backend", choices=["process", "docker"], default="process",
-                        help="run the serving container as a local process (default); the "
-                             "docker backend is not written yet")
+                        help="run the serving container as a local process (default) or in "
+                             "the algorithm's smemu Docker image (smemu build-images)")
     parser.set_defaults(func=run)
 
 
@@ -34,11 +34,7 @@ def _interrupt(signum, frame):
 def run(args) -> int:
     from smemu.emulator.serving import LocalEndpoint, ServingError
 
-    if args.backend != "process":
-        print("smemu serve: the docker backend is not available for serving yet; use "
-              "--backend process (the default).", file=sys.stderr)
-        return 2
-    endpoint = LocalEndpoint(args.model, args.algorithm, port=args.port)
+    endpoint = LocalEndpoint(args.model, args.algorithm, port=args.port, backend=args.backend)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         endpoint.start()

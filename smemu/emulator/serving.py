@@ -1,13 +1,11 @@
 """The host side of serving: a model.tar.gz unpacked where the container expects it, and the
-serving container's entrypoint run as a local process (the ``process`` backend).
+serving container's entrypoint run as a local process (the ``process`` backend) or in the
+algorithm's Docker image (the ``docker`` backend, which publishes the port on 127.0.0.1).
 
 As SageMaker does before it starts a serving container, the model is downloaded and unpacked into
 ``/opt/ml/model`` — here ``<temporary dir>/opt_ml/model`` — and the container's ``serve`` runs
 through a backend of ``smemu.emulator.backends`` (the process backend points ``SMEMU_OPT_ML`` at
 the tree). The host waits until ``GET /ping`` answers 200.
-
-Serving with the Docker backend needs the container's port published to the host, which that
-backend does not do yet; ``smemu serve`` offers the process backend only.
 """
 
 from __future__ import annotations
