@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 
 from smemu.containers import logs
@@ -16,9 +18,19 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     if command == "train":
         from smemu.containers.train import train
+        # As PID 1 of a container Python would ignore SIGTERM (no default action there), and a
+        # `docker stop` would wait its 10 s before SIGKILL; SageMaker's StopTrainingJob sends
+        # SIGTERM and expects the algorithm to end.
+        signal.signal(signal.SIGTERM, _end_training)
         return train()
     if command == "serve":
         from smemu.containers.serve import serve
         return serve()
     log.error("Unknown argument %r: the container takes 'train' or 'serve'.", command)
     return 2
+
+
+def _end_training(signum, _frame) -> None:
+    log.info("Received signal %d; stopping training", signum)
+    sys.stdout.flush()
+    os._exit(128 + signum)

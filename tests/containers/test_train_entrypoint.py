@@ -137,3 +137,29 @@ def test_without_algorithm_name_is_an_algorithm_error(tmp_path):
     root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv"}})
     code, _, failure = run_container(root, algorithm="")
     assert code != 0 and failure.startswith("AlgorithmError: ") and "SMEMU_ALGORITHM" in failure
+
+
+def test_sigterm_ends_training_at_once(tmp_path):
+    """StopTrainingJob (and `docker stop`) send SIGTERM; as a container's PID 1 Python would
+    otherwise ignore it. A Pipe-mode job waiting for its FIFO must end on it, exit 143."""
+    import signal
+    import time
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv;label_size=0",
+                                                     "TrainingInputMode": "Pipe"}})
+    env = {"SMEMU_OPT_ML": str(root), "SMEMU_ALGORITHM": "kmeans", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([sys.executable, "-m", "smemu.containers", "train"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        seen = ""
+        while "Loaded iterator creator" not in seen:   # training has started and waits for train_0
+            line = proc.stdout.readline()
+            assert line, seen
+            seen += line
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Received signal 15; stopping training" in rest
