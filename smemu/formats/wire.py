@@ -227,29 +227,54 @@ def _decode(buf, starts, lengths):
 VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
 
 
+def _unsigned(values):
+    """``values`` (non-negative integers of any dtype, or int64 bit patterns) as an unsigned
+    array: narrow unsigned inputs stay narrow, so small keys need no 64-bit pass."""
+    v = np.asarray(values)
+    if v.dtype.kind == "u":
+        return v
+    if v.dtype.kind == "i" and len(v) and int(v.min()) >= 0:
+        return v.view(np.dtype(f"u{v.dtype.itemsize}"))
+    return v.astype(np.int64, copy=False).view(np.uint64)
+
+
 def _varint_size(values):
     """Bytes of the varint encoding of each (non-negative) value."""
-    v = np.asarray(values).astype(np.uint64, copy=False)
+    v = _unsigned(values)
     if len(v) == 0:
         return np.zeros(0, dtype=np.int64)
     top = int(v.max())
     if top < 128:
         return np.ones(len(v), dtype=np.int64)
     if top < 16384:
-        return 1 + (v >= np.uint64(128)).astype(np.int64)
-    return 1 + np.searchsorted(VARINT_LIMITS, v, side="right").astype(np.int64)
+        return 1 + (v >= 128).astype(np.int64)
+    return 1 + np.searchsorted(VARINT_LIMITS, v.astype(np.uint64), side="right").astype(np.int64)
 
 
 def _varints(values, sizes=None):
-    """The varint encodings of ``values`` (uint64), concatenated."""
-    v = np.asarray(values).astype(np.uint64, copy=False)
-    if sizes is None:
-        sizes = _varint_size(v)
+    """The varint encodings of ``values`` (non-negative), concatenated."""
+    v = _unsigned(values)
     if len(v) == 0:
         return np.zeros(0, dtype=np.uint8)
-    longest = int(sizes.max())
-    if longest == 1:
+    top = int(v.max())
+    if top < 128:
         return v.astype(np.uint8)
+    if top < 16384:  # one or two bytes each (sparse keys of up to 16384 columns): 16-bit work
+        v = v.astype(np.uint16, copy=False)
+        two = v >= 128
+        pairs = np.empty((len(v), 2), dtype=np.uint8)
+        np.bitwise_or(v, 0x80, out=pairs[:, 0], where=two, casting="unsafe")
+        np.copyto(pairs[:, 0], v, where=~two, casting="unsafe")
+        np.right_shift(v, 7, out=pairs[:, 1], casting="unsafe")
+        if two.all():
+            return pairs.reshape(-1)
+        keep = np.ones((len(v), 2), dtype=bool)
+        keep[:, 1] = two
+        return pairs.reshape(-1)[keep.reshape(-1)]
+    v = v.astype(np.uint64, copy=False)
+    if sizes is None:
+        sizes = _varint_size(v)
+    longest = int(sizes.max())
     groups = np.empty((len(v), longest), dtype=np.uint8)
     for j in range(longest):
         group = (v >> np.uint64(7 * j)).astype(np.uint8) & 0x7F
@@ -287,8 +312,9 @@ class _Pieces:
             flat = _varints(values, sizes)
         self.pieces.append((sizes, flat, False))
 
-    def raw(self, lengths, flat):
-        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat, True))
+    def raw(self, lengths, flat, bulk=True):
+        """Bytes of data (``bulk`` when long: they are placed by a mask, not by index)."""
+        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat, bulk))
 
     def total(self, first=0):
         return sum(p[0] for p in self.pieces[first:])
@@ -340,7 +366,8 @@ def _interleave(flats, lengths):
     return out
 
 
-def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None):
+def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None,
+                   bulk=True):
     """The pieces of each record's serialized Value message holding a tensor of ``kind``: packed
     values, and for sparse rows the keys and shape [width], in the order protobuf writes them."""
     p = _Pieces(n)
@@ -361,7 +388,7 @@ def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=No
     p.varint(tensor_len)
     p.const(b"\x0a", has_values)
     p.varint(value_lengths, has_values)
-    p.raw(value_lengths, value_bytes)
+    p.raw(value_lengths, value_bytes, bulk)
     if keys is not None:
         p.const(b"\x12", has_keys)
         p.varint(key_bytes, has_keys)
@@ -403,7 +430,7 @@ def encode(features, labels=None) -> np.ndarray:
         csr = features.tocsr()
         counts = np.diff(csr.indptr).astype(np.int64)
         flat_values = csr.data[csr.indptr[0]:csr.indptr[-1]]
-        keys = csr.indices[csr.indptr[0]:csr.indptr[-1]].astype(np.uint64)
+        keys = csr.indices[csr.indptr[0]:csr.indptr[-1]]
         width = csr.shape[1]
     else:
         counts = np.full(n, features.shape[1], dtype=np.int64)
@@ -417,7 +444,8 @@ def encode(features, labels=None) -> np.ndarray:
         label_kind = tensor_dtype(labels.dtype)[0]
         ones = np.ones(n, dtype=np.int64)
         label_lengths = _packed_lengths(label_kind, labels, ones)
-        label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths)
+        label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths,
+                                     bulk=False)  # one value a record: a small piece
         _map_entry(record, 0x12, label_value)
     return record.join()
 
