@@ -63,31 +63,33 @@ def concat_ranges(starts, lengths):
     return np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
 
 
-def _gather(buf, starts, lengths):
-    """The bytes of the spans (ascending, not overlapping), concatenated: a strided copy when
-    they are evenly spaced and of one length (dense records), else a boolean mask built by
-    repeating [skip, take] runs."""
+def _gather(buf, starts, lengths, pad=0):
+    """The bytes of the spans (ascending, not overlapping), concatenated, then ``pad`` zero bytes:
+    a strided copy when they are evenly spaced and of one length (dense records), one fancy index
+    when they are short and of one length (labels), else one join of memoryview slices, whose
+    cost goes with the number of spans, not with the bytes between them."""
     if not lengths.all():
         present = lengths > 0
         starts, lengths = starts[present], lengths[present]
     n = len(starts)
     if n == 0:
-        return np.zeros(0, dtype=np.uint8)
+        return np.zeros(pad, dtype=np.uint8)
     length = int(lengths[0])
-    if n > 1 and (lengths == length).all():
-        step = int(starts[1] - starts[0])
-        if step > 0 and (np.diff(starts) == step).all():
+    if (lengths == length).all():
+        step = int(starts[1] - starts[0]) if n > 1 else 0
+        if n > 1 and step > 0 and (np.diff(starts) == step).all() and not pad:
             view = as_strided(buf[int(starts[0]):], shape=(n, length), strides=(step, 1))
             return np.ascontiguousarray(view).reshape(-1)
+        if length <= 16 and not pad:
+            return buf[starts[:, None] + np.arange(length)].reshape(-1)
+    _need(starts[1:] >= starts[:-1] + lengths[:-1])
+    view = memoryview(buf)
     ends = starts + lengths
-    runs = np.empty(2 * n, dtype=np.int64)
-    runs[0] = 0
-    runs[2::2] = starts[1:] - ends[:-1]
-    runs[1::2] = lengths
-    _need(runs >= 0)
-    pattern = np.tile(np.array([False, True]), n)
-    region = buf[int(starts[0]):int(ends[-1])]
-    return region[np.repeat(pattern, runs)]  # long runs: boolean indexing is fastest
+    spans = map(view.__getitem__, map(slice, starts.tolist(), ends.tolist()))
+    joined = bytearray().join(spans)
+    if pad:
+        joined += bytes(pad)
+    return np.frombuffer(joined, dtype=np.uint8)
 
 
 def _packed_varints(buf, starts, lengths):
@@ -137,6 +139,41 @@ def _tensor_values(buf, kind, starts, lengths):
         return _gather(buf, starts, lengths).view(DTYPES[kind]), lengths // size
     values, counts = _packed_varints(buf, starts, lengths)
     return values.view(np.int64).astype(np.int32), counts
+
+
+def _counted_varints(buf, starts, lengths, expected):
+    """Decodes packed varint fields known to hold ``expected[i]`` varints each (sparse keys, as
+    many as the values): (int values flat, counts). One vectorised pass when every varint has one
+    or two bytes (keys below 16384); otherwise, or when a count differs, the general decoder."""
+    total = int(expected.sum())
+    b = _gather(buf, starts, lengths, pad=1)
+    size = len(b) - 1
+    if size == total:  # one byte each
+        body = b[:size]
+        if total == 0:
+            return np.zeros(0, dtype=np.uint64), expected
+        if int(body.max()) < 0x80 and (expected == lengths).all():
+            return body.astype(np.int32), expected
+        return _packed_varints(buf, starts, lengths)
+    term = b < 0x80
+    term[size] = True
+    cont = ~term
+    if not term[np.cumsum(lengths[lengths > 0]) - 1].all() or (cont[1:] & cont[:-1]).any():
+        return _packed_varints(buf, starts, lengths)
+    nonempty = lengths > 0
+    span_starts = (np.cumsum(lengths) - lengths)[nonempty]
+    conts = np.add.reduceat(cont[:size].view(np.uint8), span_starts, dtype=np.int64)
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    counts[nonempty] = lengths[nonempty] - conts
+    if not (counts == expected).all():
+        return _packed_varints(buf, starts, lengths)
+    first = np.empty(size, dtype=bool)  # where each varint starts: after a terminator
+    first[0] = True
+    first[1:] = term[:size - 1]
+    pairs = np.ndarray((size,), dtype="<u2", buffer=b, strides=(1,))  # bytes i and i + 1
+    p = np.compress(first, np.ascontiguousarray(pairs))  # (np.compress: far faster than p[mask])
+    value = (p & 0x7F) | np.where(p & 0x80, (p >> 8) << 7, 0).astype(np.uint16)
+    return value.astype(np.int32), counts
 
 
 def _entry(buf, pos, limit):
@@ -192,7 +229,10 @@ def _decode(buf, starts, lengths):
     _need(entry_end <= ends)
     kind, ((vs, vl), (ks, kl), (ss, sl)) = _entry(buf, pos, entry_end)
     values, counts = _tensor_values(buf, kind, vs, vl)
-    keys, key_counts = _packed_varints(buf, ks, kl)
+    if kind in FIXED_SIZE:  # sparse rows have as many keys as values
+        keys, key_counts = _counted_varints(buf, ks, kl, np.where(kl > 0, counts, 0))
+    else:
+        keys, key_counts = _packed_varints(buf, ks, kl)
     shapes, shape_counts = _packed_varints(buf, ss, sl)
     sparse = (key_counts > 0) | ((shape_counts > 0) & (counts == 0))
     widths = counts.copy()
