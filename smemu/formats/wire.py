@@ -162,7 +162,7 @@ def _counted_varints(buf, starts, lengths, expected):
         return _packed_varints(buf, starts, lengths)
     nonempty = lengths > 0
     span_starts = (np.cumsum(lengths) - lengths)[nonempty]
-    conts = np.add.reduceat(cont[:size].view(np.uint8), span_starts, dtype=np.int64)
+    conts = np.add.reduceat(cont[:size].view(np.uint8), span_starts, dtype=np.int32)
     counts = np.zeros(len(lengths), dtype=np.int64)
     counts[nonempty] = lengths[nonempty] - conts
     if not (counts == expected).all():
@@ -172,8 +172,11 @@ def _counted_varints(buf, starts, lengths, expected):
     first[1:] = term[:size - 1]
     pairs = np.ndarray((size,), dtype="<u2", buffer=b, strides=(1,))  # bytes i and i + 1
     p = np.compress(first, np.ascontiguousarray(pairs))  # (np.compress: far faster than p[mask])
-    value = (p & 0x7F) | np.where(p & 0x80, (p >> 8) << 7, 0).astype(np.uint16)
-    return value.astype(np.int32), counts
+    high = (p >> 8) << 7
+    high *= (p >> 7) & 1  # the second byte counts only after a continuation bit
+    value = (p & 0x7F).astype(np.int32)
+    value |= high
+    return value, counts
 
 
 def _entry(buf, pos, limit):
