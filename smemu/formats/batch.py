@@ -60,7 +60,7 @@ class Batcher:
         n = features.shape[0]
         while start < n:
             take = min(self.batch_size - self.count, n - start)
-            piece = (_rows(features, start, start + take),
+            piece = (row_slice(features, start, start + take),
                      None if labels is None else labels[start:start + take],
                      None if positions is None else positions[start:start + take])
             start += take
@@ -90,7 +90,7 @@ class Batcher:
         return batch
 
 
-def _rows(features, start: int, stop: int):
+def row_slice(features, start: int, stop: int):
     """Rows ``start:stop``: for a CSR matrix, built from slices of its arrays (scipy's row
     slicing costs about four times more, which shows when reading sparse data)."""
     if not isinstance(features, sp.csr_matrix):

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import records, wire
-from .batch import Batch, Batcher
+from .batch import Batch, Batcher, row_slice
 from .errors import FormatError
 from .recordio import DEFAULT_BLOCK, Frames, iter_frames
 from .sources import open_binary
@@ -176,7 +176,7 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None 
     with open_binary(dest, "wb") as f:
         for lo in range(0, features.shape[0], chunk_rows):
             hi = min(lo + chunk_rows, features.shape[0])
-            data = wire.encode(features[lo:hi], None if labels is None else labels[lo:hi])
+            data = wire.encode(row_slice(features, lo, hi), None if labels is None else labels[lo:hi])
             f.write(memoryview(data))
             total += data.nbytes
     return total

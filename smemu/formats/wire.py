@@ -305,15 +305,16 @@ def _varints(values, sizes=None):
     if top < 16384:  # one or two bytes each (sparse keys of up to 16384 columns): 16-bit work
         v = v.astype(np.uint16, copy=False)
         two = v >= 128
-        pairs = np.empty((len(v), 2), dtype=np.uint8)
-        np.bitwise_or(v, 0x80, out=pairs[:, 0], where=two, casting="unsafe")
-        np.copyto(pairs[:, 0], v, where=~two, casting="unsafe")
-        np.right_shift(v, 7, out=pairs[:, 1], casting="unsafe")
+        # little-endian words: low 7 bits (+ continuation bit), then the high bits in byte two
+        words = (v & 0xFF80) << 1
+        words |= v & 0x7F
+        words |= two.view(np.uint8) << 7
+        pairs = words.view(np.uint8)
         if two.all():
-            return pairs.reshape(-1)
-        keep = np.ones((len(v), 2), dtype=bool)
-        keep[:, 1] = two
-        return pairs.reshape(-1)[keep.reshape(-1)]
+            return pairs
+        keep = np.ones(2 * len(v), dtype=bool)
+        keep[1::2] = two
+        return np.compress(keep, pairs)
     v = v.astype(np.uint64, copy=False)
     if sizes is None:
         sizes = _varint_size(v)
@@ -417,12 +418,7 @@ def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=No
     has_values = value_lengths > 0
     tensor_len = np.where(has_values, 1 + _varint_size(value_lengths) + value_lengths, 0)
     if keys is not None:
-        key_sizes = _varint_size(keys)
-        key_bytes = np.zeros(n, dtype=np.int64)
-        if len(keys):
-            ends = np.cumsum(key_counts)
-            cum = np.concatenate([[0], np.cumsum(key_sizes)])
-            key_bytes = cum[ends] - cum[ends - key_counts]
+        key_bytes = _packed_sizes(keys, key_counts)
         has_keys = key_counts > 0
         tensor_len += np.where(has_keys, 1 + _varint_size(key_bytes) + key_bytes, 0)
         shape_size = int(_varint_size(np.array([width]))[0])
@@ -435,7 +431,7 @@ def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=No
     if keys is not None:
         p.const(b"\x12", has_keys)
         p.varint(key_bytes, has_keys)
-        p.raw(key_bytes, _varints(keys, key_sizes))
+        p.raw(key_bytes, _varints(keys))
         p.const(b"\x1a" + bytes([shape_size]) + _varints(np.array([width])).tobytes())
     return p
 
@@ -452,12 +448,27 @@ def _packed_lengths(kind, values_2d_or_flat, counts):
     """Byte lengths of each record's packed values."""
     if kind in FIXED_SIZE:
         return counts * FIXED_SIZE[kind]
-    sizes = _varint_size(np.asarray(values_2d_or_flat).astype(np.int64).reshape(-1).view(np.uint64))
-    if len(sizes) == 0:
+    return _packed_sizes(np.asarray(values_2d_or_flat).astype(np.int64).reshape(-1).view(np.uint64),
+                         counts)
+
+
+def _packed_sizes(values, counts):
+    """Bytes of each record's packed varints, record ``i`` holding the next ``counts[i]``
+    values: a per-record sum (np.add.reduceat) of the values' sizes, or for values below 16384
+    of the two-byte ones only (no per-value int64 array)."""
+    v = _unsigned(values)
+    if len(v) == 0:
         return np.zeros(len(counts), dtype=np.int64)
-    ends = np.cumsum(counts)
-    cum = np.concatenate([[0], np.cumsum(sizes)])
-    return cum[ends] - cum[ends - counts]
+    top = int(v.max())
+    if top < 128:
+        return counts.astype(np.int64)
+    per_value = (v >= 128).view(np.uint8) if top < 16384 else _varint_size(v)
+    nonempty = counts > 0
+    firsts = (np.cumsum(counts) - counts)[nonempty]
+    sizes = counts.astype(np.int64)
+    extra = np.add.reduceat(per_value, firsts, dtype=np.int64)
+    sizes[nonempty] += extra if top < 16384 else extra - counts[nonempty]
+    return sizes
 
 
 def encode(features, labels=None) -> np.ndarray:
