@@ -383,31 +383,23 @@ class _Pieces:
                 rows[:, col:col + width] = flat.reshape(self.n, width)
                 col += width
             return rows.reshape(-1)
-        # Variable layouts: the small pieces (tags, lengths, constants) are interleaved first, by
-        # index; then each output byte is labelled small or bulk piece j, and every stream is
-        # assigned through a boolean mask, which is fast for the long runs of bulk data.
+        # Variable layouts: each output byte is labelled with its bulk piece (values, keys), which
+        # are assigned through boolean masks (fast for their long runs); the small pieces (tags,
+        # lengths, constants) are then written in place by index.
         bulk = [j for j, p in enumerate(pieces) if p[2]]
-        small = [j for j, p in enumerate(pieces) if not p[2]]
-        small_stream = _interleave([pieces[j][1] for j in small], lengths[:, small])
         codes = np.zeros(len(pieces), dtype=np.uint8)
         codes[bulk] = np.arange(1, len(bulk) + 1)
-        label = np.repeat(np.tile(codes, self.n), lengths.reshape(-1))
-        out = np.empty(len(label), dtype=np.uint8)
-        out[label == 0] = small_stream
-        for code, j in enumerate(bulk, 1):
-            out[label == code] = pieces[j][1]
+        flat_lengths = lengths.reshape(-1)
+        starts = (np.cumsum(flat_lengths) - flat_lengths).reshape(lengths.shape)
+        out = np.empty(int(flat_lengths.sum()), dtype=np.uint8)
+        if bulk:
+            label = np.repeat(np.tile(codes, self.n), flat_lengths)
+            for code, j in enumerate(bulk, 1):
+                out[label == code] = pieces[j][1]
+        for j, (lens, flat, is_bulk) in enumerate(pieces):
+            if not is_bulk and len(flat):
+                out[concat_ranges(starts[:, j], lens)] = flat
         return out
-
-
-def _interleave(flats, lengths):
-    """Record by record, piece by piece: the bytes of ``flats[j]`` cut by ``lengths[:, j]``."""
-    out = np.empty(int(lengths.sum()), dtype=np.uint8)
-    flat_lengths = lengths.reshape(-1)
-    starts = (np.cumsum(flat_lengths) - flat_lengths).reshape(lengths.shape)
-    for j, flat in enumerate(flats):
-        if len(flat):
-            out[concat_ranges(starts[:, j], lengths[:, j])] = flat
-    return out
 
 
 def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None,
