@@ -26,7 +26,7 @@ LENGTH_BITS = 29
 LENGTH_MASK = (1 << LENGTH_BITS) - 1
 MAX_PART = LENGTH_MASK
 PAD = 16  # zero bytes after a block, so decoders may read a little past a payload's end
-DEFAULT_BLOCK = 8 << 20
+DEFAULT_BLOCK = 2 << 20  # small enough for the decoder's temporaries to stay in cache and be reused
 
 HINT = ("Check that the file is RecordIO-protobuf (application/x-recordio-protobuf), "
         "was written completely and was not altered")

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import records, wire
-from .batch import Batch, Batcher
+from .batch import Batch, Batcher, row_slice
 from .errors import FormatError
 from .recordio import DEFAULT_BLOCK, Frames, iter_frames
 from .sources import open_binary
@@ -65,7 +65,7 @@ def _check(decoded: records.Decoded, frames, expect: _Expect | None) -> _Expect:
     if len(bad):
         fail(bad[0], f"the record's label holds {decoded.label_counts[bad[0]]} values; one value "
                      "per record is expected", "Write one scalar label per record")
-    if expect.sparse and len(decoded.keys):
+    if expect.sparse and len(decoded.keys) and int(decoded.keys.max()) >= expect.width:
         bad = np.flatnonzero(decoded.keys >= np.uint64(expect.width))
         if len(bad):
             row = np.searchsorted(np.cumsum(decoded.counts), bad[0], side="right")
@@ -80,7 +80,7 @@ def _arrays(decoded: records.Decoded, expect: _Expect):
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(decoded.counts, out=indptr[1:])
         index_dtype = np.int32 if expect.width < 2**31 and len(decoded.keys) < 2**31 else np.int64
-        features = sp.csr_matrix((decoded.values, decoded.keys.astype(index_dtype),
+        features = sp.csr_matrix((decoded.values, decoded.keys.astype(index_dtype, copy=False),
                                   indptr.astype(index_dtype)), shape=(n, expect.width))
     else:
         features = decoded.values.reshape(n, expect.width)
@@ -176,7 +176,7 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None 
     with open_binary(dest, "wb") as f:
         for lo in range(0, features.shape[0], chunk_rows):
             hi = min(lo + chunk_rows, features.shape[0])
-            data = wire.encode(features[lo:hi], None if labels is None else labels[lo:hi])
+            data = wire.encode(row_slice(features, lo, hi), None if labels is None else labels[lo:hi])
             f.write(memoryview(data))
             total += data.nbytes
     return total

@@ -33,7 +33,7 @@ class Decoded:
     widths: np.ndarray        # int64 per record: dense value count, or the sparse shape's size
     counts: np.ndarray        # int64 per record
     values: np.ndarray        # flat feature values
-    keys: np.ndarray          # flat uint64 keys of the sparse records' values (empty if none)
+    keys: np.ndarray          # flat keys (uint64, or int32 when small) of the sparse records' values
     label_counts: np.ndarray  # int64 per record (0 = no label)
     labels: np.ndarray        # flat label values
 

@@ -63,31 +63,33 @@ def concat_ranges(starts, lengths):
     return np.arange(total, dtype=np.int64) + np.repeat(starts - before, lengths)
 
 
-def _gather(buf, starts, lengths):
-    """The bytes of the spans (ascending, not overlapping), concatenated: a strided copy when
-    they are evenly spaced and of one length (dense records), else a boolean mask built by
-    repeating [skip, take] runs."""
+def _gather(buf, starts, lengths, pad=0):
+    """The bytes of the spans (ascending, not overlapping), concatenated, then ``pad`` zero bytes:
+    a strided copy when they are evenly spaced and of one length (dense records), one fancy index
+    when they are short and of one length (labels), else one join of memoryview slices, whose
+    cost goes with the number of spans, not with the bytes between them."""
     if not lengths.all():
         present = lengths > 0
         starts, lengths = starts[present], lengths[present]
     n = len(starts)
     if n == 0:
-        return np.zeros(0, dtype=np.uint8)
+        return np.zeros(pad, dtype=np.uint8)
     length = int(lengths[0])
-    if n > 1 and (lengths == length).all():
-        step = int(starts[1] - starts[0])
-        if step > 0 and (np.diff(starts) == step).all():
+    if (lengths == length).all():
+        step = int(starts[1] - starts[0]) if n > 1 else 0
+        if n > 1 and step > 0 and (np.diff(starts) == step).all() and not pad:
             view = as_strided(buf[int(starts[0]):], shape=(n, length), strides=(step, 1))
             return np.ascontiguousarray(view).reshape(-1)
+        if length <= 16 and not pad:
+            return buf[starts[:, None] + np.arange(length)].reshape(-1)
+    _need(starts[1:] >= starts[:-1] + lengths[:-1])
+    view = memoryview(buf)
     ends = starts + lengths
-    runs = np.empty(2 * n, dtype=np.int64)
-    runs[0] = 0
-    runs[2::2] = starts[1:] - ends[:-1]
-    runs[1::2] = lengths
-    _need(runs >= 0)
-    pattern = np.tile(np.array([False, True]), n)
-    region = buf[int(starts[0]):int(ends[-1])]
-    return region[np.repeat(pattern, runs)]  # long runs: boolean indexing is fastest
+    spans = map(view.__getitem__, map(slice, starts.tolist(), ends.tolist()))
+    joined = bytearray().join(spans)
+    if pad:
+        joined += bytes(pad)
+    return np.frombuffer(joined, dtype=np.uint8)
 
 
 def _packed_varints(buf, starts, lengths):
@@ -137,6 +139,44 @@ def _tensor_values(buf, kind, starts, lengths):
         return _gather(buf, starts, lengths).view(DTYPES[kind]), lengths // size
     values, counts = _packed_varints(buf, starts, lengths)
     return values.view(np.int64).astype(np.int32), counts
+
+
+def _counted_varints(buf, starts, lengths, expected):
+    """Decodes packed varint fields known to hold ``expected[i]`` varints each (sparse keys, as
+    many as the values): (int values flat, counts). One vectorised pass when every varint has one
+    or two bytes (keys below 16384); otherwise, or when a count differs, the general decoder."""
+    total = int(expected.sum())
+    b = _gather(buf, starts, lengths, pad=1)
+    size = len(b) - 1
+    if size == total:  # one byte each
+        body = b[:size]
+        if total == 0:
+            return np.zeros(0, dtype=np.uint64), expected
+        if int(body.max()) < 0x80 and (expected == lengths).all():
+            return body.astype(np.int32), expected
+        return _packed_varints(buf, starts, lengths)
+    term = b < 0x80
+    term[size] = True
+    cont = ~term
+    if not term[np.cumsum(lengths[lengths > 0]) - 1].all() or (cont[1:] & cont[:-1]).any():
+        return _packed_varints(buf, starts, lengths)
+    nonempty = lengths > 0
+    span_starts = (np.cumsum(lengths) - lengths)[nonempty]
+    conts = np.add.reduceat(cont[:size].view(np.uint8), span_starts, dtype=np.int32)
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    counts[nonempty] = lengths[nonempty] - conts
+    if not (counts == expected).all():
+        return _packed_varints(buf, starts, lengths)
+    first = np.empty(size, dtype=bool)  # where each varint starts: after a terminator
+    first[0] = True
+    first[1:] = term[:size - 1]
+    pairs = np.ndarray((size,), dtype="<u2", buffer=b, strides=(1,))  # bytes i and i + 1
+    p = np.compress(first, np.ascontiguousarray(pairs))  # (np.compress: far faster than p[mask])
+    high = (p >> 8) << 7
+    high *= (p >> 7) & 1  # the second byte counts only after a continuation bit
+    value = (p & 0x7F).astype(np.int32)
+    value |= high
+    return value, counts
 
 
 def _entry(buf, pos, limit):
@@ -192,7 +232,10 @@ def _decode(buf, starts, lengths):
     _need(entry_end <= ends)
     kind, ((vs, vl), (ks, kl), (ss, sl)) = _entry(buf, pos, entry_end)
     values, counts = _tensor_values(buf, kind, vs, vl)
-    keys, key_counts = _packed_varints(buf, ks, kl)
+    if kind in FIXED_SIZE:  # sparse rows have as many keys as values
+        keys, key_counts = _counted_varints(buf, ks, kl, np.where(kl > 0, counts, 0))
+    else:
+        keys, key_counts = _packed_varints(buf, ks, kl)
     shapes, shape_counts = _packed_varints(buf, ss, sl)
     sparse = (key_counts > 0) | ((shape_counts > 0) & (counts == 0))
     widths = counts.copy()
@@ -227,29 +270,55 @@ def _decode(buf, starts, lengths):
 VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
 
 
+def _unsigned(values):
+    """``values`` (non-negative integers of any dtype, or int64 bit patterns) as an unsigned
+    array: narrow unsigned inputs stay narrow, so small keys need no 64-bit pass."""
+    v = np.asarray(values)
+    if v.dtype.kind == "u":
+        return v
+    if v.dtype.kind == "i" and len(v) and int(v.min()) >= 0:
+        return v.view(np.dtype(f"u{v.dtype.itemsize}"))
+    return v.astype(np.int64, copy=False).view(np.uint64)
+
+
 def _varint_size(values):
     """Bytes of the varint encoding of each (non-negative) value."""
-    v = np.asarray(values).astype(np.uint64, copy=False)
+    v = _unsigned(values)
     if len(v) == 0:
         return np.zeros(0, dtype=np.int64)
     top = int(v.max())
     if top < 128:
         return np.ones(len(v), dtype=np.int64)
     if top < 16384:
-        return 1 + (v >= np.uint64(128)).astype(np.int64)
-    return 1 + np.searchsorted(VARINT_LIMITS, v, side="right").astype(np.int64)
+        return 1 + (v >= 128).astype(np.int64)
+    return 1 + np.searchsorted(VARINT_LIMITS, v.astype(np.uint64), side="right").astype(np.int64)
 
 
 def _varints(values, sizes=None):
-    """The varint encodings of ``values`` (uint64), concatenated."""
-    v = np.asarray(values).astype(np.uint64, copy=False)
-    if sizes is None:
-        sizes = _varint_size(v)
+    """The varint encodings of ``values`` (non-negative), concatenated."""
+    v = _unsigned(values)
     if len(v) == 0:
         return np.zeros(0, dtype=np.uint8)
-    longest = int(sizes.max())
-    if longest == 1:
+    top = int(v.max())
+    if top < 128:
         return v.astype(np.uint8)
+    if top < 16384:  # one or two bytes each (sparse keys of up to 16384 columns): 16-bit work
+        v = v.astype(np.uint16, copy=False)
+        two = v >= 128
+        # little-endian words: low 7 bits (+ continuation bit), then the high bits in byte two
+        words = (v & 0xFF80) << 1
+        words |= v & 0x7F
+        words |= two.view(np.uint8) << 7
+        pairs = words.view(np.uint8)
+        if two.all():
+            return pairs
+        keep = np.ones(2 * len(v), dtype=bool)
+        keep[1::2] = two
+        return np.compress(keep, pairs)
+    v = v.astype(np.uint64, copy=False)
+    if sizes is None:
+        sizes = _varint_size(v)
+    longest = int(sizes.max())
     groups = np.empty((len(v), longest), dtype=np.uint8)
     for j in range(longest):
         group = (v >> np.uint64(7 * j)).astype(np.uint8) & 0x7F
@@ -287,8 +356,9 @@ class _Pieces:
             flat = _varints(values, sizes)
         self.pieces.append((sizes, flat, False))
 
-    def raw(self, lengths, flat):
-        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat, True))
+    def raw(self, lengths, flat, bulk=True):
+        """Bytes of data (``bulk`` when long: they are placed by a mask, not by index)."""
+        self.pieces.append((np.asarray(lengths, dtype=np.int64), flat, bulk))
 
     def total(self, first=0):
         return sum(p[0] for p in self.pieces[first:])
@@ -313,46 +383,34 @@ class _Pieces:
                 rows[:, col:col + width] = flat.reshape(self.n, width)
                 col += width
             return rows.reshape(-1)
-        # Variable layouts: the small pieces (tags, lengths, constants) are interleaved first, by
-        # index; then each output byte is labelled small or bulk piece j, and every stream is
-        # assigned through a boolean mask, which is fast for the long runs of bulk data.
+        # Variable layouts: each output byte is labelled with its bulk piece (values, keys), which
+        # are assigned through boolean masks (fast for their long runs); the small pieces (tags,
+        # lengths, constants) are then written in place by index.
         bulk = [j for j, p in enumerate(pieces) if p[2]]
-        small = [j for j, p in enumerate(pieces) if not p[2]]
-        small_stream = _interleave([pieces[j][1] for j in small], lengths[:, small])
         codes = np.zeros(len(pieces), dtype=np.uint8)
         codes[bulk] = np.arange(1, len(bulk) + 1)
-        label = np.repeat(np.tile(codes, self.n), lengths.reshape(-1))
-        out = np.empty(len(label), dtype=np.uint8)
-        out[label == 0] = small_stream
-        for code, j in enumerate(bulk, 1):
-            out[label == code] = pieces[j][1]
+        flat_lengths = lengths.reshape(-1)
+        starts = (np.cumsum(flat_lengths) - flat_lengths).reshape(lengths.shape)
+        out = np.empty(int(flat_lengths.sum()), dtype=np.uint8)
+        if bulk:
+            label = np.repeat(np.tile(codes, self.n), flat_lengths)
+            for code, j in enumerate(bulk, 1):
+                out[label == code] = pieces[j][1]
+        for j, (lens, flat, is_bulk) in enumerate(pieces):
+            if not is_bulk and len(flat):
+                out[concat_ranges(starts[:, j], lens)] = flat
         return out
 
 
-def _interleave(flats, lengths):
-    """Record by record, piece by piece: the bytes of ``flats[j]`` cut by ``lengths[:, j]``."""
-    out = np.empty(int(lengths.sum()), dtype=np.uint8)
-    flat_lengths = lengths.reshape(-1)
-    starts = (np.cumsum(flat_lengths) - flat_lengths).reshape(lengths.shape)
-    for j, flat in enumerate(flats):
-        if len(flat):
-            out[concat_ranges(starts[:, j], lengths[:, j])] = flat
-    return out
-
-
-def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None):
+def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=None, width=None,
+                   bulk=True):
     """The pieces of each record's serialized Value message holding a tensor of ``kind``: packed
     values, and for sparse rows the keys and shape [width], in the order protobuf writes them."""
     p = _Pieces(n)
     has_values = value_lengths > 0
     tensor_len = np.where(has_values, 1 + _varint_size(value_lengths) + value_lengths, 0)
     if keys is not None:
-        key_sizes = _varint_size(keys)
-        key_bytes = np.zeros(n, dtype=np.int64)
-        if len(keys):
-            ends = np.cumsum(key_counts)
-            cum = np.concatenate([[0], np.cumsum(key_sizes)])
-            key_bytes = cum[ends] - cum[ends - key_counts]
+        key_bytes = _packed_sizes(keys, key_counts)
         has_keys = key_counts > 0
         tensor_len += np.where(has_keys, 1 + _varint_size(key_bytes) + key_bytes, 0)
         shape_size = int(_varint_size(np.array([width]))[0])
@@ -361,11 +419,11 @@ def _value_message(n, kind, value_bytes, value_lengths, keys=None, key_counts=No
     p.varint(tensor_len)
     p.const(b"\x0a", has_values)
     p.varint(value_lengths, has_values)
-    p.raw(value_lengths, value_bytes)
+    p.raw(value_lengths, value_bytes, bulk)
     if keys is not None:
         p.const(b"\x12", has_keys)
         p.varint(key_bytes, has_keys)
-        p.raw(key_bytes, _varints(keys, key_sizes))
+        p.raw(key_bytes, _varints(keys))
         p.const(b"\x1a" + bytes([shape_size]) + _varints(np.array([width])).tobytes())
     return p
 
@@ -382,12 +440,27 @@ def _packed_lengths(kind, values_2d_or_flat, counts):
     """Byte lengths of each record's packed values."""
     if kind in FIXED_SIZE:
         return counts * FIXED_SIZE[kind]
-    sizes = _varint_size(np.asarray(values_2d_or_flat).astype(np.int64).reshape(-1).view(np.uint64))
-    if len(sizes) == 0:
+    return _packed_sizes(np.asarray(values_2d_or_flat).astype(np.int64).reshape(-1).view(np.uint64),
+                         counts)
+
+
+def _packed_sizes(values, counts):
+    """Bytes of each record's packed varints, record ``i`` holding the next ``counts[i]``
+    values: a per-record sum (np.add.reduceat) of the values' sizes, or for values below 16384
+    of the two-byte ones only (no per-value int64 array)."""
+    v = _unsigned(values)
+    if len(v) == 0:
         return np.zeros(len(counts), dtype=np.int64)
-    ends = np.cumsum(counts)
-    cum = np.concatenate([[0], np.cumsum(sizes)])
-    return cum[ends] - cum[ends - counts]
+    top = int(v.max())
+    if top < 128:
+        return counts.astype(np.int64)
+    per_value = (v >= 128).view(np.uint8) if top < 16384 else _varint_size(v)
+    nonempty = counts > 0
+    firsts = (np.cumsum(counts) - counts)[nonempty]
+    sizes = counts.astype(np.int64)
+    extra = np.add.reduceat(per_value, firsts, dtype=np.int64)
+    sizes[nonempty] += extra if top < 16384 else extra - counts[nonempty]
+    return sizes
 
 
 def encode(features, labels=None) -> np.ndarray:
@@ -403,7 +476,7 @@ def encode(features, labels=None) -> np.ndarray:
         csr = features.tocsr()
         counts = np.diff(csr.indptr).astype(np.int64)
         flat_values = csr.data[csr.indptr[0]:csr.indptr[-1]]
-        keys = csr.indices[csr.indptr[0]:csr.indptr[-1]].astype(np.uint64)
+        keys = csr.indices[csr.indptr[0]:csr.indptr[-1]]
         width = csr.shape[1]
     else:
         counts = np.full(n, features.shape[1], dtype=np.int64)
@@ -417,7 +490,8 @@ def encode(features, labels=None) -> np.ndarray:
         label_kind = tensor_dtype(labels.dtype)[0]
         ones = np.ones(n, dtype=np.int64)
         label_lengths = _packed_lengths(label_kind, labels, ones)
-        label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths)
+        label_value = _value_message(n, label_kind, _values_bytes(label_kind, labels), label_lengths,
+                                     bulk=False)  # one value a record: a small piece
         _map_entry(record, 0x12, label_value)
     return record.join()
 

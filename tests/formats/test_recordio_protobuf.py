@@ -136,6 +136,31 @@ def test_sparse_key_outside_shape():
     assert e.record == 0 and "key 5" in str(e)
 
 
+def sparse_record(values, keys, width):
+    r = record_pb2.Record()
+    t = r.features["values"].float32_tensor
+    t.values.extend(values)
+    t.keys.extend(keys)
+    t.shape.extend([width])
+    return r
+
+
+@pytest.mark.parametrize("width", [100, 10_000, 2**21])  # one-, two- and three-byte keys
+def test_sparse_keys_not_matching_values_name_the_record(width):
+    # the totals agree (5 keys, 5 values): only a per-record count finds record 2
+    ks = [width - 3, width - 2, width - 1]
+    good = sparse_record([1.0, 2.0], ks[:2], width)
+    more_keys = sparse_record([1.0], ks[:2], width)
+    fewer_keys = sparse_record([1.0, 2.0], ks[:1], width)
+    e = error_of(records_bytes(good, good, more_keys, fewer_keys))
+    assert e.record == 2 and "2 keys but 1 values" in str(e)
+
+
+def test_sparse_key_of_a_later_record_outside_shape():
+    e = error_of(records_bytes(sparse_record([1.0], [200], 300), sparse_record([1.0], [300], 300)))
+    assert e.record == 1 and "key 300" in str(e)
+
+
 def test_bytes_value_is_rejected():
     r = record_pb2.Record()
     r.features["values"].bytes.value.append(b"jpeg")
