@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
-from smemu.emulator.store import JobStore
+from smemu.emulator.store import JobNotFound, JobStore
 
 TIME_KEYS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime",
              "StartTime", "EndTime", "Timestamp")
@@ -17,6 +18,15 @@ def add_jobs_root(parser) -> None:
 
 def store_from(args) -> JobStore:
     return JobStore(args.jobs_root) if getattr(args, "jobs_root", None) else JobStore()
+
+
+def load_record(store: JobStore, name: str) -> dict | None:
+    """The job's record, or None after telling the user (on stderr) that there is no such job."""
+    try:
+        return store.load(name)
+    except JobNotFound as exc:
+        print(f"smemu: {exc} `smemu list` shows the jobs in {store.root}.", file=sys.stderr)
+        return None
 
 
 def iso(seconds: float) -> str:

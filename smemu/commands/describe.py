@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from smemu.commands._jobs import add_jobs_root, readable, store_from
-from smemu.emulator.store import JobNotFound
+from smemu.commands._jobs import add_jobs_root, load_record, readable, store_from
 
 
 def register(subparsers) -> None:
@@ -21,10 +20,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     store = store_from(args)
-    try:
-        record = store.load(args.name)
-    except JobNotFound as exc:
-        print(f"smemu: {exc} `smemu list` shows the jobs in {store.root}.", file=sys.stderr)
+    record = load_record(store, args.name)
+    if record is None:
         return 1
     if args.logs:
         path = store.log_path(args.name)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from smemu.commands._jobs import add_jobs_root, store_from
-from smemu.emulator.store import JobNotFound
+from smemu.commands._jobs import add_jobs_root, load_record, store_from
 
 
 def register(subparsers) -> None:
@@ -20,10 +19,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     store = store_from(args)
-    try:
-        record = store.load(args.name)
-    except JobNotFound as exc:
-        print(f"smemu: {exc}", file=sys.stderr)
+    record = load_record(store, args.name)
+    if record is None:
         return 1
     if record["TrainingJobStatus"] not in ("InProgress", "Stopping"):
         print(f"smemu: ValidationException: The job status is {record['TrainingJobStatus']}; only "

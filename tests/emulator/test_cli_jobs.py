@@ -3,9 +3,11 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -117,21 +119,29 @@ def test_describe_unknown_job(tmp_path):
     assert result.returncode == 1 and "Could not find training job 'nope'" in result.stderr
 
 
-def test_stop_a_job_running_in_another_process(tmp_path):
-    import time
+def start_endless_job(tmp_path, name):
+    """``smemu train`` of a k-means job that would run for ever, in its own process, returned
+    once the job is Training, with the path of its record."""
     write_csv(tmp_path / "data" / "train.csv", clustered(900))
     env = dict(os.environ, SMEMU_HOME=str(tmp_path / "home"))
     job = subprocess.Popen(
-        [sys.executable, "-m", "smemu", "train", "--algorithm", "kmeans", "--name", "long",
+        [sys.executable, "-m", "smemu", "train", "--algorithm", "kmeans", "--name", name,
          "--channel", "train=data/,content-type=text/csv;label_size=0", "--input-mode", "Pipe",
          "--hyperparameters", "k=3,feature_dim=4,mini_batch_size=10,epochs=1000000",
          "--output", "out", "--quiet"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    record = tmp_path / "home/jobs" / name / "job.json"
+    deadline = time.monotonic() + 60
+    while not (record.exists() and json.loads(record.read_text())["SecondaryStatus"] == "Training"):
+        if time.monotonic() > deadline or job.poll() is not None:
+            job.kill()
+            pytest.fail(f"job {name} did not start training: {job.communicate()[1]}")
+        time.sleep(0.1)
+    return job, record
+
+
+def test_stop_a_job_running_in_another_process(tmp_path):
+    job, _ = start_endless_job(tmp_path, "long")
     try:
-        record = tmp_path / "home/jobs/long/job.json"
-        deadline = time.monotonic() + 60
-        while not (record.exists() and json.loads(record.read_text())["SecondaryStatus"] == "Training"):
-            assert time.monotonic() < deadline and job.poll() is None
-            time.sleep(0.1)
         stopped = smemu("stop", "long", home=tmp_path / "home")
         assert stopped.returncode == 0 and "Stopping training job long." in stopped.stdout
         _, err = job.communicate(timeout=60)
@@ -147,21 +157,8 @@ def test_stop_a_job_running_in_another_process(tmp_path):
 def test_ctrl_c_stops_the_job_it_started(tmp_path):
     """Ctrl-C on ``smemu train`` stops the job (SIGTERM to the container) and waits for it:
     the record ends Stopped, not abandoned InProgress with the container still running."""
-    import signal
-    import time
-    write_csv(tmp_path / "data" / "train.csv", clustered(900))
-    env = dict(os.environ, SMEMU_HOME=str(tmp_path / "home"))
-    job = subprocess.Popen(
-        [sys.executable, "-m", "smemu", "train", "--algorithm", "kmeans", "--name", "interrupted",
-         "--channel", "train=data/,content-type=text/csv;label_size=0", "--input-mode", "Pipe",
-         "--hyperparameters", "k=3,feature_dim=4,mini_batch_size=10,epochs=1000000",
-         "--output", "out", "--quiet"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
-    record = tmp_path / "home/jobs/interrupted/job.json"
+    job, record = start_endless_job(tmp_path, "interrupted")
     try:
-        deadline = time.monotonic() + 60
-        while not (record.exists() and json.loads(record.read_text())["SecondaryStatus"] == "Training"):
-            assert time.monotonic() < deadline and job.poll() is None
-            time.sleep(0.1)
         job.send_signal(signal.SIGINT)
         job.communicate(timeout=60)
     finally:
