@@ -9,6 +9,7 @@ import pytest
 
 import oracle as _oracle
 from s3server import s3_bucket, s3_server  # noqa: F401  (the moto S3 endpoint; tests/s3server.py)
+from smemu_server import server, start_server  # noqa: F401  (a live smemu server; tests/smemu_server.py)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import scipy.sparse as sp
 
 from smemu.formats import files, load_ndarrays

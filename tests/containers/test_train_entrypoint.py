@@ -1,11 +1,9 @@
 """``python -m smemu.containers train``: the model it writes, its log lines, and its failures."""
 
-import json
 import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from smemu.formats import load_ndarrays, write_recordio_protobuf
 

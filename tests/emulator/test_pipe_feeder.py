@@ -5,7 +5,6 @@ import io
 import time
 
 import numpy as np
-import pytest
 
 from smemu.containers.channels import PipeChannel
 from smemu.containers.paths import OptML

@@ -4,7 +4,6 @@ vectorised codec against the generated protobuf module; damaged files give Forma
 import io
 
 import numpy as np
-import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.formats import write_recordio, write_recordio_protobuf
+from smemu.formats import write_recordio_protobuf
 from smemu.formats.recordio import frame
 
 KMEANS = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
