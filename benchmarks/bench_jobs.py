@@ -33,6 +33,8 @@ from smemu.emulator.spec import ChannelSpec, TrainingJobSpec
 from smemu.emulator.store import JobStore
 from smemu.formats import read_recordio_protobuf, write_recordio_protobuf
 
+from channel_files import repeat_into_files
+
 CHUNK = 1 << 20
 
 
@@ -44,15 +46,7 @@ def make_channel(directory: Path, size_mb: int, files: int) -> list[Path]:
     write_recordio_protobuf(str(block), rng.normal(size=(2000, 100)).astype(np.float32))
     data = block.read_bytes()
     block.unlink()
-    per_file = max(1, (size_mb << 20) // files // len(data))
-    paths = []
-    for i in range(files):
-        path = directory / f"part-{i:04d}.pbr"
-        with open(path, "wb") as out:
-            for _ in range(per_file):
-                out.write(data)
-        paths.append(path)
-    return paths
+    return repeat_into_files(data, directory, size_mb, files, "pbr")
 
 
 def warm(paths) -> int:

@@ -28,6 +28,8 @@ import numpy as np
 from smemu.emulator.validation import validate_request
 from smemu.formats import reader_for, write_recordio_protobuf
 
+from channel_files import repeat_into_files
+
 KMEANS = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 
 
@@ -41,15 +43,7 @@ def make_channel(directory: Path, kind: str, size_mb: int, files: int, width: in
         write_recordio_protobuf(str(block), rows)
     data = block.read_bytes()
     block.unlink()
-    per_file = max(1, (size_mb << 20) // files // len(data))
-    paths = []
-    for i in range(files):
-        path = directory / f"part-{i:04d}.{kind}"
-        with open(path, "wb") as out:
-            for _ in range(per_file):
-                out.write(data)
-        paths.append(path)
-    return paths
+    return repeat_into_files(data, directory, size_mb, files, kind)
 
 
 def plain_read(paths, content_type) -> int:
