@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from smemu.formats import read_recordio_protobuf, write_recordio_protobuf  # noqa: E402
+from smemu.formats import read_recordio_protobuf, wire, write_recordio_protobuf  # noqa: E402
 
 SDK_BENCH = r"""
 import json, sys, time
@@ -89,7 +89,9 @@ print(json.dumps({"write": best(write), "read": best(read)}))
 
 RSS_PROBE = r"""
 import sys
-from smemu.formats import read_recordio_protobuf
+from smemu.formats import read_recordio_protobuf, wire
+if sys.argv[3:] == ["--no-compiled"]:
+    wire._wire_c = None
 
 def peak_kb():  # VmHWM: this process's peak resident set (ru_maxrss would count the parent's)
     with open("/proc/self/status") as f:
@@ -165,7 +167,7 @@ def compare(name, features, labels, workdir, python, repeat):
     return {"write_ratio": sdk["write"][0] / t_write[0], "read_ratio": sdk["read"][0] / t_read[0]}
 
 
-def big_file_rss(workdir, gigabytes, batch_size):
+def big_file_rss(workdir, gigabytes, batch_size, no_compiled=False):
     path = workdir / "big.pbr"
     rng = np.random.default_rng(3)
     chunk = rng.normal(size=(100_000, 100)).astype(np.float32)
@@ -176,7 +178,8 @@ def big_file_rss(workdir, gigabytes, batch_size):
         while written < target:
             written += write_recordio_protobuf(f, chunk, labels)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(path), str(batch_size)],
+    out = subprocess.run([sys.executable, "-c", RSS_PROBE, str(path), str(batch_size)]
+                         + (["--no-compiled"] if no_compiled else []),
                          capture_output=True, text=True, env=env, check=True).stdout.split()
     rows, base_kb, peak_kb = map(int, out)
     print(f"batched read of a {written / 1e9:.2f} GB file ({rows:,} records, batch_size "
@@ -199,7 +202,12 @@ def main(argv=None):
     p.add_argument("--oracle-python", help="python of an environment with sagemaker<3 (default: "
                                            "the test suite's cached oracle environment)")
     p.add_argument("--workdir", help="where to put the files (default: a temporary directory)")
+    p.add_argument("--no-compiled", action="store_true",
+                   help="read with the numpy decoder even where the compiled one is built")
     args = p.parse_args(argv)
+    if args.no_compiled:
+        wire._wire_c = None
+    print(f"smemu decodes with: {'numpy' if wire._wire_c is None else 'the compiled decoder'}")
 
     if args.oracle_python:
         python = Path(args.oracle_python)
@@ -219,7 +227,7 @@ def main(argv=None):
         compare("sparse", sparse, labels, workdir, python, args.repeat)
         del sparse
         if args.big_gb > 0:
-            big_file_rss(workdir, args.big_gb, args.batch_size)
+            big_file_rss(workdir, args.big_gb, args.batch_size, args.no_compiled)
 
 
 if __name__ == "__main__":

@@ -157,11 +157,12 @@ def source_root() -> Path:
 
 def _wheel_sources(root: Path) -> Iterable[Path]:
     """The files smemu's wheel is built from (the package, its metadata and the README)."""
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         if (root / name).is_file():
             yield root / name
     for path in sorted((root / "smemu").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+        if (path.is_file() and "__pycache__" not in path.parts
+                and path.suffix not in (".pyc", ".pyo", ".so")):  # .so: the host's build
             yield path
 
 
@@ -372,7 +373,9 @@ def build_smemu_wheel(root: Path, dest: Path, *, log: Log = print) -> None:
             shutil.copyfile(path, copy)
         # fixed zip timestamps: the same source gives the same wheel, so the engine's layer
         # cache holds when only the image's label or algorithm changes
-        env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800"}
+        # SMEMU_PURE_PYTHON: no compiled decoder (setup.py), so the wheel installs on the base
+        # image's Python whatever the host's is; the image reads with the numpy decoder
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "315532800", "SMEMU_PURE_PYTHON": "1"}
         run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                               "--wheel-dir", str(dest), tmp],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

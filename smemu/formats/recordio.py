@@ -18,7 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 import numpy as np
 
 from .errors import FormatError
-from .sources import open_binary, read_up_to, source_name
+from .sources import open_binary, read_into, source_name
 
 MAGIC = 0xCED7230A
 MAGIC_BYTES = MAGIC.to_bytes(4, "little")
@@ -96,6 +96,11 @@ class Frames:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def part(self, start: int, stop: int) -> "Frames":
+        """Records ``start:stop`` of the block (the same buffer)."""
+        return Frames(self.buf, self.starts[start:stop], self.lengths[start:stop],
+                      self.offsets[start:stop], self.first_record + start, self.source)
+
     def payload(self, i: int) -> bytes:
         s = int(self.starts[i])
         return self.buf[s:s + int(self.lengths[i])].tobytes()
@@ -114,16 +119,15 @@ def _frames_of(f: BinaryIO, name: str, block_size: int) -> Iterator[Frames]:
     carry = b""
     want = block_size
     while True:
-        block = read_up_to(f, want)
-        at_eof = len(block) < want
-        n = len(carry) + len(block)
+        buf = np.empty(len(carry) + want + PAD, dtype=np.uint8)
+        buf[:len(carry)] = np.frombuffer(carry, np.uint8)
+        got = read_into(f, memoryview(buf)[len(carry):len(carry) + want])
+        at_eof = got < want
+        n = len(carry) + got
         if n == 0:
             return
-        buf = np.empty(n + PAD, dtype=np.uint8)
-        buf[:len(carry)] = np.frombuffer(carry, np.uint8)
-        buf[len(carry):n] = np.frombuffer(block, np.uint8)
-        buf[n:] = 0
-        del block
+        buf[n:n + PAD] = 0
+        buf = buf[:n + PAD]
         frames, consumed, needed = _frame_block(buf, n, base, record, name, at_eof)
         if frames is not None and len(frames):
             yield frames

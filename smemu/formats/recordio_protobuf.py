@@ -99,22 +99,44 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
     validate`` reports every one); bad framing still ends the read."""
     expect = None
     batcher = None
-    for frames in iter_frames(source, name, block_size):
+    for block in iter_frames(source, name, block_size):
         if batcher is None:
-            batcher = Batcher(batch_size, frames.source)
-        try:
-            decoded = decode(frames)
-            checked = _check(decoded, frames, expect)
-        except FormatError:
-            if on_error is None:
-                raise
-            expect = yield from _record_by_record(frames, expect, batcher, on_error)
-            continue
-        expect = checked
-        features, labels = _arrays(decoded, expect)
-        yield from batcher.add(features, labels, frames.offsets)
+            batcher = Batcher(batch_size, block.source)
+        for frames in _batch_parts(block, batcher):
+            expect = yield from _decode_part(frames, expect, batcher, on_error)
     if batcher is not None:
         yield from batcher.finish()
+
+
+MIN_PART = 64  # smaller batches are cut from a block's arrays: one decoder call per part costs
+
+
+def _batch_parts(frames, batcher):
+    """A block's records cut where batches end, so that each batch's arrays are decoded on their
+    own rather than sliced from the block's (scipy copies a CSR matrix's arrays when they are
+    slices of much larger ones)."""
+    if batcher.batch_size < MIN_PART:
+        yield frames
+        return
+    start = 0
+    stop = batcher.batch_size - batcher.count
+    while start < len(frames):
+        yield frames.part(start, min(stop, len(frames)))
+        start, stop = stop, stop + batcher.batch_size
+
+
+def _decode_part(frames, expect, batcher, on_error):
+    """Decodes and checks records, hands their arrays to the batcher; returns the expectation."""
+    try:
+        decoded = decode(frames)
+        checked = _check(decoded, frames, expect)
+    except FormatError:
+        if on_error is None:
+            raise
+        return (yield from _record_by_record(frames, expect, batcher, on_error))
+    features, labels = _arrays(decoded, checked)
+    yield from batcher.add(features, labels, frames.offsets)
+    return checked
 
 
 CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-friendly

@@ -45,6 +45,23 @@ def read_up_to(f: BinaryIO, n: int) -> bytes:
     return b"".join(parts)
 
 
+def read_into(f: BinaryIO, view: memoryview) -> int:
+    """Fills ``view`` from ``f`` (as :func:`read_up_to`, but with no copy: the bytes land where
+    they are wanted); returns how many bytes came, fewer than asked only at end of file."""
+    readinto = getattr(f, "readinto", None)
+    if readinto is None:
+        data = read_up_to(f, len(view))
+        view[:len(data)] = data
+        return len(data)
+    got = 0
+    while got < len(view):
+        more = readinto(view[got:])
+        if not more:
+            break
+        got += more
+    return got
+
+
 def size_of(f: BinaryIO) -> int | None:
     """The file's size when it is a regular file, else None (pipes, sockets, in-memory streams
     without fileno)."""

@@ -8,6 +8,11 @@ tensor with packed values, and keys + shape when sparse. For anything else (othe
 keys, unpacked encodings, odd tensors, damaged bytes) ``decode`` returns None and the caller uses
 the generated protobuf module, which is also what words the errors. tests/formats prove the two
 agree.
+
+Decoding has a compiled twin, ``_wire_c.c`` (built by setup.py where a C compiler is found): the
+same rules in one pass of C per block, for sparse records, whose per-record spans cost numpy a
+Python-level join. ``decode`` uses it when it is built; tests/formats/test_compiled_decoder.py
+proves both decoders give the same arrays and refuse the same records.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ from numpy.lib.stride_tricks import as_strided
 
 from .records import Decoded, tensor_dtype
 from .recordio import LENGTH_BITS, MAGIC
+
+try:  # built by setup.py where a C compiler is found; optional
+    from . import _wire_c
+except ImportError:
+    _wire_c = None
 
 # Value's oneof field tags (field << 3 | wire type 2) -> tensor kind
 TENSOR_TAGS = {0x12: "float32_tensor", 0x1A: "float64_tensor", 0x3A: "int32_tensor"}
@@ -213,13 +223,39 @@ def _entry(buf, pos, limit):
 
 
 def decode(frames) -> Decoded | None:
-    """The records of ``frames`` decoded, or None when they are not all in the common layout."""
+    """The records of ``frames`` decoded, or None when they are not all in the common layout:
+    by the compiled decoder when it was built, else (or when it declines) with numpy."""
+    decoded = decode_compiled(frames)
+    return decoded if decoded is not None else decode_numpy(frames)
+
+
+def decode_numpy(frames) -> Decoded | None:
+    """``decode`` with numpy alone."""
     if len(frames) == 0:
         return None
     try:
         return _decode(frames.buf, frames.starts.astype(np.int64), frames.lengths.astype(np.int64))
     except _Unusual:
         return None
+
+
+def decode_compiled(frames) -> Decoded | None:
+    """``decode`` by the compiled module (``_wire_c.c``, the same rules in one pass of C per
+    block); None when it was not built, or when it declines the records (it takes what
+    ``decode_numpy`` takes, or less)."""
+    if _wire_c is None or len(frames) == 0:
+        return None
+    out = _wire_c.decode(frames.buf, np.ascontiguousarray(frames.starts, dtype=np.int64),
+                         np.ascontiguousarray(frames.lengths, dtype=np.int64))
+    if out is None:
+        return None
+    tag, label_tag, sparse, widths, counts, values, keys, label_counts, labels = out
+    return Decoded(np.frombuffer(sparse, dtype=bool), np.frombuffer(widths, dtype=np.int64),
+                   np.frombuffer(counts, dtype=np.int64),
+                   np.frombuffer(values, dtype=DTYPES[TENSOR_TAGS[tag]]),
+                   np.frombuffer(keys, dtype=np.int32), np.frombuffer(label_counts, dtype=np.int64),
+                   np.frombuffer(labels, dtype=DTYPES[TENSOR_TAGS[label_tag]] if label_tag
+                                 else np.float32))
 
 
 def _decode(buf, starts, lengths):

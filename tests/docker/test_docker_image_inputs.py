@@ -15,16 +15,20 @@ def _tree(root, files):
     return root
 
 
-def test_source_digest_follows_the_package_and_ignores_bytecode(tmp_path):
+def test_source_digest_follows_the_package_and_ignores_bytecode_and_host_builds(tmp_path):
     root = _tree(tmp_path, {"pyproject.toml": "[project]\n", "README.md": "x\n",
                             "smemu/__init__.py": "", "smemu/a.py": "A = 1\n"})
     first = images.source_digest(root)
-    _tree(root, {"smemu/__pycache__/a.cpython-311.pyc": "junk", "notes.txt": "not in the wheel"})
+    _tree(root, {"smemu/__pycache__/a.cpython-311.pyc": "junk", "notes.txt": "not in the wheel",
+                 "smemu/formats/_wire_c.cpython-311-x86_64-linux-gnu.so": "the host's build"})
     assert images.source_digest(root) == first
     _tree(root, {"smemu/a.py": "A = 2\n"})
     assert images.source_digest(root) != first
     _tree(root, {"smemu/a.py": "A = 1\n", "smemu/data/new.json": "{}"})
     assert images.source_digest(root) != first
+    second = images.source_digest(root)
+    _tree(root, {"setup.py": "from setuptools import setup\n"})  # builds the compiled decoder
+    assert images.source_digest(root) != second
 
 
 def test_content_hash_changes_with_each_input():
@@ -89,3 +93,16 @@ def test_docker_backend_without_engine_fails_the_run_saying_how_to_start_one(tmp
     outcome = DockerBackend().run(ContainerRun(job_dir=tmp_path, algorithm="kmeans"))
     assert outcome.exit_code is None
     assert "No Docker engine answers" in outcome.error and "dockerd" in outcome.error
+
+
+def test_the_image_gets_a_pure_python_wheel(tmp_path):
+    """The host's compiled decoder is built for the host's Python; the image's Python may differ,
+    so its wheel holds none (and installs anywhere)."""
+    import zipfile
+
+    images.build_smemu_wheel(images.source_root(), tmp_path, log=lambda message: None)
+    (wheel,) = tmp_path.glob("*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "smemu/formats/wire.py" in names
+    assert not [n for n in names if n.endswith(".so")]

@@ -1,0 +1,357 @@
+/* The compiled twin of wire.py's decoder: the same records, the same layout rules, one pass of C
+ * per block instead of numpy passes, for sparse records (whose per-record spans numpy must gather).
+ *
+ * decode(buf, starts, lengths) takes a block's buffer and the int64 start and length of each
+ * record's payload in it, and returns None when any record is not in the layout wire.py takes (the
+ * caller then tries wire.py's numpy decoder, then the generated protobuf module, which words the
+ * errors), else a tuple of buffers for wire.py to wrap as arrays:
+ *   (feature tag, label tag (0: no record is labelled), sparse (uint8 per record),
+ *    widths (int64), counts (int64), values (bytes of the feature dtype), keys (int32),
+ *    label counts (int64), labels (bytes of the label dtype))
+ * It accepts exactly what wire.py's _decode accepts, or less (keys of 2**31 and more, shapes of
+ * 2**63 and more go back to numpy); tests/formats prove the two give the same arrays.
+ *
+ * Layout: Record{features: {"values": Value{<tensor>}}, label: {"values": Value{<tensor>}}?}, the
+ * tensor's fields values (1), keys (2), shape (3) packed and in that order, nothing else.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG_F32 0x12
+#define TAG_F64 0x1A
+#define TAG_I32 0x3A
+
+typedef struct {
+    int64_t start, len;
+} span_t;
+
+typedef struct {
+    span_t values, keys, shape, labels;
+    int64_t count;       /* feature values */
+    int has_label;
+} rec_t;
+
+/* A varint of at most `width` bytes, all before `limit`. 0 on success. */
+static inline int varint(const uint8_t *buf, int64_t pos, int64_t limit, int width,
+                         uint64_t *value, int64_t *after)
+{
+    uint64_t v = 0;
+    for (int j = 0; j < width; j++) {
+        if (pos + j >= limit)
+            return -1;
+        uint8_t b = buf[pos + j];
+        v |= (uint64_t)(b & 0x7F) << (7 * j);
+        if (b < 0x80) {
+            *value = v;
+            *after = pos + j + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static const uint8_t ENTRY_KEY[9] = {0x0A, 0x06, 'v', 'a', 'l', 'u', 'e', 's', 0x12};
+
+/* A map entry {key: "values", value: Value{<tensor>}} filling [pos, limit): its tensor's tag and
+ * the spans of the tensor's values, keys and shape (length 0 when absent). 0 on success. */
+static int entry(const uint8_t *buf, int64_t pos, int64_t limit, int *tag, span_t spans[3])
+{
+    uint64_t length;
+    if (pos + 9 > limit || memcmp(buf + pos, ENTRY_KEY, 9) != 0)
+        return -1;
+    if (varint(buf, pos + 9, limit, 5, &length, &pos) || pos + (int64_t)length != limit
+        || pos >= limit)
+        return -1;
+    *tag = buf[pos];
+    if (*tag != TAG_F32 && *tag != TAG_F64 && *tag != TAG_I32)
+        return -1;
+    if (varint(buf, pos + 1, limit, 5, &length, &pos) || pos + (int64_t)length != limit)
+        return -1;
+    for (int f = 0; f < 3; f++) {
+        spans[f].start = 0;
+        spans[f].len = 0;
+        if (pos < limit && buf[pos] == (uint8_t)(0x0A + 8 * f)) {
+            int64_t start;
+            if (varint(buf, pos + 1, limit, 5, &length, &start)
+                || start + (int64_t)length > limit)
+                return -1;
+            spans[f].start = start;
+            spans[f].len = (int64_t)length;
+            pos = start + (int64_t)length;
+        }
+    }
+    return pos == limit ? 0 : -1;
+}
+
+/* How many varints (each at most 10 bytes, the last ending the span) a packed span holds; -1 when
+ * they do not fill it exactly. */
+static int64_t count_varints(const uint8_t *p, int64_t len)
+{
+    int64_t n = 0, run = 0;
+    for (int64_t i = 0; i < len; i++) {
+        if (p[i] < 0x80) {
+            n++;
+            run = 0;
+        } else if (++run >= 10) {
+            return -1;
+        }
+    }
+    return (len == 0 || p[len - 1] < 0x80) ? n : -1;
+}
+
+/* Decodes the packed varints of a span (already counted by count_varints, so well formed). */
+static inline uint64_t next_varint(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = p[0] & 0x7F;
+    int j = 0;
+    while (p[j] >= 0x80) {
+        j++;
+        v |= (uint64_t)(p[j] & 0x7F) << (7 * j);
+    }
+    *pp = p + j + 1;
+    return v;
+}
+
+/* Sparse keys: at most `room` varints filling the span exactly, each below 2**31, written as
+ * int32. Returns how many, or -1. One- and two-byte keys (below 16384) take the short branches. */
+static int64_t decode_keys(const uint8_t *p, int64_t len, int32_t *out, int64_t room)
+{
+    const uint8_t *end = p + len;
+    int64_t n = 0;
+    while (p < end) {
+        if (n == room)
+            return -1;
+        uint32_t b0 = p[0];
+        if (b0 < 0x80) {
+            out[n++] = (int32_t)b0;
+            p += 1;
+            continue;
+        }
+        if (p + 1 < end && p[1] < 0x80) {
+            out[n++] = (int32_t)((b0 & 0x7F) | ((uint32_t)p[1] << 7));
+            p += 2;
+            continue;
+        }
+        uint64_t v = 0;
+        int j = 0;
+        for (;; j++) {
+            if (j >= 10 || p + j >= end)
+                return -1;
+            v |= (uint64_t)(p[j] & 0x7F) << (7 * j);
+            if (p[j] < 0x80)
+                break;
+        }
+        if (v > INT32_MAX)
+            return -1;
+        out[n++] = (int32_t)v;
+        p += j + 1;
+    }
+    return n;
+}
+
+static int fixed_size(int tag)
+{
+    return tag == TAG_F32 ? 4 : tag == TAG_F64 ? 8 : 0;
+}
+
+/* The values of a tensor span: copied (float tensors) or decoded as int32 (protobuf's int32:
+ * the low 32 bits of the varint). `count` is known. Returns the bytes written. */
+static int64_t put_values(const uint8_t *buf, span_t s, int tag, int64_t count, char *out)
+{
+    if (tag != TAG_I32) {
+        memcpy(out, buf + s.start, (size_t)s.len);
+        return s.len;
+    }
+    const uint8_t *p = buf + s.start;
+    int32_t *o = (int32_t *)out;
+    for (int64_t i = 0; i < count; i++) {
+        uint64_t v = next_varint(&p);
+        o[i] = (int32_t)(uint32_t)v;
+    }
+    return count * 4;
+}
+
+/* The number of values of a tensor span of kind `tag`, or -1 when malformed. */
+static int64_t value_count(const uint8_t *buf, span_t s, int tag)
+{
+    int size = fixed_size(tag);
+    if (size)
+        return s.len % size == 0 ? s.len / size : -1;
+    return count_varints(buf + s.start, s.len);
+}
+
+static PyObject *decode(PyObject *self, PyObject *args)
+{
+    Py_buffer bb = {0}, sb = {0}, lb = {0};
+    PyObject *result = NULL;
+    rec_t *recs = NULL;
+    PyObject *sparse = NULL, *widths = NULL, *counts = NULL, *values = NULL, *keys = NULL,
+             *label_counts = NULL, *labels = NULL;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*y*y*", &bb, &sb, &lb))
+        return NULL;
+    const uint8_t *buf = (const uint8_t *)bb.buf;
+    const int64_t *starts = (const int64_t *)sb.buf, *lengths = (const int64_t *)lb.buf;
+    Py_ssize_t n = sb.len / (Py_ssize_t)sizeof(int64_t);
+    int tag = 0, label_tag = 0;
+    int64_t value_bytes = 0, key_room = 0, label_bytes = 0, labelled = 0;
+
+    if (n == 0 || lb.len != sb.len)
+        goto unusual;
+    recs = (rec_t *)malloc((size_t)n * sizeof(rec_t));
+    if (recs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+
+    /* pass 1: each record's structure, and how much room the arrays need */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        rec_t *r = &recs[i];
+        int64_t s = starts[i], e = starts[i] + lengths[i], pos;
+        uint64_t length;
+        span_t spans[3];
+        int t;
+        if (lengths[i] <= 0 || s < 0 || e > (int64_t)bb.len || buf[s] != 0x0A)
+            goto unusual;
+        if (varint(buf, s + 1, e, 5, &length, &pos) || pos + (int64_t)length > e)
+            goto unusual;
+        int64_t entry_end = pos + (int64_t)length;
+        if (entry(buf, pos, entry_end, &t, spans))
+            goto unusual;
+        if (i == 0)
+            tag = t;
+        else if (t != tag)
+            goto unusual;
+        r->values = spans[0];
+        r->keys = spans[1];
+        r->shape = spans[2];
+        r->count = value_count(buf, r->values, tag);
+        if (r->count < 0)
+            goto unusual;
+        value_bytes += fixed_size(tag) ? r->values.len : 4 * r->count;
+        key_room += r->keys.len ? r->count : 0;  /* a sparse record has as many keys as values */
+        r->has_label = 0;
+        if (entry_end < e) {
+            if (buf[entry_end] != 0x12)
+                goto unusual;
+            if (varint(buf, entry_end + 1, e, 5, &length, &pos) || pos + (int64_t)length != e)
+                goto unusual;
+            if (entry(buf, pos, e, &t, spans))
+                goto unusual;
+            if (labelled == 0)
+                label_tag = t;
+            else if (t != label_tag)
+                goto unusual;
+            r->labels = spans[0];
+            r->has_label = 1;
+            labelled++;
+            int64_t lc = value_count(buf, r->labels, label_tag);
+            if (lc < 0)
+                goto unusual;
+            label_bytes += fixed_size(label_tag) ? r->labels.len : 4 * lc;
+        }
+    }
+
+    sparse = PyByteArray_FromStringAndSize(NULL, n);
+    widths = PyByteArray_FromStringAndSize(NULL, n * 8);
+    counts = PyByteArray_FromStringAndSize(NULL, n * 8);
+    label_counts = PyByteArray_FromStringAndSize(NULL, n * 8);
+    values = PyByteArray_FromStringAndSize(NULL, value_bytes);
+    keys = PyByteArray_FromStringAndSize(NULL, key_room * 4);
+    labels = PyByteArray_FromStringAndSize(NULL, label_bytes);
+    if (!sparse || !widths || !counts || !label_counts || !values || !keys || !labels)
+        goto done;
+    {
+        uint8_t *sp = (uint8_t *)PyByteArray_AS_STRING(sparse);
+        int64_t *wp = (int64_t *)PyByteArray_AS_STRING(widths);
+        int64_t *cp = (int64_t *)PyByteArray_AS_STRING(counts);
+        int64_t *lcp = (int64_t *)PyByteArray_AS_STRING(label_counts);
+        char *vp = PyByteArray_AS_STRING(values);
+        int32_t *kp = (int32_t *)PyByteArray_AS_STRING(keys);
+        char *lp = PyByteArray_AS_STRING(labels);
+        int64_t nkeys = 0;
+
+        /* pass 2: the arrays */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            rec_t *r = &recs[i];
+            int64_t nk = 0, nshape = 0;
+            uint64_t last_shape = 0;
+            if (r->keys.len) {
+                nk = decode_keys(buf + r->keys.start, r->keys.len, kp + nkeys, key_room - nkeys);
+                if (nk < 0)
+                    goto unusual;
+            }
+            if (r->shape.len) {
+                const uint8_t *p = buf + r->shape.start;
+                nshape = count_varints(p, r->shape.len);
+                if (nshape < 0)
+                    goto unusual;
+                for (int64_t j = 0; j < nshape; j++)
+                    last_shape = next_varint(&p);
+            }
+            int is_sparse = nk > 0 || (nshape > 0 && r->count == 0);
+            if (is_sparse) {
+                if (nshape != 1 || nk != r->count || last_shape > (uint64_t)INT64_MAX)
+                    goto unusual;
+                wp[i] = (int64_t)last_shape;
+            } else {
+                wp[i] = r->count;
+            }
+            nkeys += nk;
+            sp[i] = (uint8_t)is_sparse;
+            cp[i] = r->count;
+            vp += put_values(buf, r->values, tag, r->count, vp);
+            lcp[i] = 0;
+            if (r->has_label) {
+                int64_t lc = value_count(buf, r->labels, label_tag);
+                lcp[i] = lc;
+                lp += put_values(buf, r->labels, label_tag, lc, lp);
+            }
+        }
+        if (PyByteArray_Resize(keys, nkeys * 4))
+            goto done;
+    }
+    result = Py_BuildValue("iiOOOOOOO", tag, label_tag, sparse, widths, counts, values, keys,
+                           label_counts, labels);
+    goto done;
+
+unusual:
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    Py_XDECREF(sparse);
+    Py_XDECREF(widths);
+    Py_XDECREF(counts);
+    Py_XDECREF(values);
+    Py_XDECREF(keys);
+    Py_XDECREF(label_counts);
+    Py_XDECREF(labels);
+    free(recs);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&lb);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"decode", decode, METH_VARARGS,
+     "decode(buf, starts, lengths) -> tuple of the block's arrays as buffers, or None when a "
+     "record is not in the common layout (see smemu/formats/wire.py)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_wire_c",
+    "Compiled decoder of RecordIO-protobuf records in the common layout (wire.py's twin).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__wire_c(void)
+{
+    return PyModule_Create(&module);
+}
