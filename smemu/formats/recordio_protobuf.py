@@ -102,7 +102,7 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
     for block in iter_frames(source, name, block_size):
         if batcher is None:
             batcher = Batcher(batch_size, block.source)
-        for frames in _batch_parts(block, batcher):
+        for frames in _batch_parts(block, batcher, expect):
             expect = yield from _decode_part(frames, expect, batcher, on_error)
     if batcher is not None:
         yield from batcher.finish()
@@ -111,11 +111,12 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
 MIN_PART = 64  # smaller batches are cut from a block's arrays: one decoder call per part costs
 
 
-def _batch_parts(frames, batcher):
-    """A block's records cut where batches end, so that each batch's arrays are decoded on their
-    own rather than sliced from the block's (scipy copies a CSR matrix's arrays when they are
-    slices of much larger ones)."""
-    if batcher.batch_size < MIN_PART:
+def _batch_parts(frames, batcher, expect):
+    """A block's sparse records cut where batches end, so that each batch's arrays are decoded on
+    their own rather than sliced from the block's (scipy copies a CSR matrix's arrays when they
+    are slices of much larger ones). Dense blocks stay whole: numpy slices are views, and each
+    call of the numpy decoder costs."""
+    if batcher.batch_size < MIN_PART or expect is None or not expect.sparse:
         yield frames
         return
     start = 0

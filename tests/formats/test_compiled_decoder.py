@@ -222,15 +222,21 @@ def test_reads_cut_at_batch_boundaries_give_the_same_batches(batch_size, sparse)
     assert offsets[0] == 0 and (np.diff(offsets) > 0).all()
 
 
-def test_a_bad_record_inside_a_batch_is_reported_and_the_rest_read():
+@pytest.mark.parametrize("sparse", [True, False])
+def test_a_bad_record_inside_a_batch_is_reported_and_the_rest_read(sparse):
     x = np.arange(500 * 3, dtype=np.float32).reshape(500, 3)
+    if sparse:
+        x = sp.csr_matrix(x)
     payloads = records.encode_with_protobuf(x)
-    payloads[150] = record([1.0, 2.0])  # two features among records of three
+    # a record of another width, past the first block (where sparse blocks are cut into batches)
+    payloads[350] = record([1.0], keys=[0], shape=[2]) if sparse else record([1.0, 2.0])
     data = b"".join(frame(p) for p in payloads)
     errors = []
     batches = list(read_recordio_protobuf(io.BytesIO(data), batch_size=100, block_size=4096,
                                           on_error=errors.append))
-    assert [e.record for e in errors] == [150]
-    got = np.concatenate([b.features for b in batches])
-    assert np.array_equal(got, np.delete(x, 150, axis=0))
+    assert [e.record for e in errors] == [350]
+    got = [b.features.toarray() if sparse else b.features for b in batches]
+    expected = np.delete(x.toarray() if sparse else x, 350, axis=0)
+    assert np.array_equal(np.concatenate(got), expected)
     assert all(len(b) <= 100 for b in batches)
+    assert [b.first_record for b in batches][:4] == [0, 100, 200, 300]
