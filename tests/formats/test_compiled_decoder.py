@@ -56,23 +56,22 @@ def agree(payloads, block_size=1 << 20):
     return said
 
 
+def fill(value, kind, values, keys, shape):
+    t = getattr(value, kind)
+    t.values.extend(values)
+    if keys is not None:
+        t.keys.extend(keys)
+    if shape is not None:
+        t.shape.extend(shape)
+
+
 def record(features=None, label=None, kind="float32_tensor", label_kind="float32_tensor",
            keys=None, shape=None, label_keys=None, label_shape=None, extra=None):
     r = record_pb2.Record()
     if features is not None:
-        t = getattr(r.features["values"], kind)
-        t.values.extend(features)
-        if keys is not None:
-            t.keys.extend(keys)
-        if shape is not None:
-            t.shape.extend(shape)
+        fill(r.features["values"], kind, features, keys, shape)
     if label is not None:
-        t = getattr(r.label["values"], label_kind)
-        t.values.extend(label)
-        if label_keys is not None:
-            t.keys.extend(label_keys)
-        if label_shape is not None:
-            t.shape.extend(label_shape)
+        fill(r.label["values"], label_kind, label, label_keys, label_shape)
     if extra:
         extra(r)
     return r.SerializeToString()
