@@ -108,7 +108,7 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
         yield from batcher.finish()
 
 
-MIN_PART = 64  # smaller batches are cut from a block's arrays: one decoder call per part costs
+MIN_PART = 64  # smaller batches are sliced from a whole block's arrays (each decoder call costs)
 
 
 def _batch_parts(frames, batcher, expect):
