@@ -9,16 +9,21 @@ from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.inference import serving_algorithms
 
 
+def add_model_arguments(parser) -> None:
+    """--model and --algorithm: what serves (smemu serve, and smemu transform through it)."""
+    parser.add_argument("--model", required=True, metavar="URI",
+                        help="the model.tar.gz: a path, a file:// or an s3:// URI")
+    parser.add_argument("--algorithm", required=True, choices=serving_algorithms(),
+                        help="the built-in algorithm that trained the model")
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "serve", help="serve a model.tar.gz on /ping and /invocations, like a SageMaker endpoint",
         description="Unpack a model.tar.gz a training job wrote and answer GET /ping and POST "
                     "/invocations as the built-in algorithm's hosting container does, on "
                     "127.0.0.1. Stop with Ctrl-C.")
-    parser.add_argument("--model", required=True, metavar="URI",
-                        help="the model.tar.gz: a path, a file:// or an s3:// URI")
-    parser.add_argument("--algorithm", required=True, choices=serving_algorithms(),
-                        help="the built-in algorithm that trained the model")
+    add_model_arguments(parser)
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--backend", choices=["process", "docker"], default="process",
                         help="run the serving container as a local process (default) or in "

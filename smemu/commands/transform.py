@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from smemu.algorithms.errors import CustomerError
-from smemu.algorithms.inference import serving_algorithms
+from smemu.commands.serve import add_model_arguments
 
 
 def register(subparsers) -> None:
@@ -14,10 +14,7 @@ def register(subparsers) -> None:
         description="Serve a model.tar.gz as the built-in algorithm's container does, send every "
                     "object under --input through it the way a SageMaker BatchTransform job "
                     "does, and write each object's answers to <output>/<its name>.out.")
-    parser.add_argument("--model", required=True, metavar="URI",
-                        help="the model.tar.gz: a path, a file:// or an s3:// URI")
-    parser.add_argument("--algorithm", required=True, choices=serving_algorithms(),
-                        help="the built-in algorithm that trained the model")
+    add_model_arguments(parser)
     parser.add_argument("--input", required=True, metavar="URI",
                         help="a file, a directory or an S3 prefix: every object under it")
     parser.add_argument("--output", required=True, metavar="URI",
