@@ -33,7 +33,7 @@ import urllib.parse
 
 from smemu.algorithms.inference import serving_algorithms
 from smemu.emulator.api.errors import ValidationException
-from smemu.emulator.api.training_jobs import HOST_ENVIRONMENT, check_job_name, check_location
+from smemu.emulator.api.training_jobs import check_job_name, check_location, host_variables
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
 from smemu.emulator.images import UnknownImage, algorithm_for_image
 from smemu.emulator.serving import LocalEndpoint
@@ -67,7 +67,7 @@ def arn(kind: str, name: str, account: str) -> str:
 def check_serving_environment(environment: dict) -> None:
     """Serving containers run as processes on this machine: no variable that would change how
     the host runs them."""
-    refused = sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+    refused = host_variables(environment)
     if refused:
         raise ValidationException(
             f"1 validation error detected: Environment sets {', '.join(refused)}, which would "

@@ -32,6 +32,11 @@ JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
 
 
+def host_variables(environment: dict) -> list[str]:
+    """The names in a request's Environment that would change how the host runs a process."""
+    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+
+
 def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
     """The job name, once it matches the API's pattern (so it is safe as a directory name)."""
     name = body.get(member)
@@ -165,7 +170,7 @@ class TrainingJobService:
         environment = body.get("Environment")
         if self.backend != "process" or not isinstance(environment, dict):
             return
-        refused = sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+        refused = host_variables(environment)
         if refused:
             raise ValidationException(
                 f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
