@@ -1,0 +1,167 @@
+"""An algorithm descriptor: everything smemu knows of one built-in, declared in its own folder.
+
+Each built-in is one package ``smemu/algorithms/<folder>/`` whose ``descriptor.py`` defines
+``DESCRIPTOR = AlgorithmDescriptor(...)``. :mod:`smemu.algorithms.registry` finds them by scanning
+the package; nothing elsewhere names an algorithm. A descriptor module imports only light things
+(its schema, metric regexes): the trainer, the input checks and the predictor are named as
+``"module:attribute"`` strings and imported on first use, so the host (request validation, the
+API) can read every algorithm's schema and metric definitions without importing numpy-heavy
+training code, and serving one algorithm never imports another's.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from smemu.algorithms.hyperparameters import Schema
+
+CSV = "text/csv"
+RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
+INPUT_MODES = ("File", "Pipe")
+DISTRIBUTIONS = ("FullyReplicated", "ShardedByS3Key")
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """One channel an algorithm takes.
+
+    ``content_types`` are media types (no parameters) the container has a reader for on this
+    channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
+    outside them gets the service's ValidationException). The first distribution listed is the
+    one a flag-built job defaults to.
+    """
+
+    name: str
+    required: bool = False
+    content_types: tuple[str, ...] = (CSV, RECORDIO_PROTOBUF)
+    input_modes: tuple[str, ...] = INPUT_MODES
+    distributions: tuple[str, ...] = DISTRIBUTIONS
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A regex SageMaker applies to the job's log; the first group is the value."""
+
+    name: str
+    regex: str
+
+    def as_api(self) -> dict:
+        return {"Name": self.name, "Regex": self.regex}
+
+
+@dataclass(frozen=True)
+class TunableMetric:
+    """An objective a tuning job may name, with the direction SageMaker documents for it."""
+
+    name: str
+    direction: str  # "Minimize" | "Maximize"
+
+
+def _resolve(target: str) -> Any:
+    module, _, attribute = target.partition(":")
+    obj = importlib.import_module(module)
+    for part in attribute.split(".") if attribute else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """A tiny data set of the kind an algorithm trains on, for the common algorithm test and for
+    documentation: per channel a dense float feature matrix and labels (or None), plus the
+    hyperparameters that train on it in a second or so. ``content_type`` is what the channels
+    are written as. ``quality(predictions, features, labels) -> (value, floor)`` checks what the
+    predictor answers for the train features is better than a floor (a real result, not a
+    constant)."""
+
+    channels: Mapping[str, tuple[Any, Any]]
+    hyperparameters: Mapping[str, str]
+    content_type: str = CSV
+    quality: Callable | None = None
+
+
+@dataclass(frozen=True)
+class AlgorithmDescriptor:
+    """What one built-in algorithm is, as the container, the host and the tests see it.
+
+    * ``name``: the short name users give (``--algorithm kmeans``);
+    * ``image_repositories``: the ECR repository names of the real images (what
+      ``sagemaker.image_uris.retrieve`` puts before the tag), the first being the main one;
+    * ``image_tags``: the tags of those images smemu emulates (``"1"``; XGBoost ``"1.7-1"`` ...);
+    * ``metrics_dimension``: the ``Algorithm`` dimension of its ``#metrics`` lines;
+    * ``schema``: its hyperparameters;
+    * ``channels``: the channels it takes;
+    * ``supervised``: whether training records must carry labels;
+    * ``metric_definitions``: the MetricDefinitions the service injects for it (each must match a
+      line its reporter prints: the common algorithm test checks it);
+    * ``tunable_metrics``: the objectives a tuning job may name;
+    * ``trainer``: ``"module:Class"`` of its :class:`~smemu.algorithms.base.Algorithm`;
+    * ``input_checks``: ``"module:Class"`` of its :class:`~smemu.algorithms.base.InputChecks`,
+      constructed with the resolved Config;
+    * ``predictor``: ``"module:function"`` taking a ModelArtifact and giving a
+      :class:`~smemu.algorithms.inference.Predictor`, or None when it cannot be served;
+    * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
+      serving);
+    * ``sample``: ``"module:function"`` giving a :class:`SampleData` for a numpy Generator.
+    """
+
+    name: str
+    image_repositories: tuple[str, ...]
+    metrics_dimension: str
+    schema: Schema
+    channels: tuple[ChannelRule, ...]
+    trainer: str
+    input_checks: str
+    sample: str
+    supervised: bool = False
+    image_tags: tuple[str, ...] = ("1",)
+    metric_definitions: tuple[MetricDefinition, ...] = ()
+    tunable_metrics: tuple[TunableMetric, ...] = ()
+    predictor: str | None = None
+    model_files: tuple[str, ...] = ("model_algo-1",)
+    doc: str = field(default="", compare=False)
+
+    # channels ---------------------------------------------------------------------------------
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """Required channels first, then optional ones, in declaration order: the order training
+        reads them in."""
+        return tuple(c.name for c in self.channels if c.required) + \
+            tuple(c.name for c in self.channels if not c.required)
+
+    @property
+    def required_channels(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.channels if c.required)
+
+    @property
+    def optional_channels(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.channels if not c.required)
+
+    def channel(self, name: str) -> ChannelRule | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+    # lazily imported parts ---------------------------------------------------------------------
+    def new_trainer(self):
+        """An instance of the algorithm's trainer (its :class:`Algorithm`)."""
+        return _resolve(self.trainer)(self)
+
+    def new_input_checks(self, config):
+        return _resolve(self.input_checks)(config)
+
+    def load_predictor(self, artifact):
+        if self.predictor is None:
+            raise LookupError(f"{self.name} models cannot be served")
+        return _resolve(self.predictor)(artifact)
+
+    def sample_data(self, rng) -> SampleData:
+        return _resolve(self.sample)(rng)
+
+    @property
+    def serves(self) -> bool:
+        return self.predictor is not None
+
+    def metric_definitions_api(self) -> list[dict]:
+        return [d.as_api() for d in self.metric_definitions]
