@@ -50,7 +50,7 @@ ArrayPayload = Union[list, Mapping[str, np.ndarray]]
 
 @dataclass
 class ModelArtifact:
-    """What an algorithm gives back; the container writes it as ``/opt/ml/model/model_algo-1``.
+    """What an algorithm gives back; the container writes it into ``/opt/ml/model``.
 
     ``layout`` says how:
     * ``"ndarray"``: ``model_algo-1`` is an MXNet NDArray file of ``arrays`` (a list or a
@@ -58,12 +58,18 @@ class ModelArtifact:
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
       (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
       (linear learner).
+    * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
+      serialised by the algorithm itself (the descriptor's ``model_files`` names them).
+
+    ``extra_files`` (name -> bytes) are written beside the model in every layout.
     """
 
-    arrays: ArrayPayload
+    arrays: ArrayPayload = field(default_factory=list)
     layout: str = "ndarray"
     symbol: dict | None = None
     manifest: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    extra_files: dict = field(default_factory=dict)
 
 
 class InputChecks:
@@ -91,22 +97,41 @@ class InputChecks:
         pass
 
 
-class Algorithm(abc.ABC):
-    """A built-in algorithm: its schema, its channels, and how it trains."""
+def checked_batches(channel: "DataChannel", batch_size: int, checks: InputChecks) -> Iterator[Batch]:
+    """One pass over ``channel``: its non-empty batches, each passed through ``checks.batch`` and
+    ``checks.records`` first — the checks ``smemu validate`` makes of the same records. Every
+    algorithm reads its channels through this, so validation is faithful to training."""
+    for batch in channel.batches(batch_size):
+        if batch.features.shape[0] == 0:
+            continue
+        checks.batch(batch, channel.name)
+        checks.records(batch, channel.name)
+        yield batch
 
-    #: short name users give (``kmeans``) and the ECR repository of the real image
-    name: str
-    #: the ``Algorithm`` dimension of its ``#metrics`` lines (``AWS/KMeansWebscale``)
-    metrics_name: str
-    schema: Schema
-    required_channels: tuple[str, ...] = ("train",)
-    optional_channels: tuple[str, ...] = ()
-    #: whether records must carry labels
-    supervised: bool = False
+
+class Algorithm(abc.ABC):
+    """A built-in algorithm's trainer. What it *is* (name, schema, channels, metrics) is its
+    :class:`~smemu.algorithms.descriptor.AlgorithmDescriptor`, which constructs it."""
+
+    def __init__(self, descriptor):
+        self.descriptor = descriptor
+
+    @property
+    def name(self) -> str:
+        return self.descriptor.name
+
+    @property
+    def schema(self) -> Schema:
+        return self.descriptor.schema
+
+    @property
+    def metrics_name(self) -> str:
+        """The ``Algorithm`` dimension of its ``#metrics`` lines (``AWS/KMeansWebscale``)."""
+        return self.descriptor.metrics_dimension
 
     def input_checks(self, config: Config) -> InputChecks:
         """The record checks training makes under ``config`` (see :class:`InputChecks`)."""
-        return InputChecks()
+        return self.descriptor.new_input_checks(config)
 
     @abc.abstractmethod
     def train(self, config: Config, channels: Mapping[str, DataChannel],

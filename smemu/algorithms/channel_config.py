@@ -1,12 +1,13 @@
 """Checks of a job's channel configuration (``inputdataconfig.json``) that the training container
-makes before it reads any data: which channels the algorithm takes, and whether it has a reader
-for each channel's ContentType. The container raises the first problem; ``smemu validate``
-reports them all, in the same words."""
+makes before it reads any data: which channels the algorithm takes (its descriptor's
+``channels``), and whether it has a reader for each channel's ContentType. The container raises
+the first problem; ``smemu validate`` reports them all, in the same words."""
 
 from __future__ import annotations
 
 from typing import Mapping
 
+from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
 from smemu.formats.content_types import parse_content_type
@@ -14,16 +15,17 @@ from smemu.formats.content_types import parse_content_type
 _PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
 
 
-def channel_problems(algorithm, input_config: Mapping[str, dict]) -> list[CustomerError]:
+def channel_problems(descriptor: AlgorithmDescriptor,
+                     input_config: Mapping[str, dict]) -> list[CustomerError]:
     """Channels the algorithm does not take, then required channels that are missing."""
-    allowed = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
+    allowed = descriptor.channel_names
     problems = []
     for name in input_config:
         if name not in allowed:
             problems.append(CustomerError(
                 f"{_PREFIX} Additional properties are not allowed ('{name}' was unexpected): "
-                f"{algorithm.name} takes the channels {', '.join(repr(c) for c in allowed)}."))
-    for name in algorithm.required_channels:
+                f"{descriptor.name} takes the channels {', '.join(repr(c) for c in allowed)}."))
+    for name in descriptor.required_channels:
         if name not in input_config:
             problems.append(CustomerError(
                 f"{_PREFIX} '{name}' is a required property: add a '{name}' channel to "
@@ -31,13 +33,20 @@ def channel_problems(algorithm, input_config: Mapping[str, dict]) -> list[Custom
     return problems
 
 
-def content_type_problem(name: str, content_type: str | None) -> CustomerError | None:
-    """None when the container has a reader for the channel's ContentType."""
+def content_type_problem(name: str, content_type: str | None,
+                         descriptor: AlgorithmDescriptor | None = None) -> CustomerError | None:
+    """None when the container has a reader for the channel's ContentType (and, given the
+    descriptor, when the algorithm takes that content type on that channel)."""
+    base = (content_type or "").split(";")[0].strip()
     try:
-        parse_content_type(content_type)
+        media, _params = parse_content_type(content_type)
+        rule = descriptor.channel(name) if descriptor is not None else None
+        if rule is not None and media not in rule.content_types:
+            raise FormatError(
+                f"{descriptor.name} reads the '{name}' channel as "
+                f"{' or '.join(rule.content_types)}; set its ContentType to one of them.")
         reader_for(content_type)
     except FormatError as exc:
-        base = (content_type or "").split(";")[0].strip()
         return CustomerError(
             f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
             f"'{name}' channel: {exc}")

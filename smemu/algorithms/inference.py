@@ -1,8 +1,8 @@
 """What a trained built-in model is at inference time: arrays in, named arrays out.
 
-Each algorithm that can be served has an ``inference`` module next to its training code with
-``load_model(artifact) -> Predictor``; ``artifact`` is the
-:class:`~smemu.algorithms.base.ModelArtifact` that training returned (the serving container reads it back from ``model_algo-1``). The serving
+Each algorithm that can be served names, in its descriptor, a function ``load_model(artifact) ->
+Predictor``; ``artifact`` is the :class:`~smemu.algorithms.base.ModelArtifact` that training
+returned (the serving container reads it back from the model files). The serving
 container knows nothing of centroids or weights: it decodes a request into a feature matrix, calls
 ``predict`` and encodes the named outputs.
 """
@@ -10,19 +10,11 @@ container knows nothing of centroids or weights: it decodes a request into a fea
 from __future__ import annotations
 
 import abc
-import importlib
 from typing import Mapping
 
 import numpy as np
 
-from smemu.algorithms.errors import CustomerError, DataError
-
-# algorithm short name -> module holding its load_model(); imported on first use, so serving one
-# algorithm never imports another's training code
-_INFERENCE_MODULES = {
-    "kmeans": "smemu.algorithms.kmeans.inference",
-    "linear-learner": "smemu.algorithms.linear_learner.inference",
-}
+from smemu.algorithms.errors import DataError
 
 
 class Predictor(abc.ABC):
@@ -50,20 +42,6 @@ class Predictor(abc.ABC):
                 f"The feature dimension of the input: {width} does not match the feature "
                 f"dimension of the model: {self.feature_dim} (at {where}). "
                 f"Please fix the input and try again.")
-
-
-def serving_algorithms() -> list[str]:
-    return sorted(_INFERENCE_MODULES)
-
-
-def load_predictor(algorithm: str, artifact) -> Predictor:
-    """The ``Predictor`` of ``algorithm`` for ``artifact``; a CustomerError for an unknown name."""
-    module = _INFERENCE_MODULES.get(algorithm)
-    if module is None:
-        raise CustomerError(
-            f"smemu cannot serve models of an algorithm called {algorithm!r}. "
-            f"It serves: {', '.join(serving_algorithms())}.")
-    return importlib.import_module(module).load_model(artifact)
 
 
 def artifact_arrays(artifact) -> list | Mapping[str, np.ndarray]:

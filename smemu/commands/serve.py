@@ -6,7 +6,7 @@ import signal
 import sys
 
 from smemu.algorithms.errors import CustomerError
-from smemu.algorithms.inference import serving_algorithms
+from smemu.algorithms.registry import serving_algorithms
 
 
 def add_model_arguments(parser) -> None:

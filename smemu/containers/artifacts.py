@@ -21,7 +21,8 @@ MODEL_FILE = "model_algo-1"
 
 
 def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
-    """``model_algo-1`` in ``model_dir``, laid out as ``artifact.layout`` says (see ModelArtifact)."""
+    """The model files in ``model_dir``, laid out as ``artifact.layout`` says (see ModelArtifact);
+    returns the main file's path."""
     model_dir.mkdir(parents=True, exist_ok=True)
     path = model_dir / MODEL_FILE
     if artifact.layout == "ndarray":
@@ -30,23 +31,48 @@ def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
         # written by the linear learner's side of the formats layer; imported only when needed
         checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
         checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest)
+    elif artifact.layout == "files":
+        if not artifact.files:
+            raise ValueError("a 'files' model artifact holds no files")
+        for name, data in artifact.files.items():
+            (model_dir / name).write_bytes(data)
+        path = model_dir / next(iter(artifact.files))
     else:
         raise ValueError(f"unknown model layout {artifact.layout!r}")
+    for name, data in artifact.extra_files.items():
+        (model_dir / name).write_bytes(data)
     return path
 
 
-def read_model(model_dir: Path, shown_as: str | None = None) -> ModelArtifact:
+def _missing(model_dir: Path, shown_as: str, name: str) -> CustomerError:
+    present = sorted(os.listdir(model_dir)) if Path(model_dir).is_dir() else None
+    return CustomerError(
+        f"There is no {shown_as}/{name}: the model.tar.gz must hold a file {name} "
+        f"at its top level, as the training job writes it "
+        + (f"(the model directory holds: {', '.join(present) or 'nothing'})."
+           if present is not None else f"(the directory {shown_as} does not exist)."))
+
+
+def read_model(model_dir: Path, shown_as: str | None = None,
+               model_files: tuple[str, ...] = (MODEL_FILE,)) -> ModelArtifact:
     """The ModelArtifact in ``model_dir`` (SageMaker unpacks model.tar.gz there before ``serve``);
-    a CustomerError naming the file (as ``shown_as``, e.g. /opt/ml/model) and what to do."""
+    a CustomerError naming the file (as ``shown_as``, e.g. /opt/ml/model) and what to do.
+
+    ``model_files`` are the files the algorithm's descriptor declares: ``model_algo-1`` alone is
+    read as an NDArray file or an MXNet module zip; any other names are read as bytes (layout
+    ``"files"``)."""
     shown_as = shown_as or str(model_dir)
+    if tuple(model_files) != (MODEL_FILE,):
+        files = {}
+        for name in model_files:
+            path = Path(model_dir) / name
+            if not path.is_file():
+                raise _missing(Path(model_dir), shown_as, name)
+            files[name] = path.read_bytes()
+        return ModelArtifact(layout="files", files=files)
     path = Path(model_dir) / MODEL_FILE
     if not path.is_file():
-        present = sorted(os.listdir(model_dir)) if Path(model_dir).is_dir() else None
-        raise CustomerError(
-            f"There is no {shown_as}/{MODEL_FILE}: the model.tar.gz must hold a file {MODEL_FILE} "
-            f"at its top level, as the training job writes it "
-            + (f"(the model directory holds: {', '.join(present) or 'nothing'})."
-               if present is not None else f"(the directory {shown_as} does not exist)."))
+        raise _missing(Path(model_dir), shown_as, MODEL_FILE)
     try:
         if zipfile.is_zipfile(path):
             checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")

@@ -19,7 +19,7 @@ import signal
 import sys
 
 from smemu.algorithms.errors import CustomerError
-from smemu.algorithms.inference import load_predictor, serving_algorithms
+from smemu.algorithms.registry import get_descriptor, serving_algorithms
 from smemu.containers import logs
 from smemu.containers.artifacts import read_model
 from smemu.containers.invocations import DEFAULT_MAX_PAYLOAD, MEGABYTE, InvocationsApp
@@ -74,7 +74,16 @@ def build_app(config: ServingConfig) -> InvocationsApp:
     """The application for the model in /opt/ml/model (loading it first)."""
     model_dir = config.opt_ml.model_dir
     shown_as = config.opt_ml.logical(model_dir)
-    predictor = load_predictor(config.algorithm, read_model(model_dir, shown_as))
+    try:
+        descriptor = get_descriptor(config.algorithm)
+    except CustomerError:
+        raise CustomerError(
+            f"smemu cannot serve models of an algorithm called {config.algorithm!r}. "
+            f"It serves: {', '.join(serving_algorithms())}.") from None
+    if not descriptor.serves:
+        raise CustomerError(f"smemu cannot serve {config.algorithm} models. "
+                            f"It serves: {', '.join(serving_algorithms())}.")
+    predictor = descriptor.load_predictor(read_model(model_dir, shown_as, descriptor.model_files))
     log.info("Loaded the %s model in %s (feature_dim=%d)", config.algorithm, shown_as,
              predictor.feature_dim)
     return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,

@@ -12,7 +12,7 @@ import logging
 import os
 import traceback
 
-from smemu.algorithms import get_algorithm
+from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.reporting import Reporter
@@ -53,7 +53,7 @@ def _algorithm():
     if not name:
         raise AlgorithmSetupError("SMEMU_ALGORITHM is not set; the image must name its algorithm.")
     try:
-        return get_algorithm(name)
+        return get_descriptor(name).new_trainer()
     except CustomerError as exc:
         raise AlgorithmSetupError(str(exc)) from None
 
@@ -69,7 +69,7 @@ def _train(opt_ml: OptML) -> None:
 
     input_config = opt_ml.input_data_config()
     _check_channels(algorithm, input_config)
-    channels = _open_channels(opt_ml, input_config)
+    channels = _open_channels(opt_ml, input_config, algorithm.descriptor)
     host = opt_ml.resource_config().get("current_host", "algo-1")
     reporter = Reporter(algorithm.metrics_name, host=host)
     # the algorithm prints its own progress, metrics, "Test data is not provided." and totaltime
@@ -78,16 +78,16 @@ def _train(opt_ml: OptML) -> None:
 
 
 def _check_channels(algorithm, input_config: dict) -> None:
-    problems = channel_problems(algorithm, input_config)
+    problems = channel_problems(algorithm.descriptor, input_config)
     if problems:
         raise problems[0]
 
 
-def _open_channels(opt_ml: OptML, input_config: dict) -> dict:
+def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
     announced = set()
     for name, cfg in input_config.items():
         content_type = cfg.get("ContentType")
-        problem = content_type_problem(name, content_type)
+        problem = content_type_problem(name, content_type, descriptor)
         if problem is not None:
             raise problem
         media, _params = parse_content_type(content_type)

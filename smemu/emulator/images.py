@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import smemu
-from smemu.algorithms import algorithm_names
+from smemu.algorithms.registry import algorithm_names, descriptor_for_repository, descriptors
 
 IMAGE_TAG = "1"
 IMAGE_REPOSITORY = "smemu"
@@ -76,7 +76,7 @@ class EngineUnavailable(ImageError):
 # <registry>/<repository>[:<tag>|@<digest>]; the registry part is optional
 _IMAGE = re.compile(r"^(?:(?P<registry>[^/]+)/)?(?P<repo>[a-z0-9][a-z0-9._\-/]*?)(?::(?P<tag>[\w.\-]+))?(?:@sha256:[0-9a-f]+)?$")
 
-EXAMPLE_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/{name}:1"
+EXAMPLE_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}"
 
 
 class UnknownImage(ValueError):
@@ -84,7 +84,9 @@ class UnknownImage(ValueError):
 
 
 def emulated_images() -> str:
-    return ", ".join(f"{n} (e.g. {EXAMPLE_IMAGE.format(name=n)})" for n in algorithm_names())
+    return ", ".join(
+        f"{name} (e.g. {EXAMPLE_IMAGE.format(repository=d.image_repositories[0], tag=d.image_tags[0])})"
+        for name, d in descriptors().items())
 
 
 def algorithm_for_image(image: str) -> str:
@@ -92,9 +94,9 @@ def algorithm_for_image(image: str) -> str:
     text = (image or "").strip()
     match = _IMAGE.match(text)
     if match:
-        repo = match.group("repo").rsplit("/", 1)[-1]
-        if repo in algorithm_names():
-            return repo
+        descriptor = descriptor_for_repository(match.group("repo").rsplit("/", 1)[-1])
+        if descriptor is not None:
+            return descriptor.name
     raise UnknownImage(
         f"smemu does not emulate the training image {image!r}. It emulates the built-in "
         f"algorithms {emulated_images()}; name one of them by its image or short name.")

@@ -1,7 +1,7 @@
 """Metrics from a job's log lines, as SageMaker collects them into ``FinalMetricDataList``.
 
-SageMaker applies the algorithm's built-in MetricDefinitions (the service's own regexes; see
-``shared/reference/builtin-algorithms.md``) plus the user's ``AlgorithmSpecification.MetricDefinitions``
+SageMaker applies the algorithm's built-in MetricDefinitions (the service's own regexes, declared
+in each algorithm's descriptor) plus the user's ``AlgorithmSpecification.MetricDefinitions``
 to every line of stdout/stderr; the first capture group is the value, and the last value per metric
 is the final one.
 """
@@ -11,62 +11,12 @@ from __future__ import annotations
 import re
 import time
 
-_Q = r"#quality_metric: host=\S+, "
-
-
-def _quality(channel: str, name: str, kind: str) -> str:
-    return _Q + f"{channel} {name} <{kind}>=(\\S+)"
-
-
-_COMMON = [
-    {"Name": "train:progress", "Regex": r"#progress_metric: host=\S+, completed (\S+) %"},
-    {"Name": "train:throughput", "Regex": r"#throughput_metric: host=\S+, train throughput=(\S+) records/second"},
-]
-
-_KMEANS = _COMMON + [
-    {"Name": "train:msd", "Regex": _quality("train", "msd", "loss")},
-    {"Name": "test:msd", "Regex": _quality("test", "msd", "loss")},
-    {"Name": "test:ssd", "Regex": _quality("test", "ssd", "loss")},
-]
-
-
-def _linear_learner() -> list[dict]:
-    out = list(_COMMON) + [
-        {"Name": "train:objective_loss", "Regex": _Q + r"epoch=\S+, train \S+_objective <loss>=(\S+)"},
-        {"Name": "train:objective_loss:final", "Regex": _Q + r"train \S+_objective <loss>=(\S+)"},
-        {"Name": "validation:objective_loss", "Regex": _Q + r"epoch=\S+, validation \S+_objective <loss>=(\S+)"},
-        {"Name": "validation:objective_loss:final", "Regex": _Q + r"validation \S+_objective <loss>=(\S+)"},
-        {"Name": "test:objective_loss", "Regex": _Q + r"test \S+_objective <loss>=(\S+)"},
-    ]
-    for ch in ("train", "validation", "test"):
-        out += [
-            {"Name": f"{ch}:binary_classification_accuracy", "Regex": _quality(ch, "binary_classification_accuracy", "score")},
-            {"Name": f"{ch}:binary_f_beta", "Regex": _quality(ch, r"binary_f_\S+", "score")},
-            {"Name": f"{ch}:precision", "Regex": _quality(ch, "precision", "score")},
-            {"Name": f"{ch}:recall", "Regex": _quality(ch, "recall", "score")},
-            {"Name": f"{ch}:mse", "Regex": _quality(ch, "mse", "loss")},
-            {"Name": f"{ch}:absolute_loss", "Regex": _quality(ch, "absolute_loss", "loss")},
-        ]
-    for ch in ("validation", "test"):
-        for name in ("multiclass_accuracy", "macro_precision", "macro_recall", "dcg"):
-            out.append({"Name": f"{ch}:{name}", "Regex": _quality(ch, name, "score")})
-        out.append({"Name": f"{ch}:macro_f_beta", "Regex": _quality(ch, r"macro_f_\S+", "score")})
-        out.append({"Name": f"{ch}:multiclass_top_k_accuracy",
-                    "Regex": _quality(ch, r"multiclass_top_k_accuracy_\S+", "score")})
-        # documented tuning objectives missing from the 2020 dump, with the analogous regexes
-        out.append({"Name": f"{ch}:roc_auc_score", "Regex": _quality(ch, "roc_auc_score", "score")})
-    out.append({"Name": "validation:rmse", "Regex": _quality("validation", "rmse", "loss")})
-    return out
-
-
-BUILTIN_METRIC_DEFINITIONS: dict[str, list[dict]] = {
-    "kmeans": _KMEANS,
-    "linear-learner": _linear_learner(),
-}
+from smemu.algorithms.registry import get_descriptor
 
 
 def builtin_definitions(algorithm: str) -> list[dict]:
-    return [dict(d) for d in BUILTIN_METRIC_DEFINITIONS.get(algorithm, [])]
+    """The MetricDefinitions SageMaker injects for ``algorithm`` (declared in its descriptor)."""
+    return get_descriptor(algorithm).metric_definitions_api()
 
 
 class MetricCollector:

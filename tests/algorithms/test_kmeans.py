@@ -12,6 +12,7 @@ from sklearn.datasets import make_blobs
 from smemu.algorithms import get_algorithm
 from smemu.algorithms.errors import DataError, HyperparameterError
 from smemu.algorithms.kmeans import KMeans
+from smemu.algorithms.kmeans.schema import SCHEMA as KMEANS_SCHEMA
 from smemu.algorithms.reporting import Reporter
 
 from channels import ArrayChannel  # tests/algorithms/channels.py
@@ -46,12 +47,12 @@ def blobs():
 def test_registered_under_its_ecr_name():
     algo = get_algorithm("kmeans")
     assert isinstance(algo, KMeans)
-    assert algo.metrics_name == "AWS/KMeansWebscale" and algo.optional_channels == ("test",)
+    assert algo.metrics_name == "AWS/KMeansWebscale" and algo.descriptor.optional_channels == ("test",)
 
 
 def test_defaults_are_the_containers():
     # as the real container prints them (python3 image, default-input.json), in its order
-    assert list(KMeans.schema.defaults().items()) == [
+    assert list(KMEANS_SCHEMA.defaults().items()) == [
         ("init_method", "random"), ("mini_batch_size", "5000"), ("epochs", "1"),
         ("extra_center_factor", "auto"), ("local_lloyd_max_iter", "300"),
         ("local_lloyd_tol", "0.0001"), ("local_lloyd_init_method", "kmeans++"),
@@ -60,11 +61,11 @@ def test_defaults_are_the_containers():
         ("_enable_profiler", "false"), ("_kvstore", "auto"), ("_log_level", "info"),
         ("_num_gpus", "auto"), ("_num_kv_servers", "1"), ("_num_slices", "1"),
         ("_tuning_objective_metric", "")]
-    assert KMeans.schema.required == ["feature_dim", "k"]
+    assert KMEANS_SCHEMA.required == ["feature_dim", "k"]
 
 
 def test_accepts_what_the_sdk_sends():
-    config = KMeans.schema.resolve({
+    config = KMEANS_SCHEMA.resolve({
         "feature_dim": "7", "k": "8", "force_dense": "True", "eval_metrics": '["ssd", "msd"]',
         "extra_center_factor": "4", "local_lloyd_num_trials": "3", "init_method": "kmeans++",
         "half_life_time_size": "1000", "_tuning_objective_metric": "test:msd"})
@@ -93,7 +94,7 @@ def test_accepts_what_the_sdk_sends():
 ])
 def test_refuses_what_sagemaker_refuses(given, words):
     with pytest.raises(HyperparameterError) as err:
-        KMeans.schema.resolve(given)
+        KMEANS_SCHEMA.resolve(given)
     for word in words:
         assert word in str(err.value)
 

@@ -103,28 +103,14 @@ def test_bad_row_names_file_and_line(tmp_path):
 def test_unexpected_exception_is_an_algorithm_error_with_traceback_in_the_log(tmp_path, monkeypatch):
     from smemu.containers import train as train_module
 
-    class Broken:
-        name = "broken"
-        metrics_name = "Broken"
-        required_channels = ("train",)
-        optional_channels = ()
+    from smemu.algorithms.kmeans import KMeans
 
-        class schema:
-            @staticmethod
-            def defaults():
-                return {}
+    def broken_train(self, config, channels, reporter):
+        raise RuntimeError("internal state went wrong")
 
-            @staticmethod
-            def resolve(provided):
-                from smemu.algorithms.hyperparameters import Config
-                return Config({}, {})
-
-        def train(self, config, channels, reporter):
-            raise RuntimeError("internal state went wrong")
-
-    monkeypatch.setattr(train_module, "get_algorithm", lambda name: Broken())
-    monkeypatch.setenv("SMEMU_ALGORITHM", "broken")
-    root = make_tree(tmp_path / "ml", {}, {"train": {"ContentType": "text/csv"}})
+    monkeypatch.setattr(KMeans, "train", broken_train)
+    monkeypatch.setenv("SMEMU_ALGORITHM", "kmeans")
+    root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv"}})
     from smemu.containers.paths import OptML
     assert train_module.train(OptML(root)) != 0
     failure = (root / "output" / "failure").read_text()

@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
+from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import AUTO, Config
 from smemu.algorithms.kmeans.checks import KMeansChecks, empty_channel, too_few_records
@@ -24,7 +24,7 @@ from smemu.algorithms.kmeans.distances import (
     blas_threads_for, centred, nearest, origin_of, row_sq_norms)
 from smemu.algorithms.kmeans.lloyd import lloyd, shrink
 from smemu.algorithms.kmeans.schema import (
-    AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, SCHEMA, resolve_auto)
+    AUTO_EXTRA_CENTER_FACTOR, AUTO_LOCAL_LLOYD_NUM_TRIALS, resolve_auto)
 from smemu.algorithms.kmeans.webscale import WebscaleKMeans, initial_centres
 from smemu.algorithms.reporting import Reporter, Throughput
 
@@ -43,11 +43,7 @@ def model_seed(config: Config) -> int:
 def _records(channel: DataChannel, batch_size: int, checks: KMeansChecks):
     """Checked float32 feature matrices of one pass over ``channel`` (the checks ``smemu validate``
     makes too)."""
-    for batch in channel.batches(batch_size):
-        if batch.features.shape[0] == 0:
-            continue
-        checks.batch(batch, channel.name)
-        checks.records(batch, channel.name)
+    for batch in checked_batches(channel, batch_size, checks):
         yield as_float(batch.features)
 
 
@@ -69,16 +65,6 @@ def _counters(records: int, batches: int, total_records: int, total_batches: int
 
 
 class KMeans(Algorithm):
-    name = "kmeans"
-    metrics_name = "AWS/KMeansWebscale"
-    schema = SCHEMA
-    required_channels = ("train",)
-    optional_channels = ("test",)
-    supervised = False
-
-    def input_checks(self, config: Config) -> KMeansChecks:
-        return KMeansChecks(config)
-
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
         started = time.time()
@@ -225,4 +211,4 @@ class KMeans(Algorithm):
         return values
 
 
-__all__ = ["KMeans", "SCHEMA"]
+__all__ = ["KMeans"]

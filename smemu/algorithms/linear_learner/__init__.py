@@ -13,23 +13,12 @@ from threadpoolctl import threadpool_limits
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.linear_learner.checks import LinearLearnerChecks
-from smemu.algorithms.linear_learner.schema import SCHEMA, resolved
+from smemu.algorithms.linear_learner.schema import resolved
 from smemu.algorithms.linear_learner.training import Run
 from smemu.algorithms.reporting import Reporter
 
 
 class LinearLearner(Algorithm):
-    name = "linear-learner"
-    metrics_name = "Linear Learner"
-    schema = SCHEMA
-    required_channels = ("train",)
-    optional_channels = ("validation", "test")
-    supervised = True
-
-    def input_checks(self, config: Config) -> LinearLearnerChecks:
-        return LinearLearnerChecks(config)
-
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
         # Mini-batch products are small (1000 x feature_dim x models): one BLAS thread runs them

@@ -9,7 +9,7 @@ from typing import Iterator, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from smemu.algorithms.base import ModelArtifact
+from smemu.algorithms.base import ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.linear_learner import metrics, selection
 from smemu.algorithms.linear_learner.checks import LinearLearnerChecks, labels_of, no_records
@@ -47,11 +47,7 @@ class Run:
     def batches(self, channel_name: str) -> Iterator[tuple]:
         """(features, labels, batch) of one pass over a channel, checked."""
         channel = self.channels[channel_name]
-        for batch in channel.batches(self.cfg["mini_batch_size"]):
-            if batch.features.shape[0] == 0:
-                continue
-            self.checks.batch(batch, channel_name)     # the checks smemu validate runs
-            self.checks.records(batch, channel_name)
+        for batch in checked_batches(channel, self.cfg["mini_batch_size"], self.checks):
             self.feature_dim = self.checks.feature_dim  # set by the first batch for "auto"
             yield as_float(batch.features), labels_of(batch, channel_name), batch
 

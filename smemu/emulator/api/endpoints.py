@@ -31,7 +31,7 @@ import threading
 import time
 import urllib.parse
 
-from smemu.algorithms.inference import serving_algorithms
+from smemu.algorithms.registry import serving_algorithms
 from smemu.emulator.api.errors import ValidationException
 from smemu.emulator.api.training_jobs import check_job_name, check_location, host_variables
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound

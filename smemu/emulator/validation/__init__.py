@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from smemu.algorithms import get_algorithm
+from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
@@ -110,7 +110,7 @@ def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
     if not isinstance(image, str) or not isinstance(hyperparameters, dict):
         return
     try:
-        algorithm = get_algorithm(images.algorithm_for_image(image))
+        algorithm = get_descriptor(images.algorithm_for_image(image))
     except (images.UnknownImage, CustomerError):
         return
     collect.report.algorithm = algorithm.name
@@ -119,7 +119,7 @@ def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
 
 
 def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, progress) -> None:
-    algorithm = get_algorithm(spec.algorithm)
+    algorithm = get_descriptor(spec.algorithm)
     report.algorithm = algorithm.name
     report.channels = [ChannelSummary(c.name, c.content_type, c.input_mode) for c in spec.channels]
     summaries = {s.name: s for s in report.channels}
@@ -132,18 +132,17 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         report.notes.append("The hyperparameters have problems, so records were checked for "
                             "format only (not against feature_dim, labels or k).")
     else:
-        checks = algorithm.input_checks(algorithm.schema.resolve(spec.hyperparameters))
+        checks = algorithm.new_input_checks(algorithm.schema.resolve(spec.hyperparameters))
 
     input_config = spec.input_data_config()
     for exc in channel_problems(algorithm, input_config):
         collect.add(Problem("channel", str(exc)))
-    taken = tuple(algorithm.required_channels) + tuple(algorithm.optional_channels)
-    # the order training reads them in: train first, then the others the algorithm takes
-    for name in taken:
+    # the order training reads them in: required first, then the others the algorithm takes
+    for name in algorithm.channel_names:
         channel = spec.channel(name)
         if channel is None:
             continue
-        problem = content_type_problem(name, channel.content_type)
+        problem = content_type_problem(name, channel.content_type, algorithm)
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
