@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import smemu
+from smemu import contract
 from smemu.algorithms import algorithm_names
 
 IMAGE_TAG = "1"
@@ -444,7 +445,7 @@ def build_images(client, *, base: str = DEFAULT_BASE, offline_base: bool = False
         for algorithm, previous in stale:
             name = image_name(algorithm)
             log(f"building {name} on {base}")
-            image_id = _build(client, context, name, {"BASE": base, "SMEMU_ALGORITHM": algorithm},
+            image_id = _build(client, context, name, {"BASE": base, contract.ENV_ALGORITHM: algorithm},
                               {CONTENT_LABEL: wanted[algorithm], SOURCE_LABEL: source}, log)
             results.append(ImageResult(name, image_id, built=True))
             if previous and previous != image_id:

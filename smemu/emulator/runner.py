@@ -30,6 +30,7 @@ import time
 import traceback
 from typing import Callable
 
+from smemu import contract
 from smemu.emulator import api_model, layout, packaging, sharding, staging
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
@@ -171,7 +172,7 @@ class _JobRun:
         self.feed_error: str | None = None
         self.finished = threading.Event()
         self.job_dir = store.job_dir(spec.name)
-        self.opt_ml = self.job_dir / "opt_ml"
+        self.opt_ml = self.job_dir / contract.JOB_TREE
         self.metrics = MetricCollector(record["AlgorithmSpecification"]["MetricDefinitions"])
         self.thread = threading.Thread(target=self._main, name=f"job-{spec.name}", daemon=True)
 
@@ -264,7 +265,7 @@ class _JobRun:
                                        self.spec.instance_count)
                 for line in sharding.plan_lines(channel.name, channel.distribution, plan):
                     self._log_line(line)
-                objects[channel.name] = plan["algo-1"]
+                objects[channel.name] = plan[contract.FIRST_HOST]
         for channel in self.spec.channels:
             if channel.is_pipe:
                 continue
@@ -284,7 +285,7 @@ class _JobRun:
 
     def _train(self, objects, start: float) -> RunOutcome:
         feeders = []
-        data_dir = self.opt_ml / "input" / "data"
+        data_dir = contract.Tree(self.opt_ml).data_dir
         for channel in self.spec.channels:
             if channel.is_pipe:
                 feeder = PipeFeeder(channel, objects[channel.name], data_dir, self._feed_failed)
@@ -330,7 +331,7 @@ class _JobRun:
                          FailureReason=self._failure_reason(outcome.exit_code))
 
     def _failure_reason(self, exit_code: int | None) -> str:
-        path = self.opt_ml / "output" / "failure"
+        path = contract.Tree(self.opt_ml).failure_file
         try:
             text = path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:
@@ -360,7 +361,7 @@ class _JobRun:
     def _discard_copies(self) -> None:
         """The job's copies of its input data and of its archives are dropped when it ends (the
         user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
-        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
+        for path in (contract.Tree(self.opt_ml).data_dir, self.job_dir / "artifacts"):
             shutil.rmtree(path, ignore_errors=True)
 
 

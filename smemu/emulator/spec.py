@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from smemu import contract
 from smemu.emulator import api_model, images, staging
 
 DEFAULT_MAX_RUNTIME = 86400
@@ -157,7 +158,7 @@ class TrainingJobSpec:
     def input_data_config(self) -> dict:
         return {c.name: c.input_data_config() for c in self.channels}
 
-    def resource_config(self, host: str = "algo-1") -> dict:
+    def resource_config(self, host: str = contract.FIRST_HOST) -> dict:
         group = "homogeneousCluster"
         return {"current_host": host, "current_instance_type": self.instance_type,
                 "current_group_name": group, "hosts": [host],
