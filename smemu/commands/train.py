@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from smemu.commands._jobs import add_jobs_root, store_from
+from smemu.emulator.api.shared import DEFAULT_ACCOUNT
 from smemu.emulator.backends import backend_names, get_backend
 from smemu.emulator.images import algorithm_for_image
 from smemu.emulator.runner import run_job
@@ -29,7 +30,7 @@ from smemu.emulator.staging import is_local, local_path
 from smemu.emulator.store import JobExists
 from smemu.progress import Progress
 
-DEFAULT_ROLE = "arn:aws:iam::000000000000:role/smemu-local"
+DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/smemu-local"
 CHANNEL_KEYS = {
     "content-type": "ContentType", "input-mode": "InputMode", "compression": "CompressionType",
     "record-wrapper": "RecordWrapperType", "data-type": "S3DataType",

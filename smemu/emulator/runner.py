@@ -23,7 +23,6 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -32,33 +31,19 @@ from typing import Callable
 
 from smemu import contract
 from smemu.emulator import api_model, layout, packaging, sharding, staging
+from smemu.emulator.api.shared import account_of, arn
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
 from smemu.emulator.metrics import MetricCollector, builtin_definitions
 from smemu.emulator.pipes import PipeFeeder
 from smemu.emulator.spec import TrainingJobSpec
-from smemu.emulator.store import JobStore
+from smemu.emulator.store import MESSAGES, JobStore, transition
 
-MESSAGES = {
-    "Starting": "Preparing the instances for training",
-    "Downloading": "Downloading input data",
-    "Training": "Training image download completed. Training in progress.",
-    "Uploading": "Uploading generated training model",
-    "Completed": "Training job completed",
-    "Failed": "Training job failed",
-    "Stopping": "Stopping the training job",
-    "Stopped": "Training job stopped",
-    MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
-}
 FAILURE_LIMIT = 1024
 
 
 def job_arn(spec: TrainingJobSpec) -> str:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    role = spec.request.get("RoleArn") or ""
-    parts = role.split(":")
-    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else "000000000000"
-    return f"arn:aws:sagemaker:{region}:{account}:training-job/{spec.name.lower()}"
+    return arn("training-job", spec.name, account_of(spec.request.get("RoleArn")))
 
 
 def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
@@ -180,22 +165,7 @@ class _JobRun:
     def _set(self, status: str | None = None, secondary: str | None = None,
              message: str | None = None, **fields) -> None:
         with self.lock:
-            now = time.time()
-            record = self.record
-            if status:
-                record["TrainingJobStatus"] = status
-            if secondary and secondary != record["SecondaryStatus"]:
-                transitions = record["SecondaryStatusTransitions"]
-                if transitions:
-                    transitions[-1].setdefault("EndTime", now)
-                entry = {"Status": secondary, "StartTime": now,
-                         "StatusMessage": message or MESSAGES.get(secondary, "")}
-                if secondary in ("Completed", "Failed", "Stopped", MAX_RUNTIME_EXCEEDED):
-                    entry["EndTime"] = now
-                transitions.append(entry)
-                record["SecondaryStatus"] = secondary
-            record.update(fields)
-            record["LastModifiedTime"] = now
+            record = transition(self.record, status, secondary, message, **fields)
             self.store.save(record)
             snapshot = dict(record)
         if self.on_status and (status or secondary):

@@ -17,7 +17,7 @@ import re
 
 from smemu import contract
 from smemu.emulator.api.errors import ApiError, ValidationException
-from smemu.emulator.api.training_jobs import JOB_NAME
+from smemu.emulator.api.shared import NAME as JOB_NAME
 from smemu.emulator.store import JobNotFound, JobStore
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"

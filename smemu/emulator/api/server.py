@@ -12,6 +12,7 @@ from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
+from smemu.emulator.api.request_checks import validated_operations
 from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
@@ -32,9 +33,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
-    app = create_app({**targets("SageMaker", service.operations()),
-                      **targets("SageMaker", endpoints.operations()),
-                      **targets("SageMaker", transforms.operations()),
+    sagemaker = validated_operations({**service.operations(), **endpoints.operations(),
+                                      **transforms.operations()})
+    app = create_app({**targets("SageMaker", sagemaker),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest

@@ -5,8 +5,10 @@
 to handlers taking the request body and returning the response body (or raising an
 :mod:`errors` exception).
 
-What a request may reach on the host is kept narrow: the job name is checked against the API's
-pattern before it is used as a directory name in the jobs root; S3 URIs may be ``s3://`` (or
+Every request was checked against botocore's model of its operation at dispatch
+(:mod:`smemu.emulator.api.request_checks`). What a request may reach on the host is kept narrow: the
+job name is checked against the API's pattern again before it is used as a directory name in the
+jobs root; S3 URIs may be ``s3://`` (or
 ``https://``) and — unless turned off — absolute ``file://`` URIs, never plain or relative paths;
 environment variables that would steer the host's interpreter or loader are refused.
 """
@@ -21,13 +23,13 @@ import time
 from smemu.emulator import staging
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
+from smemu.emulator.api.shared import check_name, invalid
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.store import JobExists, JobNotFound, JobStore
 
 log = logging.getLogger("smemu.api")
 
-JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 # variables that would make the host run other code than smemu's (process backend)
 HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
 
@@ -35,22 +37,6 @@ HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", r
 def host_variables(environment: dict) -> list[str]:
     """The names in a request's Environment that would change how the host runs a process."""
     return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
-
-
-def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
-    """The job name, once it matches the API's pattern (so it is safe as a directory name)."""
-    name = body.get(member)
-    if name is None:
-        raise ValidationException(f"1 validation error detected: Value null at "
-                                  f"'{member[0].lower() + member[1:]}' failed to satisfy "
-                                  f"constraint: Member must not be null")
-    if not isinstance(name, str) or not JOB_NAME.fullmatch(name):
-        shown = name if isinstance(name, str) else repr(name)
-        raise ValidationException(
-            f"1 validation error detected: Value '{shown[:100]}' at "
-            f"'{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must satisfy "
-            f"regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}")
-    return name
 
 
 class RefusedLocalStorage(staging.Storage):
@@ -111,7 +97,7 @@ class TrainingJobService:
 
     # operations --------------------------------------------------------------------------------
     def create_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         self._check_locations(body)
         self._check_environment(body)
         try:
@@ -129,7 +115,7 @@ class TrainingJobService:
         return {"TrainingJobArn": handle.describe()["TrainingJobArn"]}
 
     def describe_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         try:
             return self.store.load(name)
         except JobNotFound:
@@ -141,7 +127,7 @@ class TrainingJobService:
         return list_training_jobs(self.store.records(), body)
 
     def stop_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         try:
             record = self.store.load(name)
         except JobNotFound:
@@ -172,10 +158,10 @@ class TrainingJobService:
             return
         refused = host_variables(environment)
         if refused:
-            raise ValidationException(
-                f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
-                f"change how the host runs the job's process (the process backend runs it on this "
-                f"machine). Leave them out, or start the server with --backend docker.")
+            raise invalid("environment", f"Environment sets {', '.join(refused)}, which would "
+                          f"change how the host runs the job's process (the process backend runs "
+                          f"it on this machine). Leave them out, or start the server with "
+                          f"--backend docker.")
 
 
 def check_location(path: str, uri, allow_file_uris: bool) -> None:
@@ -185,20 +171,17 @@ def check_location(path: str, uri, allow_file_uris: bool) -> None:
         return   # the spec reports the type
     if re.match(r"(s3|https)://", uri):
         return
-    where = f"Value '{uri[:200]}' at '{path}'"
+    shown = f"Value '{uri[:200]}'"
     if not uri.startswith("file://"):
-        raise ValidationException(
-            f"1 validation error detected: {where} failed to satisfy constraint: Member "
-            f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
-            f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
+        raise invalid(path, f"{shown} must satisfy regular expression pattern: "
+                            f"^(https|s3)://([^/]+)/?(.*)$ (smemu's server also takes absolute "
+                            f"file:// URIs unless --no-file-uris).")
     if not allow_file_uris:
-        raise ValidationException(
-            f"1 validation error detected: {where} is a file:// URI, and this smemu "
-            f"server was started with --no-file-uris: use an s3:// URI.")
+        raise invalid(path, f"{shown} is a file:// URI, and this smemu server was started with "
+                            f"--no-file-uris: use an s3:// URI.")
     if not uri.startswith("file:///"):
-        raise ValidationException(
-            f"1 validation error detected: {where} is a relative file:// URI; write "
-            f"the absolute path as file:///path/on/the/server.")
+        raise invalid(path, f"{shown} is a relative file:// URI; write the absolute path as "
+                            f"file:///path/on/the/server.")
 
 
 def _locations(body: dict):

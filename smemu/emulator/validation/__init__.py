@@ -80,7 +80,7 @@ def validate_spec(spec: TrainingJobSpec, max_errors: int | None = None,
 #: what stands in for the members of a request that do not concern its data, when they are wrong
 _STAND_INS = {
     "TrainingJobName": "smemu-validate",
-    "RoleArn": "arn:aws:iam::000000000000:role/smemu-validate",
+    "RoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/smemu-validate",
     "OutputDataConfig": {"S3OutputPath": "file:///smemu-validate/output/"},
     "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
     "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
