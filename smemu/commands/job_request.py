@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from smemu.emulator.api.shared import DEFAULT_ACCOUNT
-from smemu.emulator.images import algorithm_for_image
+from smemu.emulator.image_names import algorithm_for_image
 
 DEFAULT_ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/smemu-local"
 CHANNEL_KEYS = {

@@ -30,9 +30,10 @@ import urllib.parse
 
 from smemu.emulator.api.shared import DEFAULT_ACCOUNT, process_alive, region
 from smemu.emulator.hosting_store import RecordDirectory, RecordNotFound
-from smemu.emulator.images import algorithm_for_image
+from smemu.emulator.image_names import algorithm_for_image
 from smemu.emulator.keepalive import ConnectionPool
 from smemu.emulator.serving import LocalEndpoint
+from smemu.emulator.storage import Storages
 
 log = logging.getLogger("smemu.api")
 
@@ -62,9 +63,10 @@ class EndpointHost:
     """The serving containers of the endpoints in ``records`` that this server runs."""
 
     def __init__(self, records: RecordDirectory, backend: str = "process",
-                 startup_timeout: float = 120.0):
+                 startup_timeout: float = 120.0, storages: Storages | None = None):
         self.records = records
         self.backend = backend
+        self.storages = storages      # where models may be read from
         self.startup_timeout = startup_timeout
         self._running: dict[str, LocalEndpoint] = {}    # serving the endpoint
         self._starting: dict[str, LocalEndpoint] = {}   # starting for CreateEndpoint/UpdateEndpoint
@@ -124,7 +126,7 @@ class EndpointHost:
         return LocalEndpoint(data, algorithm_for_image(container.get("Image")), port=0,
                              on_log_line=on_log_line, environment=environment,
                              backend=self.backend, startup_timeout=self.startup_timeout,
-                             stop_grace=10.0)
+                             stop_grace=10.0, storages=self.storages)
 
     def _start_container(self, name: str) -> None:
         record = self.records.load(name)

@@ -109,11 +109,13 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
               on_log: Callable[[str], None] | None = None,
               on_status: Callable[[dict], None] | None = None,
               progress: Callable[[int, str], object] | None = None,
-              stop_grace: float = DEFAULT_STOP_GRACE) -> JobHandle:
+              stop_grace: float = DEFAULT_STOP_GRACE,
+              storages: staging.Storages | None = None) -> JobHandle:
     """Create the job's record (``JobExists`` if the name is taken) and run it in a thread.
 
     ``on_log(line)`` gets each container log line; ``on_status(record)`` each status change;
-    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies."""
+    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies;
+    ``storages`` is where its data may come from and go to (default: anywhere)."""
     store = store or JobStore()
     if backend is None or isinstance(backend, str):
         backend = get_backend(backend or "process")
@@ -121,7 +123,7 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
     store.create(record)
     if on_status:
         on_status(dict(record))
-    job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace)
+    job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace, storages)
     job.thread.start()
     return JobHandle(spec.name, store, job)
 
@@ -141,8 +143,10 @@ def run_job(spec: TrainingJobSpec, **options) -> dict:
 class _JobRun:
     """One job's life; every record change goes through ``_set`` under a lock."""
 
-    def __init__(self, spec, store, backend, record, on_log, on_status, progress, stop_grace):
+    def __init__(self, spec, store, backend, record, on_log, on_status, progress, stop_grace,
+                 storages=None):
         self.spec = spec
+        self.storages = storages
         self.store = store
         self.backend = backend
         self.record = record
@@ -229,7 +233,8 @@ class _JobRun:
     def _stage(self) -> dict[str, list[staging.StoredObject]]:
         objects = {}
         for channel in self.spec.channels:
-            objects[channel.name] = staging.list_channel(channel.uri, channel.data_type)
+            objects[channel.name] = staging.list_channel(channel.uri, channel.data_type,
+                                                         self.storages)
             if self.spec.instance_count > 1:   # only algo-1 runs: it reads its share
                 plan = sharding.assign(objects[channel.name], channel.distribution,
                                        self.spec.instance_count)
@@ -313,7 +318,8 @@ class _JobRun:
             self._set(secondary="Uploading")
             try:
                 uris = packaging.upload_outputs(self.opt_ml, self.job_dir / "artifacts",
-                                                self.spec.output_path, self.spec.name)
+                                                self.spec.output_path, self.spec.name,
+                                                self.storages)
                 fields["ModelArtifacts"] = {"S3ModelArtifacts": uris["model"]}
             except (staging.StagingError, OSError) as exc:
                 status, secondary = "Failed", "Failed"

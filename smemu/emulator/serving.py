@@ -22,20 +22,20 @@ from pathlib import Path
 
 from smemu import contract
 from smemu.emulator.backends import ContainerRun, get_backend
-from smemu.emulator.staging import StagingError, storage_for
+from smemu.emulator.storage import StagingError, Storages, storage_for
 
 
 class ServingError(Exception):
     """The model cannot be served; the message says why and what to do."""
 
 
-def extract_model(model_uri: str, root: str) -> str:
-    """Unpacks the model.tar.gz at ``model_uri`` (a path, file:// or s3:// URI) into
-    ``<root>/model`` and returns that directory."""
+def extract_model(model_uri: str, root: str, storages: Storages | None = None) -> str:
+    """Unpacks the model.tar.gz at ``model_uri`` (a path, file:// or s3:// URI; read under
+    ``storages``) into ``<root>/model`` and returns that directory."""
     model_dir = str(contract.Tree(root).model_dir)
     os.makedirs(model_dir, exist_ok=True)
     try:
-        stream = storage_for(model_uri).open(model_uri)
+        stream = storage_for(model_uri, storages).open(model_uri)
     except (StagingError, OSError) as exc:
         raise ServingError(f"Cannot read the model {model_uri}: {exc}") from None
     try:
@@ -106,8 +106,9 @@ class LocalEndpoint:
     def __init__(self, model_uri: str, algorithm: str, port: int = contract.SERVING_PORT, host: str = "127.0.0.1",
                  startup_timeout: float = 60.0, on_log_line=None,
                  environment: dict | None = None, backend: str = "process",
-                 stop_grace: float = 30.0):
+                 stop_grace: float = 30.0, storages: Storages | None = None):
         self.model_uri = model_uri
+        self.storages = storages
         self.algorithm = algorithm
         self.host = host
         self.port = port
@@ -144,7 +145,7 @@ class LocalEndpoint:
                 environment={**self.environment, contract.ENV_BIND_HOST: self.host,
                              contract.ENV_BIND_PORT: str(self.port)},
                 on_log_line=self.on_log_line, stop_grace=self.stop_grace)
-            extract_model(self.model_uri, str(self._run.opt_ml))
+            extract_model(self.model_uri, str(self._run.opt_ml), self.storages)
             self._thread = threading.Thread(target=self._serve, args=(backend,), daemon=True,
                                             name="smemu-endpoint")
             self._thread.start()

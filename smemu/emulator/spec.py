@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smemu import contract
-from smemu.emulator import api_model, images, staging
+from smemu.emulator import api_model, staging
+from smemu.emulator import image_names as images
 from smemu.emulator.request_shapes import Problem, aws_message, check_request
 
 DEFAULT_MAX_RUNTIME = 86400

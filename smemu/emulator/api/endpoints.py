@@ -24,7 +24,8 @@ from smemu.emulator.api.shared import account_of, arn, check_name, invalid
 from smemu.emulator.api.training_jobs import check_location, host_variables
 from smemu.emulator.hosting import EndpointHost
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
-from smemu.emulator.images import UnknownImage, algorithm_for_image
+from smemu.emulator.image_names import UnknownImage, algorithm_for_image
+from smemu.emulator.storage import Storages
 
 MODEL_FIELDS = ("ModelName", "PrimaryContainer", "Containers", "InferenceExecutionConfig",
                 "ExecutionRoleArn", "VpcConfig", "EnableNetworkIsolation")
@@ -57,7 +58,8 @@ class EndpointService:
         # with the container's port published on loopback (the docker backend)
         self.backend = backend
         self.allow_file_uris = allow_file_uris
-        self.host = EndpointHost(self.store.endpoints, backend, startup_timeout)
+        self.host = EndpointHost(self.store.endpoints, backend, startup_timeout,
+                                 Storages(allow_local=allow_file_uris))
 
     def operations(self) -> dict:
         return {"CreateModel": self.create_model, "DescribeModel": self.describe_model,

@@ -20,12 +20,12 @@ import re
 import threading
 import time
 
-from smemu.emulator import staging
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
 from smemu.emulator.api.shared import check_name, invalid
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
+from smemu.emulator.storage import Storages
 from smemu.emulator.store import JobExists, JobNotFound, JobStore
 
 log = logging.getLogger("smemu.api")
@@ -39,25 +39,6 @@ def host_variables(environment: dict) -> list[str]:
     return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
 
 
-class RefusedLocalStorage(staging.Storage):
-    """Stands in for local files on a server started with ``--no-file-uris``: a manifest on S3
-    whose prefix is a ``file://`` URI must not read the server's disk either."""
-
-    def _refuse(self, uri: str):
-        raise staging.StagingError(f"{uri} is a local path, and this smemu server does not read "
-                                   f"or write local files (it runs with --no-file-uris). Use an "
-                                   f"s3:// URI.")
-
-    def list(self, prefix_uri):
-        self._refuse(prefix_uri)
-
-    def open(self, uri):
-        self._refuse(uri)
-
-    def put(self, local_path, uri):
-        self._refuse(uri)
-
-
 class TrainingJobService:
     def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True):
         self.store = store
@@ -65,9 +46,8 @@ class TrainingJobService:
         self.allow_file_uris = allow_file_uris
         self._handles: dict = {}
         self._lock = threading.Lock()
-        if not allow_file_uris:
-            staging.register_storage("file", RefusedLocalStorage)
-            staging.register_storage("", RefusedLocalStorage)
+        # what the jobs of this server may read and write (a manifest's prefix included)
+        self.storages = Storages(allow_local=allow_file_uris)
 
     def operations(self) -> dict:
         return {"CreateTrainingJob": self.create_training_job,
@@ -106,6 +86,7 @@ class TrainingJobService:
             raise ValidationException(error.aws_message()) from None
         try:
             handle = start_job(spec, store=self.store, backend=self.backend,
+                               storages=self.storages,
                                on_log=lambda line, name=name: log.debug("%s: %s", name, line))
         except JobExists as error:
             raise ResourceInUse(str(error)) from None

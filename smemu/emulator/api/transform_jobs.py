@@ -24,7 +24,8 @@ from smemu.emulator.api.shared import account_of, arn, check_name, process_alive
 from smemu.emulator.api.training_jobs import check_location
 from smemu.emulator.hosting import model_data_url
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
-from smemu.emulator.images import algorithm_for_image
+from smemu.emulator.image_names import algorithm_for_image
+from smemu.emulator.storage import Storages
 from smemu.emulator.transform import (TransformConfig, TransformError, TransformStopped,
                                       run_transform)
 
@@ -39,6 +40,7 @@ class TransformJobService:
     def __init__(self, jobs_root, allow_file_uris: bool = True):
         self.store = HostingStore(jobs_root)
         self.allow_file_uris = allow_file_uris
+        self.storages = Storages(allow_local=allow_file_uris)
         self._stops: dict[str, threading.Event] = {}
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -187,7 +189,7 @@ class TransformJobService:
                           self._config(record), data_type=source.get("S3DataType", "S3Prefix"),
                           compression=record["TransformInput"].get("CompressionType", "None"),
                           environment={k: str(v) for k, v in environment.items()},
-                          on_log_line=on_log_line, stop_event=stop)
+                          on_log_line=on_log_line, stop_event=stop, storages=self.storages)
             outcome = ("Completed", None)
         except TransformStopped:
             outcome = ("Stopped", None)

@@ -29,7 +29,7 @@ from smemu.algorithms import get_algorithm
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
-from smemu.emulator import images
+from smemu.emulator import image_names as images
 from smemu.emulator.api.shared import DEFAULT_ACCOUNT
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 

@@ -96,7 +96,7 @@ def _counted(stream: BinaryIO, bar) -> BinaryIO:
 def _read_file(channel, obj, reader, state: _ChannelState, bar) -> None:
     name = f"{LOGICAL_DATA}/{channel.name}/{obj.relative}"
     try:
-        raw = staging.storage_for(obj.uri).open(obj.uri)   # File mode copies objects as they are
+        raw = staging.open_object(obj)   # File mode copies objects as they are
     except staging.StagingError as exc:
         state.format_problems += 1
         state.add(Problem("channel", str(exc), channel=channel.name, object=obj.uri))
