@@ -260,16 +260,3 @@ class EndpointHost:
             OriginalStatusCode=status, OriginalMessage=text,
             LogStreamArn=f"arn:aws:logs:{region()}:{account}:log-group:/aws/sagemaker/Endpoints/"
                          f"{name}")
-
-
-def _variant_summaries(variant: dict, model: dict, now: float) -> list[dict]:
-    """DescribeEndpoint's ProductionVariants for an endpoint serving ``variant`` of ``model``."""
-    image = model["PrimaryContainer"].get("Image")
-    weight = float(variant.get("InitialVariantWeight", 1.0))
-    return [{"VariantName": variant["VariantName"],
-             "DeployedImages": [{"SpecifiedImage": image, "ResolvedImage": image,
-                                 "ResolutionTime": now}],
-             "CurrentWeight": weight, "DesiredWeight": weight, "CurrentInstanceCount": 0,
-             "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1))}]
-
-
