@@ -20,8 +20,8 @@ import time
 from smemu.algorithms.inference import serving_algorithms
 from smemu.emulator.api.errors import ValidationException
 from smemu.emulator.api.listing import listing
-from smemu.emulator.api.shared import account_of, arn, check_name, invalid
-from smemu.emulator.api.training_jobs import check_location, host_variables
+from smemu.emulator.api.shared import (account_of, arn, check_location, check_name,
+                                        host_variables, invalid)
 from smemu.emulator.hosting import EndpointHost
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
 from smemu.emulator.image_names import UnknownImage, algorithm_for_image

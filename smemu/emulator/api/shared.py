@@ -6,6 +6,8 @@ owns it, and the paging of the List operation that lists it.
   ``AWS_DEFAULT_REGION``, else us-east-1.
 * Names: training jobs, models, endpoint configurations, endpoints, variants and transform jobs
   share SageMaker's name pattern; a name is checked before it becomes a file name in the jobs root.
+* Reach: a location is ``s3://``/``https://``, or an absolute ``file://`` URI where the server
+  allows them; an Environment may not set what steers the host's interpreter or loader.
 * Owners: a record made by a process names it by pid; the record is orphaned once that process
   is gone.
 * Paging: every List operation pages by key — its token holds the sort key of the last item
@@ -70,6 +72,36 @@ def check_name(body: dict, member: str) -> str:
         raise invalid(path, f"Value '{shown[:100]}' must satisfy regular expression pattern: "
                             f"^{NAME_PATTERN}")
     return name
+
+
+# what a request may reach on this machine -------------------------------------------------------
+# variables that would make the host run other code than smemu's (process backend)
+HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
+
+
+def host_variables(environment: dict) -> list[str]:
+    """The names in a request's Environment that would change how the host runs a process."""
+    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+
+
+def check_location(path: str, uri, allow_file_uris: bool) -> None:
+    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
+    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
+    if not isinstance(uri, str):
+        return   # the spec reports the type
+    if re.match(r"(s3|https)://", uri):
+        return
+    shown = f"Value '{uri[:200]}'"
+    if not uri.startswith("file://"):
+        raise invalid(path, f"{shown} must satisfy regular expression pattern: "
+                            f"^(https|s3)://([^/]+)/?(.*)$ (smemu's server also takes absolute "
+                            f"file:// URIs unless --no-file-uris).")
+    if not allow_file_uris:
+        raise invalid(path, f"{shown} is a file:// URI, and this smemu server was started with "
+                            f"--no-file-uris: use an s3:// URI.")
+    if not uri.startswith("file:///"):
+        raise invalid(path, f"{shown} is a relative file:// URI; write the absolute path as "
+                            f"file:///path/on/the/server.")
 
 
 # owners -------------------------------------------------------------------------------------------

@@ -16,28 +16,18 @@ environment variables that would steer the host's interpreter or loader are refu
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
-from smemu.emulator.api.shared import check_name, invalid
+from smemu.emulator.api.shared import check_location, check_name, host_variables, invalid
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.storage import Storages
 from smemu.emulator.store import JobExists, JobNotFound, JobStore
 
 log = logging.getLogger("smemu.api")
-
-# variables that would make the host run other code than smemu's (process backend)
-HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
-
-
-def host_variables(environment: dict) -> list[str]:
-    """The names in a request's Environment that would change how the host runs a process."""
-    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
-
 
 class TrainingJobService:
     def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True):
@@ -143,26 +133,6 @@ class TrainingJobService:
                           f"change how the host runs the job's process (the process backend runs "
                           f"it on this machine). Leave them out, or start the server with "
                           f"--backend docker.")
-
-
-def check_location(path: str, uri, allow_file_uris: bool) -> None:
-    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
-    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
-    if not isinstance(uri, str):
-        return   # the spec reports the type
-    if re.match(r"(s3|https)://", uri):
-        return
-    shown = f"Value '{uri[:200]}'"
-    if not uri.startswith("file://"):
-        raise invalid(path, f"{shown} must satisfy regular expression pattern: "
-                            f"^(https|s3)://([^/]+)/?(.*)$ (smemu's server also takes absolute "
-                            f"file:// URIs unless --no-file-uris).")
-    if not allow_file_uris:
-        raise invalid(path, f"{shown} is a file:// URI, and this smemu server was started with "
-                            f"--no-file-uris: use an s3:// URI.")
-    if not uri.startswith("file:///"):
-        raise invalid(path, f"{shown} is a relative file:// URI; write the absolute path as "
-                            f"file:///path/on/the/server.")
 
 
 def _locations(body: dict):

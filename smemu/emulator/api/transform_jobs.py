@@ -20,8 +20,8 @@ import time
 from smemu.emulator.api.endpoints import check_serving_environment, public
 from smemu.emulator.api.errors import ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import listing
-from smemu.emulator.api.shared import account_of, arn, check_name, process_alive
-from smemu.emulator.api.training_jobs import check_location
+from smemu.emulator.api.shared import (account_of, arn, check_location, check_name,
+                                        process_alive)
 from smemu.emulator.hosting import model_data_url
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
 from smemu.emulator.image_names import algorithm_for_image
