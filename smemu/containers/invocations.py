@@ -1,7 +1,9 @@
 """The serving container's web application: ``GET /ping`` and ``POST /invocations``.
 
 A plain WSGI application (waitress serves it, see ``smemu.containers.serve``). What it answers
-follows the built-in containers (builtin-algorithms.md §1.6, container-contract.md §4):
+follows the built-in containers ("Common data formats for inference" and "Use Your Own Inference
+Code with Hosting Services" in the SageMaker developer guide; the 400 body as reported in
+aws/sagemaker-spark#102 and aws/amazon-sagemaker-examples#1881):
 
 * ``/ping``: 200 with an empty body (the app exists only once the model is loaded);
 * ``/invocations``: the request decoded (``request_decoding``), the model's ``predict``, the

@@ -2,8 +2,9 @@
 
 ``outputs`` maps each output name (``closest_cluster``, ``score``...) to a float array with one
 value per record, or one row of values per record (a multiclass score per class). Numbers are
-written as the float32 value they are, as Python floats: ``0.9999716281890869``, ``1.0``
-(builtin-algorithms.md §1.6).
+written as the float32 value they are, as Python floats: ``0.9999716281890869``, ``1.0`` — labels
+and cluster numbers too (the SageMaker developer guide's "Common data formats for inference" shows
+``"closest_cluster": 0.0``; public Linear Learner answers read ``"predicted_label": 1.0``).
 
 * ``application/json``: ``{"predictions": [{"closest_cluster": 1.0, ...}, ...]}``, spaced as
   Python's ``json.dumps`` spaces it, as the real containers do.

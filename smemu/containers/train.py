@@ -12,6 +12,7 @@ import logging
 import os
 import traceback
 
+from smemu import contract
 from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
@@ -49,9 +50,9 @@ def train(opt_ml: OptML | None = None) -> int:
 
 
 def _algorithm():
-    name = os.environ.get("SMEMU_ALGORITHM", "")
+    name = os.environ.get(contract.ENV_ALGORITHM, "")
     if not name:
-        raise AlgorithmSetupError("SMEMU_ALGORITHM is not set; the image must name its algorithm.")
+        raise AlgorithmSetupError(f"{contract.ENV_ALGORITHM} is not set; the image must name its algorithm.")
     try:
         return get_descriptor(name).new_trainer()
     except CustomerError as exc:
@@ -63,14 +64,14 @@ def _train(opt_ml: OptML) -> None:
     provided = opt_ml.hyperparameters()
     log.info("Reading default configuration from %s: %r", DEFAULT_CONFIG, algorithm.schema.defaults())
     log.info("Merging with provided configuration from %s: %r",
-             opt_ml.logical(opt_ml.config_dir / "hyperparameters.json"), provided)
+             opt_ml.logical(opt_ml.config_file(contract.HYPERPARAMETERS)), provided)
     config = algorithm.schema.resolve(provided)
     log.info("Final configuration: %r", config.raw)
 
     input_config = opt_ml.input_data_config()
     _check_channels(algorithm, input_config)
     channels = _open_channels(opt_ml, input_config, algorithm.descriptor)
-    host = opt_ml.resource_config().get("current_host", "algo-1")
+    host = opt_ml.resource_config().get("current_host", contract.FIRST_HOST)
     reporter = Reporter(algorithm.metrics_name, host=host)
     # the algorithm prints its own progress, metrics, "Test data is not provided." and totaltime
     artifact = algorithm.train(config, channels, reporter)

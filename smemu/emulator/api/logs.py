@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import re
 
+from smemu import contract
 from smemu.emulator.api.errors import ApiError, ValidationException
-from smemu.emulator.api.training_jobs import JOB_NAME
+from smemu.emulator.api.shared import NAME as JOB_NAME
 from smemu.emulator.store import JobNotFound, JobStore
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TARGET_PREFIX = "Logs_20140328"
 MAX_EVENTS = 10000
 MAX_BYTES = 1024 * 1024
-STREAM = re.compile(r"(?P<job>[^/]+)/algo-1-(?P<stamp>\d+)")
+STREAM = re.compile(r"(?P<job>[^/]+)/" + re.escape(contract.FIRST_HOST) + r"-(?P<stamp>\d+)")
 
 
 class ResourceNotFoundException(ApiError):
@@ -171,7 +172,7 @@ class JobLogs:
         if size == 0:
             return None
         millis = _event_time(record)
-        stream = f"{name}/algo-1-{_stamp(record)}"
+        stream = f"{name}/{contract.FIRST_HOST}-{_stamp(record)}"
         return {"logStreamName": stream, "creationTime": millis, "firstEventTimestamp": millis,
                 "lastEventTimestamp": millis, "lastIngestionTime": millis, "storedBytes": 0,
                 "arn": f"arn:aws:logs:::log-group:{LOG_GROUP}:log-stream:{stream}"}

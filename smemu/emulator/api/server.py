@@ -16,6 +16,7 @@ from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
+from smemu.emulator.api.request_checks import validated_operations
 from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
@@ -39,12 +40,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
     tags = TagService(store.root)
-    sagemaker = {**targets("SageMaker", empty_operations()),
-                 **targets("SageMaker", service.operations()),
-                 **targets("SageMaker", endpoints.operations()),
-                 **targets("SageMaker", transforms.operations()),
-                 **targets("SageMaker", tags.operations())}
-    sagemaker = with_describe_defaults(tags.recording_create_tags(sagemaker))
+    sagemaker = validated_operations({
+        **empty_operations(), **service.operations(), **endpoints.operations(),
+        **transforms.operations(), **tags.operations()})
+    sagemaker = with_describe_defaults(tags.recording_create_tags(targets("SageMaker", sagemaker)))
     if synchronous:
         sagemaker = wait_on_create(sagemaker)
     app = create_app({**sagemaker,
