@@ -4,15 +4,9 @@ share (see :class:`smemu.algorithms.base.InputChecks`)."""
 from __future__ import annotations
 
 from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import check_finite, check_width
+from smemu.algorithms.data import check_finite, check_width, empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
-
-
-def empty_channel(name: str) -> DataError:
-    return DataError(
-        f"Channel '{name}' has no records. Check that its S3 prefix or manifest points at your "
-        f"data files and that they are not empty.")
 
 
 def too_few_records(name: str, records: int, k: int) -> DataError:

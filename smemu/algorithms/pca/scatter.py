@@ -1,0 +1,137 @@
+"""One streaming pass over the records, keeping only what PCA needs: O(d²) in regular mode,
+O(d·ℓ) in randomized mode, never the records themselves.
+
+Both accumulate about a fixed *shift* ``c`` (the first batch's mean) rather than about zero, so
+that the centred scatter ``Σ(x-μ)(x-μ)ᵀ = Σ(x-c)(x-c)ᵀ - n(μ-c)(μ-c)ᵀ`` is taken without the
+cancellation that ``Σxxᵀ - nμμᵀ`` suffers when the data sit far from the origin. Sparse batches
+are never densified: products with ``x - c`` are expanded (``Xᵀ X - c sᵀ - s cᵀ + n c cᵀ``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def _shifted(X, c):
+    """(X - c) for a dense batch; the batch itself for a sparse one (expanded by the callers)."""
+    return X if sp.issparse(X) else np.asarray(X, dtype=np.float64) - c
+
+
+class Moments:
+    """Count, sum and shift of the records seen: the mean, and the shift the products use (the
+    first batch's mean when ``centred``, else the origin)."""
+
+    def __init__(self, dim: int, centred: bool):
+        self.count = 0
+        self.centred = centred
+        self.shift: np.ndarray | None = None
+        self.shifted_sum = np.zeros(dim)          # Σ (x - c)
+
+    def start(self, X) -> np.ndarray:
+        """The shift, fixed by the first batch."""
+        if self.shift is None:
+            self.shift = (np.asarray(X.mean(axis=0), dtype=np.float64).ravel() if self.centred
+                          else np.zeros(X.shape[1]))
+        return self.shift
+
+    def add(self, X) -> None:
+        n = X.shape[0]
+        self.shifted_sum += np.asarray(X.sum(axis=0), dtype=np.float64).ravel() - n * self.shift
+        self.count += n
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.shift + self.shifted_sum / self.count
+
+
+class ScatterMatrix:
+    """Regular mode: the exact d×d scatter matrix, about the mean or about the origin."""
+
+    def __init__(self, dim: int, subtract_mean: bool):
+        self.moments = Moments(dim, subtract_mean)
+        self.subtract_mean = subtract_mean
+        self.gram = np.zeros((dim, dim))         # Σ (x - c)(x - c)ᵀ
+
+    def add(self, X) -> None:
+        m = self.moments
+        c = m.start(X)
+        if sp.issparse(X):
+            s = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+            g = (X.T @ X).toarray()
+            g -= np.outer(c, s) + np.outer(s, c) - X.shape[0] * np.outer(c, c)
+            self.gram += g
+        else:
+            Xc = _shifted(X, c)
+            self.gram += Xc.T @ Xc
+        m.add(X)
+
+    def scatter(self) -> np.ndarray:
+        m = self.moments
+        if not self.subtract_mean:
+            return self.gram                     # shift 0: Σ x xᵀ
+        d = m.mean - m.shift
+        return self.gram - m.count * np.outer(d, d)
+
+    def components(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(singular values, d×k components), largest first."""
+        values, vectors = np.linalg.eigh(self.scatter())
+        order = np.argsort(values)[::-1][:k]
+        return np.sqrt(np.clip(values[order], 0.0, None)), vectors[:, order]
+
+
+class NystromSketch:
+    """Randomized mode: ``Y = S Ω`` for the scatter matrix S and a d×ℓ random sign matrix Ω,
+    gathered batch by batch (``Y += (X-c)ᵀ((X-c) Ω)``), then S ≈ Y (Ωᵀ Y)⁺ Yᵀ, the Nyström
+    approximation of a positive semi-definite matrix from one streaming pass (Tropp, Yurtsever,
+    Udell and Cevher, "Fixed-rank approximation of a positive-semidefinite matrix from streaming
+    data", NeurIPS 2017). Memory O(d·ℓ)."""
+
+    def __init__(self, dim: int, columns: int, subtract_mean: bool, rng: np.random.Generator):
+        self.moments = Moments(dim, subtract_mean)
+        self.subtract_mean = subtract_mean
+        self.omega = rng.choice(np.array([-1.0, 1.0]), size=(dim, columns))
+        self.y = np.zeros((dim, columns))
+
+    def add(self, X) -> None:
+        m = self.moments
+        c = m.start(X)
+        if sp.issparse(X):
+            z = X @ self.omega - (c @ self.omega)[None, :]           # (X - c) Ω
+            self.y += X.T @ z - np.outer(c, z.sum(axis=0))
+        else:
+            Xc = _shifted(X, c)
+            self.y += Xc.T @ (Xc @ self.omega)
+        m.add(X)
+
+    def components(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        m = self.moments
+        y = self.y
+        if self.subtract_mean:                  # S Ω about the mean = about c minus n d dᵀ Ω
+            d = m.mean - m.shift
+            y = y - m.count * np.outer(d, d @ self.omega)
+        # a small shift keeps Ωᵀ Y positive definite (Tropp et al., Algorithm 3)
+        nu = np.sqrt(y.shape[0]) * np.finfo(np.float64).eps * max(np.linalg.norm(y), 1e-300)
+        y_nu = y + nu * self.omega
+        b = self.omega.T @ y_nu
+        b = (b + b.T) / 2
+        try:
+            chol = np.linalg.cholesky(b)
+        except np.linalg.LinAlgError:        # rank-deficient data: fall back to an eigen-split
+            w, q = np.linalg.eigh(b)
+            keep = w > w.max() * 1e-12
+            e = y_nu @ (q[:, keep] / np.sqrt(w[keep]))
+        else:
+            e = np.linalg.solve(chol, y_nu.T).T  # Y_ν C⁻ᵀ
+        u, sigma, _ = np.linalg.svd(e, full_matrices=False)
+        values = np.clip(sigma ** 2 - nu, 0.0, None)
+        return np.sqrt(values[:k]), u[:, :k]
+
+
+def sign_convention(vectors: np.ndarray) -> np.ndarray:
+    """Each component flipped so that its largest-magnitude entry is positive: the same data give
+    the same signs whatever order the arithmetic ran in."""
+    rows = np.argmax(np.abs(vectors), axis=0)
+    signs = np.sign(vectors[rows, np.arange(vectors.shape[1])])
+    signs[signs == 0] = 1.0
+    return vectors * signs
