@@ -26,5 +26,6 @@ def sample(rng) -> SampleData:
         channels={"train": (features, None), "test": (features[:50], None)},
         hyperparameters={"feature_dim": str(DIM), "num_components": str(COMPONENTS),
                          "mini_batch_size": "100"},
+        content_type="text/csv;label_size=0",
         quality=_quality,
     )
