@@ -4,7 +4,7 @@ O(d·ℓ) in randomized mode, never the records themselves.
 Both accumulate about a fixed *shift* ``c`` (the first batch's mean) rather than about zero, so
 that the centred scatter ``Σ(x-μ)(x-μ)ᵀ = Σ(x-c)(x-c)ᵀ - n(μ-c)(μ-c)ᵀ`` is taken without the
 cancellation that ``Σxxᵀ - nμμᵀ`` suffers when the data sit far from the origin. Sparse batches
-are never densified: products with ``x - c`` are expanded (``Xᵀ X - c sᵀ - s cᵀ + n c cᵀ``).
+are never densified (and are multiplied in float64): products with ``x - c`` are expanded (``Xᵀ X - c sᵀ - s cᵀ + n c cᵀ``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,21 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def _shifted(X, c):
-    """(X - c) for a dense batch; the batch itself for a sparse one (expanded by the callers)."""
-    return X if sp.issparse(X) else np.asarray(X, dtype=np.float64) - c
+class _Shifter:
+    """(X - c) for dense batches, in the batch's own precision (float32 records give a float32
+    product per batch, twice as fast; the sums across batches are float64), written into one
+    reused buffer rather than a fresh array per batch."""
+
+    def __init__(self):
+        self.buffer = np.empty(0)
+
+    def __call__(self, X, c):
+        X = np.asarray(X)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        if self.buffer.dtype != dtype or self.buffer.size < X.size:
+            self.buffer = np.empty(X.size, dtype)
+        out = self.buffer[:X.size].reshape(X.shape)
+        return np.subtract(X, c.astype(dtype), out=out, casting="unsafe")
 
 
 class Moments:
@@ -31,13 +43,15 @@ class Moments:
     def start(self, X) -> np.ndarray:
         """The shift, fixed by the first batch."""
         if self.shift is None:
-            self.shift = (np.asarray(X.mean(axis=0), dtype=np.float64).ravel() if self.centred
+            # a float32 value, so that float32 batches subtract exactly this shift
+            self.shift = (np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+                          .astype(np.float32).astype(np.float64) if self.centred
                           else np.zeros(X.shape[1]))
         return self.shift
 
     def add(self, X) -> None:
         n = X.shape[0]
-        self.shifted_sum += np.asarray(X.sum(axis=0), dtype=np.float64).ravel() - n * self.shift
+        self.shifted_sum += np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() - n * self.shift
         self.count += n
 
     @property
@@ -52,17 +66,19 @@ class ScatterMatrix:
         self.moments = Moments(dim, subtract_mean)
         self.subtract_mean = subtract_mean
         self.gram = np.zeros((dim, dim))         # Σ (x - c)(x - c)ᵀ
+        self._shifted = _Shifter()
 
     def add(self, X) -> None:
         m = self.moments
         c = m.start(X)
         if sp.issparse(X):
-            s = np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+            X = X.astype(np.float64)
+            s = np.asarray(X.sum(axis=0)).ravel()
             g = (X.T @ X).toarray()
             g -= np.outer(c, s) + np.outer(s, c) - X.shape[0] * np.outer(c, c)
             self.gram += g
         else:
-            Xc = _shifted(X, c)
+            Xc = self._shifted(X, c)
             self.gram += Xc.T @ Xc
         m.add(X)
 
@@ -92,16 +108,18 @@ class NystromSketch:
         self.subtract_mean = subtract_mean
         self.omega = rng.choice(np.array([-1.0, 1.0]), size=(dim, columns))
         self.y = np.zeros((dim, columns))
+        self._shifted = _Shifter()
 
     def add(self, X) -> None:
         m = self.moments
         c = m.start(X)
         if sp.issparse(X):
+            X = X.astype(np.float64)
             z = X @ self.omega - (c @ self.omega)[None, :]           # (X - c) Ω
             self.y += X.T @ z - np.outer(c, z.sum(axis=0))
         else:
-            Xc = _shifted(X, c)
-            self.y += Xc.T @ (Xc @ self.omega)
+            Xc = self._shifted(X, c)
+            self.y += Xc.T @ (Xc @ self.omega.astype(Xc.dtype, copy=False))
         m.add(X)
 
     def components(self, k: int) -> tuple[np.ndarray, np.ndarray]:
