@@ -7,28 +7,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import check_finite, check_width, empty_channel, require_labels
+from smemu.algorithms.base import FeatureChecks
+from smemu.algorithms.data import require_labels
 from smemu.algorithms.errors import DataError
-from smemu.algorithms.hyperparameters import Config
 
 
-class KNNChecks(InputChecks):
-    def __init__(self, config: Config):
-        self.feature_dim = config["feature_dim"]
-
+class KNNChecks(FeatureChecks):
     def batch(self, batch, channel: str) -> None:
-        check_width(batch, self.feature_dim, channel)
+        super().batch(batch, channel)
         require_labels(batch, channel)
 
     def records(self, batch, channel: str) -> None:
-        check_finite(batch, channel)
+        super().records(batch, channel)
         labels = np.asarray(batch.labels, dtype=np.float64).reshape(batch.features.shape[0], -1)
         bad = ~np.isfinite(labels).all(axis=1)
         if bad.any():
             raise DataError(f"Channel '{channel}' has a NaN or infinite label at "
                             f"{batch.location(int(np.flatnonzero(bad)[0]))}. Fix the label.")
-
-    def end(self, channel: str, records: int) -> None:
-        if records == 0:
-            raise empty_channel(channel)

@@ -21,7 +21,6 @@ import numpy as np
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.pca.checks import PCAChecks
 from smemu.algorithms.pca.scatter import NystromSketch, ScatterMatrix, sign_convention
 from smemu.algorithms.pca.schema import extra_components
 from smemu.algorithms.reporting import Reporter, Throughput

@@ -25,7 +25,7 @@ DESCRIPTOR = AlgorithmDescriptor(
     supervised=False,
     metric_definitions=COMMON,
     trainer="smemu.algorithms.pca:PCA",
-    input_checks="smemu.algorithms.pca.checks:PCAChecks",
+    input_checks="smemu.algorithms.base:FeatureChecks",
     predictor="smemu.algorithms.pca.inference:load_model",
     sample="smemu.algorithms.pca.sample:sample",
 )

@@ -59,44 +59,60 @@ class Moments:
         return self.shift + self.shifted_sum / self.count
 
 
-class ScatterMatrix:
-    """Regular mode: the exact d×d scatter matrix, about the mean or about the origin."""
+class ShiftedProducts:
+    """``Σ (x-c)(x-c)ᵀ R`` over the records, for a fixed d×ℓ matrix ``R`` (None: the identity,
+    i.e. the scatter matrix itself), and the same about the mean at the end."""
 
-    def __init__(self, dim: int, subtract_mean: bool):
+    def __init__(self, dim: int, subtract_mean: bool, right: np.ndarray | None = None):
         self.moments = Moments(dim, subtract_mean)
         self.subtract_mean = subtract_mean
-        self.gram = np.zeros((dim, dim))         # Σ (x - c)(x - c)ᵀ
+        self.right = right
+        self.product = np.zeros((dim, dim if right is None else right.shape[1]))
         self._shifted = _Shifter()
+
+    def _times_right(self, A):
+        return A if self.right is None else A @ self.right
 
     def add(self, X) -> None:
         m = self.moments
         c = m.start(X)
         if sp.issparse(X):
+            # Xᵀ(X R - 1 (cR)ᵀ) - c (sR - n cR)ᵀ, with s = Σx: no dense copy of X
             X = X.astype(np.float64)
             s = np.asarray(X.sum(axis=0)).ravel()
-            g = (X.T @ X).toarray()
-            g -= np.outer(c, s) + np.outer(s, c) - X.shape[0] * np.outer(c, c)
-            self.gram += g
+            xr, cr, sr = self._times_right(X), self._times_right(c), self._times_right(s)
+            xtxr = X.T @ xr
+            xtxr = xtxr.toarray() if sp.issparse(xtxr) else np.asarray(xtxr)
+            self.product += xtxr - np.outer(s, cr) - np.outer(c, sr - X.shape[0] * cr)
         else:
             Xc = self._shifted(X, c)
-            self.gram += Xc.T @ Xc
+            right = Xc if self.right is None else Xc @ self.right.astype(Xc.dtype, copy=False)
+            self.product += Xc.T @ right
         m.add(X)
 
-    def scatter(self) -> np.ndarray:
+    def about_mean(self) -> np.ndarray:
+        """The accumulated product about the mean (about the origin without subtract_mean)."""
         m = self.moments
         if not self.subtract_mean:
-            return self.gram                     # shift 0: Σ x xᵀ
+            return self.product                  # shift 0: Σ x xᵀ R
         d = m.mean - m.shift
-        return self.gram - m.count * np.outer(d, d)
+        return self.product - m.count * np.outer(d, self._times_right(d))
+
+
+class ScatterMatrix(ShiftedProducts):
+    """Regular mode: the exact d×d scatter matrix, about the mean or about the origin."""
+
+    def __init__(self, dim: int, subtract_mean: bool):
+        super().__init__(dim, subtract_mean)
 
     def components(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(singular values, d×k components), largest first."""
-        values, vectors = np.linalg.eigh(self.scatter())
+        values, vectors = np.linalg.eigh(self.about_mean())
         order = np.argsort(values)[::-1][:k]
         return np.sqrt(np.clip(values[order], 0.0, None)), vectors[:, order]
 
 
-class NystromSketch:
+class NystromSketch(ShiftedProducts):
     """Randomized mode: ``Y = S Ω`` for the scatter matrix S and a d×ℓ random sign matrix Ω,
     gathered batch by batch (``Y += (X-c)ᵀ((X-c) Ω)``), then S ≈ Y (Ωᵀ Y)⁺ Yᵀ, the Nyström
     approximation of a positive semi-definite matrix from one streaming pass (Tropp, Yurtsever,
@@ -104,34 +120,15 @@ class NystromSketch:
     data", NeurIPS 2017). Memory O(d·ℓ)."""
 
     def __init__(self, dim: int, columns: int, subtract_mean: bool, rng: np.random.Generator):
-        self.moments = Moments(dim, subtract_mean)
-        self.subtract_mean = subtract_mean
-        self.omega = rng.choice(np.array([-1.0, 1.0]), size=(dim, columns))
-        self.y = np.zeros((dim, columns))
-        self._shifted = _Shifter()
-
-    def add(self, X) -> None:
-        m = self.moments
-        c = m.start(X)
-        if sp.issparse(X):
-            X = X.astype(np.float64)
-            z = X @ self.omega - (c @ self.omega)[None, :]           # (X - c) Ω
-            self.y += X.T @ z - np.outer(c, z.sum(axis=0))
-        else:
-            Xc = self._shifted(X, c)
-            self.y += Xc.T @ (Xc @ self.omega.astype(Xc.dtype, copy=False))
-        m.add(X)
+        super().__init__(dim, subtract_mean,
+                         rng.choice(np.array([-1.0, 1.0]), size=(dim, columns)))
 
     def components(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        m = self.moments
-        y = self.y
-        if self.subtract_mean:                  # S Ω about the mean = about c minus n d dᵀ Ω
-            d = m.mean - m.shift
-            y = y - m.count * np.outer(d, d @ self.omega)
+        y, omega = self.about_mean(), self.right
         # a small shift keeps Ωᵀ Y positive definite (Tropp et al., Algorithm 3)
         nu = np.sqrt(y.shape[0]) * np.finfo(np.float64).eps * max(np.linalg.norm(y), 1e-300)
-        y_nu = y + nu * self.omega
-        b = self.omega.T @ y_nu
+        y_nu = y + nu * omega
+        b = omega.T @ y_nu
         b = (b + b.T) / 2
         try:
             chol = np.linalg.cholesky(b)
