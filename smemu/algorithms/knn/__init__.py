@@ -10,9 +10,7 @@ sample's labels and the reduction, in one NDArray dict.
 
 from __future__ import annotations
 
-import json
 import time
-import zlib
 from typing import Mapping
 
 import numpy as np
@@ -26,6 +24,7 @@ from smemu.algorithms.knn.sampling import Reservoir
 from smemu.algorithms.knn.schema import nlists
 from smemu.algorithms.reporting import Reporter, Throughput
 
+#: the hyperparameters that shape the model; its random seed is derived from them alone
 _MODEL_KEYS = ("feature_dim", "k", "predictor_type", "sample_size", "dimension_reduction_type",
                "dimension_reduction_target", "index_type", "index_metric",
                "faiss_index_ivf_nlists", "faiss_index_pq_m", "mini_batch_size")
@@ -34,17 +33,11 @@ _MODEL_KEYS = ("feature_dim", "k", "predictor_type", "sample_size", "dimension_r
 TEST_METRIC = {"classifier": "accuracy", "regressor": "mse"}
 
 
-def model_seed(config: Config) -> int:
-    """A fixed seed for these hyperparameters: same data + same hyperparameters = same model."""
-    shown = {key: config.raw.get(key) for key in _MODEL_KEYS}
-    return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
-
-
 class KNN(Algorithm):
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
         started = time.time()
-        seed = model_seed(config)
+        seed = config.seed(_MODEL_KEYS)
         rng = np.random.default_rng(seed)
         sample = self._sample(channels["train"], config, rng, reporter)
 

@@ -11,9 +11,7 @@ ascending order of ``s`` — the order a real PCA model_algo-1 has, the largest 
 
 from __future__ import annotations
 
-import json
 import time
-import zlib
 from typing import Mapping
 
 import numpy as np
@@ -29,14 +27,9 @@ from smemu.algorithms.reporting import Reporter, Throughput
 #: whatever the batching, and fewer, larger products are faster
 READ_BYTES = 2 << 20
 
+#: the hyperparameters that shape the model; its random seed is derived from them alone
 _MODEL_KEYS = ("feature_dim", "num_components", "algorithm_mode", "subtract_mean",
                "extra_components", "mini_batch_size")
-
-
-def model_seed(config: Config) -> int:
-    """A fixed seed for these hyperparameters: same data + same hyperparameters = same model."""
-    shown = {key: config.raw.get(key) for key in _MODEL_KEYS}
-    return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
 
 
 def summary_for(config: Config):
@@ -45,7 +38,7 @@ def summary_for(config: Config):
     if config["algorithm_mode"] == "randomized":
         columns = min(dim, k + extra_components(config))
         return NystromSketch(dim, columns, config["subtract_mean"],
-                             np.random.default_rng(model_seed(config)))
+                             np.random.default_rng(config.seed(_MODEL_KEYS)))
     return ScatterMatrix(dim, config["subtract_mean"])
 
 
