@@ -137,6 +137,23 @@ def test_pq_m_that_does_not_divide_the_dimension_pads_with_zeros(classes):
     assert float((model.predict(Xt)["predicted_label"] == yt).mean()) > 0.7
 
 
+def test_pq_m_with_dimension_reduction_raises_the_target(classes):
+    X, y, Xt, yt = classes              # target 6 with m = 4: reduced to 8 dimensions, no padding
+    artifact = train(X, y, index_type="faiss.IVFPQ", faiss_index_pq_m="4",
+                     dimension_reduction_type="sign", dimension_reduction_target=6)
+    assert artifact.arrays["reduction_sign_matrix"].shape == (12, 8)
+    model = load_model(artifact)
+    assert model.width == 8 and model.index.d == 8
+    assert float((model.predict(Xt)["predicted_label"] == yt).mean()) > 0.5
+
+
+def test_k_above_the_sample_answers_every_indexed_neighbour(classes):
+    X, y, Xt, _ = classes
+    model = load_model(train(X[:4], y[:4], k=10))
+    answer = model.predict(Xt[:3])
+    assert answer["labels"].shape == (3, 4) and np.all(np.diff(answer["distances"], axis=1) >= 0)
+
+
 # dimension reduction -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", [SignProjection, FJLT])

@@ -42,14 +42,20 @@ class KNN(Algorithm):
         sample = self._sample(channels["train"], config, rng, reporter)
 
         t0 = time.time()
-        dim = config["feature_dim"]
-        reduction = new_reduction(config["dimension_reduction_type"], dim,
-                                  config["dimension_reduction_target"], rng)
-        X = sample.features if reduction is None else reduction.apply(sample.features)
+        dim, target = config["feature_dim"], config["dimension_reduction_target"]
+        reduced = target if config["dimension_reduction_type"] else dim
         pq_m = None
         if config["index_type"] == "faiss.IVFPQ":
             pq_m = (int(config["faiss_index_pq_m"]) if config["faiss_index_pq_m"]
-                    else faiss_index.default_pq_m(X.shape[1]))
+                    else faiss_index.default_pq_m(reduced))
+            width = faiss_index.padded_width(reduced, config["index_type"], pq_m)
+            if width != reduced and config["dimension_reduction_type"] and width < dim:
+                # as the developer guide says: with dimension reduction the target is raised
+                reporter.info("faiss_index_pq_m=%d does not divide dimension_reduction_target=%d: "
+                              "reducing to %d dimensions instead", pq_m, target, width)
+                target = reduced = width
+        reduction = new_reduction(config["dimension_reduction_type"], dim, target, rng)
+        X = sample.features if reduction is None else reduction.apply(sample.features)
         width = faiss_index.padded_width(X.shape[1], config["index_type"], pq_m)
         if width != X.shape[1]:
             reporter.info("faiss_index_pq_m=%d does not divide the dimension %d: padding the "
