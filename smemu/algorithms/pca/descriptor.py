@@ -28,4 +28,5 @@ DESCRIPTOR = AlgorithmDescriptor(
     input_checks="smemu.algorithms.base:FeatureChecks",
     predictor="smemu.algorithms.pca.inference:load_model",
     sample="smemu.algorithms.pca.sample:sample",
+    default_config_file="default-conf.json",   # as a real PCA job's log names it
 )
