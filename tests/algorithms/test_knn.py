@@ -121,6 +121,14 @@ def test_ties_go_to_the_smallest_label_as_in_sklearn():
         KNeighborsClassifier(4, algorithm="brute").fit(X, y).predict(query)[0] == 1.0
 
 
+def test_many_distinct_labels_vote_as_sklearn(classes):
+    X, _, Xt, _ = classes
+    y = np.random.default_rng(5).integers(0, 300, size=len(X)).astype(np.float32)
+    ours = load_model(train(X, y, k=7)).predict(Xt)["predicted_label"]
+    theirs = KNeighborsClassifier(7, algorithm="brute").fit(X, y).predict(Xt)
+    np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("index_type", ["faiss.IVFFlat", "faiss.IVFPQ"])
 def test_approximate_indexes_are_nearly_as_accurate(classes, index_type, tmp_path):
     X, y, Xt, yt = classes

@@ -41,13 +41,19 @@ def model_arrays(index, labels, reduction, config, width: int) -> dict:
     return arrays
 
 
-def vote(labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """The most frequent valid label of each row; ties to the smallest label."""
-    values, codes = np.unique(labels[valid], return_inverse=True)
-    counts = np.zeros((labels.shape[0], len(values)), dtype=np.int64)
-    rows = np.nonzero(valid)[0]
-    np.add.at(counts, (rows, codes), 1)
-    return values[np.argmax(counts, axis=1)]
+def vote(labels: np.ndarray) -> np.ndarray:
+    """The most frequent label of each row (NaN marks a missing neighbour); ties go to the
+    smallest label. Rows are sorted and each entry's count in its row compared, in chunks that
+    keep the (rows, k, k) comparison small whatever the number of distinct labels."""
+    ordered = np.sort(labels, axis=1)                     # NaN last; never equal to anything
+    k = ordered.shape[1]
+    out = np.empty(ordered.shape[0], dtype=ordered.dtype)
+    step = max(1, (16 << 20) // (k * k))
+    for lo in range(0, ordered.shape[0], step):
+        part = ordered[lo:lo + step]
+        counts = (part[:, :, None] == part[:, None, :]).sum(axis=2)
+        out[lo:lo + step] = part[np.arange(len(part)), np.argmax(counts, axis=1)]
+    return out
 
 
 class KNNModel(Predictor):
@@ -91,7 +97,7 @@ class KNNModel(Predictor):
         valid = ids >= 0                    # an IVF search may find fewer than k
         labels = np.where(valid, self.labels[np.clip(ids, 0, None)], np.nan).astype(np.float32)
         if self.classifier:
-            predicted = vote(labels, valid)
+            predicted = vote(labels)
         else:
             predicted = np.nanmean(labels.astype(np.float64), axis=1)
         return {"predicted_label": np.asarray(predicted, dtype=np.float32),
