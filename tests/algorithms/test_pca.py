@@ -195,6 +195,18 @@ def test_log_lines(caplog):
     assert "Test data is not provided." in text
 
 
+def test_test_channel_is_read_and_checked(caplog):
+    caplog.set_level(logging.INFO)
+    X = low_rank(rows=300, dim=8)
+    train(X, test=X[:40], num_components=2)
+    assert "processed a total of 40 test examples" in caplog.text
+    assert "Test data is not provided." not in caplog.text
+    bad = X[:40].copy()
+    bad[7, 1] = np.inf
+    with pytest.raises(DataError, match="Channel 'test' has a NaN or infinite feature value at record 7"):
+        train(X, test=bad, num_components=2)
+
+
 def test_model_errors_say_what_to_save():
     from smemu.algorithms.errors import CustomerError
     with pytest.raises(CustomerError, match="'s', 'v' and 'mean'"):
