@@ -25,8 +25,9 @@ from smemu.formats.content_types import parse_content_type
 
 log = logging.getLogger("smemu.container")
 
-# where the real images keep their defaults; printed as they print it
-DEFAULT_CONFIG = "/opt/amazon/lib/python3.7/site-packages/algorithm/resources/default-input.json"
+# where the real images keep their defaults (the file is the descriptor's default_config_file);
+# printed as they print it
+DEFAULT_CONFIG_DIR = "/opt/amazon/lib/python3.7/site-packages/algorithm/resources"
 EXIT_FAILED = 1
 
 
@@ -62,7 +63,8 @@ def _algorithm():
 def _train(opt_ml: OptML) -> None:
     algorithm = _algorithm()
     provided = opt_ml.hyperparameters()
-    log.info("Reading default configuration from %s: %r", DEFAULT_CONFIG, algorithm.schema.defaults())
+    log.info("Reading default configuration from %s/%s: %r", DEFAULT_CONFIG_DIR,
+             algorithm.descriptor.default_config_file, algorithm.schema.defaults())
     log.info("Merging with provided configuration from %s: %r",
              opt_ml.logical(opt_ml.config_file(contract.HYPERPARAMETERS)), provided)
     config = algorithm.schema.resolve(provided)
