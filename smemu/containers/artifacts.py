@@ -30,7 +30,8 @@ def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
     elif artifact.layout == "mxnet-module":
         # written by the linear learner's side of the formats layer; imported only when needed
         checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
-        checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest)
+        checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest,
+                                    style=artifact.checkpoint_style)
     elif artifact.layout == "files":
         if not artifact.files:
             raise ValueError("a 'files' model artifact holds no files")

@@ -38,8 +38,8 @@ def _records(outputs) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*(values for _, values in columns))]
 
 
-def encode_json(outputs) -> bytes:
-    return json.dumps({"predictions": _records(outputs)}).encode()
+def encode_json(outputs, json_root: str = "predictions") -> bytes:
+    return json.dumps({json_root: _records(outputs)}).encode()
 
 
 def encode_jsonlines(outputs) -> bytes:
@@ -118,6 +118,9 @@ ENCODERS = {
 }
 
 
-def encode_response(outputs, accept: str) -> bytes:
-    """``outputs`` as a body of type ``accept`` (one of RESPONSE_TYPES)."""
+def encode_response(outputs, accept: str, json_root: str = "predictions") -> bytes:
+    """``outputs`` as a body of type ``accept`` (one of RESPONSE_TYPES); a JSON body lists the
+    records under ``json_root`` (the predictor's)."""
+    if accept == JSON:
+        return encode_json(outputs, json_root)
     return ENCODERS[accept](outputs)
