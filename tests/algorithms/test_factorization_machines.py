@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from channels import channels
+from fm_reference import fm_direct
 from linear_learner_helpers import LogLines
 from smemu.algorithms import get_algorithm
 from smemu.algorithms.base import ModelArtifact
@@ -25,23 +26,6 @@ from smemu.algorithms.registry import get_descriptor
 from smemu.formats.mxnet_checkpoint import read_module_zip, write_module_zip
 
 NAME = "factorization-machines"
-
-
-def fm_direct(w0, w1, v, X) -> np.ndarray:
-    """ŷ = w0 + Σ w_i x_i + Σ_{i<j} <v_i, v_j> x_i x_j, pair by pair (Rendle 2010, eq. 1)."""
-    X = np.asarray(X.todense() if sp.issparse(X) else X, dtype=np.float64)
-    w1 = np.asarray(w1, dtype=np.float64).reshape(-1)
-    v = np.asarray(v, dtype=np.float64)
-    out = np.empty(X.shape[0])
-    for r, x in enumerate(X):
-        nz = np.flatnonzero(x)
-        total = float(w0.reshape(-1)[0]) + float(x @ w1)
-        for a in range(len(nz)):
-            for b in range(a + 1, len(nz)):
-                i, j = nz[a], nz[b]
-                total += float(v[i] @ v[j]) * x[i] * x[j]
-        out[r] = total
-    return out
 
 
 def train(hp: dict, **data):
