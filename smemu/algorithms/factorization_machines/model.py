@@ -40,10 +40,11 @@ def _rows(X: sp.csr_matrix) -> np.ndarray:
 def forward(params: FMParams, X: sp.csr_matrix):
     """``(raw score (n,), X @ v (n, k))`` for the CSR batch ``X``."""
     n = X.shape[0]
-    xv = np.asarray(X @ params.v, dtype=np.float64)  # (n, k)
+    xv = np.asarray(X @ params.v)  # (n, k), the parameters' dtype
     v_rows = params.v[X.indices]  # (nnz, k)
     squares = np.einsum("ij,ij->i", v_rows, v_rows, dtype=np.float64) * np.square(X.data, dtype=np.float64)
-    pairwise = 0.5 * (np.einsum("ij,ij->i", xv, xv) - np.bincount(_rows(X), squares, minlength=n))
+    pairwise = 0.5 * (np.einsum("ij,ij->i", xv, xv, dtype=np.float64)
+                      - np.bincount(_rows(X), squares, minlength=n))
     linear = np.asarray(X @ params.w1[:, 0], dtype=np.float64)
     return float(params.w0[0]) + linear + pairwise, xv
 
@@ -72,8 +73,9 @@ def gradients(params: FMParams, X: sp.csr_matrix, xv: np.ndarray, g: np.ndarray)
     rows = _rows(X)
     columns, slot = np.unique(X.indices, return_inverse=True)
     gx = X.data.astype(np.float64) * g[rows]
-    by_column = sp.csr_matrix((gx, (slot, rows)), shape=(columns.size, X.shape[0]))
+    by_column = sp.csr_matrix((gx.astype(xv.dtype), (slot, rows)), shape=(columns.size, X.shape[0]))
     gw1 = np.bincount(slot, gx, minlength=columns.size)
-    gx2 = np.bincount(slot, gx * X.data, minlength=columns.size)
-    gv = np.asarray(by_column @ xv) - gx2[:, None] * params.v[columns]
+    gx2 = np.bincount(slot, gx * X.data, minlength=columns.size).astype(xv.dtype)
+    gv = np.asarray(by_column @ xv)
+    gv -= gx2[:, None] * params.v[columns]
     return Gradients(np.array([g.sum()]), columns, gw1, gv)

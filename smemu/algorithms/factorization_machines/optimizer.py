@@ -48,11 +48,17 @@ class AdaGrad:
         self.hv = np.zeros_like(params.v)
 
     def _step(self, group: str, weight, grad, history):
-        """New (weight, history) for one group's rows."""
+        """New (weight, history) for one group's rows; ``weight`` and ``history`` are copies of
+        the rows (gathered), ``grad`` a fresh array: all are updated in place."""
         if self.clip is not None and self.clip > 0:
-            grad = np.clip(grad, -self.clip, self.clip)
-        history = history + grad * grad
-        weight = weight - self.lr[group] * (grad / np.sqrt(history + self.eps) + self.wd[group] * weight)
+            np.clip(grad, -self.clip, self.clip, out=grad)
+        history += grad * grad
+        denominator = history + self.eps
+        np.sqrt(denominator, out=denominator)
+        grad /= denominator
+        if self.wd[group]:
+            grad += self.wd[group] * weight
+        weight -= self.lr[group] * grad
         return weight, history
 
     def update(self, params: FMParams, grads: Gradients, records: int) -> None:
@@ -60,7 +66,9 @@ class AdaGrad:
         w0, self.h0 = self._step("bias", params.w0.astype(np.float64), scale * grads.w0, self.h0)
         params.w0[:] = w0
         cols = grads.columns
-        w1, self.h1[cols] = self._step("linear", params.w1[cols, 0], scale * grads.w1, self.h1[cols])
+        w1, self.h1[cols] = self._step("linear", params.w1[cols, 0],
+                                       (scale * grads.w1).astype(np.float32), self.h1[cols])
         params.w1[cols, 0] = w1
-        v, self.hv[cols] = self._step("factors", params.v[cols], scale * grads.v, self.hv[cols])
+        grads.v *= np.float32(scale)
+        v, self.hv[cols] = self._step("factors", params.v[cols], grads.v, self.hv[cols])
         params.v[cols] = v
