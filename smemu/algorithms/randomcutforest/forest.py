@@ -55,65 +55,63 @@ class Forest:
         return cls(**{name: np.asarray(arrays[name]) for name in ARRAY_NAMES})
 
 
-class _Nodes:
-    """Growing node lists for a whole forest."""
-
-    def __init__(self):
-        self.cut_dim, self.cut_value, self.left, self.right = [], [], [], []
-        self.count, self.box_min, self.box_max = [], [], []
-
-    def new(self, count, lo, hi) -> int:
-        self.cut_dim.append(-1)
-        self.cut_value.append(0.0)
-        self.left.append(-1)
-        self.right.append(-1)
-        self.count.append(count)
-        self.box_min.append(lo)
-        self.box_max.append(hi)
-        return len(self.count) - 1
-
-
-def _grow(points: np.ndarray, nodes: _Nodes, rng: np.random.Generator) -> int:
-    """Build one tree over ``points``; returns its root's index."""
-    root = nodes.new(len(points), points.min(axis=0), points.max(axis=0))
-    stack = [(root, np.arange(len(points)))]
-    while stack:
-        node, members = stack.pop()
-        lo, hi = nodes.box_min[node], nodes.box_max[node]
-        span = (hi - lo).astype(np.float64)
-        total = span.sum()
-        if members.size == 1 or total <= 0.0:
-            continue  # a leaf: one point, or identical points
-        dim = int(np.searchsorted(np.cumsum(span), rng.random() * total, side="right"))
-        dim = min(dim, span.size - 1)
-        while span[dim] <= 0.0:  # guards the float edge of searchsorted
-            dim -= 1
-        value = np.float32(lo[dim] + rng.random() * span[dim])
-        if value >= hi[dim]:  # rounding to float32 reached the top: keep the cut inside
-            value = np.nextafter(hi[dim], lo[dim])
-        sub = points[members]
-        goes_left = sub[:, dim] <= value
-        nodes.cut_dim[node], nodes.cut_value[node] = dim, value
-        for child_members, side in ((members[goes_left], "left"), (members[~goes_left], "right")):
-            child_points = points[child_members]
-            child = nodes.new(child_members.size, child_points.min(axis=0),
-                              child_points.max(axis=0))
-            getattr(nodes, side)[node] = child
-            stack.append((child, child_members))
-    return root
-
-
 def build_forest(samples: np.ndarray, rng: np.random.Generator) -> Forest:
-    """One tree per ``samples[t]`` ((trees, points, feature_dim))."""
-    nodes = _Nodes()
-    roots = [_grow(np.asarray(s, dtype=np.float32), nodes, rng) for s in samples]
-    return Forest(
-        cut_dim=np.asarray(nodes.cut_dim, dtype=np.int32),
-        cut_value=np.asarray(nodes.cut_value, dtype=np.float32),
-        left=np.asarray(nodes.left, dtype=np.int32),
-        right=np.asarray(nodes.right, dtype=np.int32),
-        count=np.asarray(nodes.count, dtype=np.int32),
-        box_min=np.asarray(nodes.box_min, dtype=np.float32),
-        box_max=np.asarray(nodes.box_max, dtype=np.float32),
-        roots=np.asarray(roots, dtype=np.int32),
-    )
+    """One tree per ``samples[t]`` ((trees, points, feature_dim)), all trees grown together one
+    level at a time: each step groups the points still in internal nodes by node, takes every
+    group's bounding box at once, and cuts every group that has two distinct points."""
+    samples = np.asarray(samples, dtype=np.float32)
+    trees, size, dim = samples.shape
+    capacity = trees * max(2 * size - 1, 1)
+    cut_dim = np.full(capacity, -1, dtype=np.int32)
+    cut_value = np.zeros(capacity, dtype=np.float32)
+    left = np.full(capacity, -1, dtype=np.int32)
+    right = np.full(capacity, -1, dtype=np.int32)
+    count = np.zeros(capacity, dtype=np.int32)
+    box_min = np.zeros((capacity, dim), dtype=np.float32)
+    box_max = np.zeros((capacity, dim), dtype=np.float32)
+
+    points = samples.reshape(trees * size, dim)
+    node_of = np.repeat(np.arange(trees), size)  # the roots are nodes 0 .. trees-1
+    active = np.arange(trees * size)
+    next_id = trees
+    while active.size:
+        order = active[np.argsort(node_of[active], kind="stable")]
+        nodes, starts = np.unique(node_of[order], return_index=True)
+        lo = np.minimum.reduceat(points[order], starts, axis=0)
+        hi = np.maximum.reduceat(points[order], starts, axis=0)
+        sizes = np.diff(np.append(starts, order.size))
+        box_min[nodes], box_max[nodes], count[nodes] = lo, hi, sizes
+        span = (hi - lo).astype(np.float64)
+        total = span.sum(axis=1)
+        cut = (sizes > 1) & (total > 0.0)
+        if not cut.any():
+            break
+        nodes, lo, hi, span, total = nodes[cut], lo[cut], hi[cut], span[cut], total[cut]
+        # the dimension: P(i) = span_i / total; the value: uniform in [lo_i, hi_i)
+        target = rng.random(nodes.size) * total
+        chosen = (np.cumsum(span, axis=1) <= target[:, None]).sum(axis=1)
+        chosen = np.minimum(chosen, dim - 1)
+        bad = span[np.arange(nodes.size), chosen] <= 0.0  # float edge: take the last ranged one
+        if bad.any():
+            last = dim - 1 - np.argmax((span[bad] > 0.0)[:, ::-1], axis=1)
+            chosen[bad] = last
+        rows = np.arange(nodes.size)
+        low, width = lo[rows, chosen], span[rows, chosen]
+        value = (low + rng.random(nodes.size) * width).astype(np.float32)
+        top = hi[rows, chosen]
+        value = np.where(value >= top, np.nextafter(top, low), value).astype(np.float32)
+        cut_dim[nodes], cut_value[nodes] = chosen, value
+        left[nodes] = next_id + 2 * rows
+        right[nodes] = next_id + 2 * rows + 1
+        next_id += 2 * nodes.size
+        # the points of cut nodes move to a child; the others (in leaves) are done
+        slot = np.full(capacity, -1, dtype=np.int64)
+        slot[nodes] = rows
+        where = slot[node_of[active]]
+        moving = where >= 0
+        active, where = active[moving], where[moving]
+        goes_left = points[active, chosen[where]] <= value[where]
+        node_of[active] = np.where(goes_left, left[nodes[where]], right[nodes[where]])
+    return Forest(cut_dim=cut_dim[:next_id], cut_value=cut_value[:next_id], left=left[:next_id],
+                  right=right[:next_id], count=count[:next_id], box_min=box_min[:next_id],
+                  box_max=box_max[:next_id], roots=np.arange(trees, dtype=np.int32))
