@@ -12,16 +12,13 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from channels import channels
 from fm_reference import fm_direct
-from linear_learner_helpers import LogLines
-from smemu.algorithms import get_algorithm
+from training_helpers import train_algorithm
 from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.channel_config import content_type_problem
 from smemu.algorithms.errors import DataError, HyperparameterError
 from smemu.algorithms.factorization_machines.model import FMParams, as_csr, forward, gradients
 from smemu.algorithms.factorization_machines.sample import interaction_data
-from smemu.algorithms.reporting import Reporter
 from smemu.algorithms.registry import get_descriptor
 from smemu.formats.mxnet_checkpoint import read_module_zip, write_module_zip
 
@@ -29,11 +26,7 @@ NAME = "factorization-machines"
 
 
 def train(hp: dict, **data):
-    algo = get_algorithm(NAME)
-    config = algo.schema.resolve(hp)
-    with LogLines() as log:
-        artifact = algo.train(config, channels(**data), Reporter(algo.metrics_name))
-    return artifact, log
+    return train_algorithm(NAME, hp, **data)
 
 
 def random_params(rng, d, k):

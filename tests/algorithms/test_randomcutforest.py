@@ -14,27 +14,20 @@ from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from channels import channels
-from linear_learner_helpers import LogLines
-from smemu.algorithms import get_algorithm
+from training_helpers import train_algorithm
 from smemu.algorithms.errors import DataError, HyperparameterError
 from smemu.algorithms.randomcutforest import scoring
 from smemu.algorithms.randomcutforest.forest import Forest, build_forest
 from smemu.algorithms.randomcutforest.reservoir import Reservoirs
 from smemu.algorithms.randomcutforest.sample import anomaly_data
 from smemu.algorithms.registry import get_descriptor
-from smemu.algorithms.reporting import Reporter
 from smemu.containers.invocations import InvocationsApp
 
 NAME = "randomcutforest"
 
 
 def train(hp: dict, **data):
-    algo = get_algorithm(NAME)
-    config = algo.schema.resolve(hp)
-    with LogLines() as log:
-        artifact = algo.train(config, channels(**data), Reporter(algo.metrics_name))
-    return artifact, log
+    return train_algorithm(NAME, hp, **data)
 
 
 def forest_on(X, trees=100, size=256, seed=1) -> Forest:

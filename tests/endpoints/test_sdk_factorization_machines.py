@@ -16,14 +16,19 @@ from smemu.algorithms.factorization_machines.sample import interaction_data
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-FIT_DEPLOY = SESSION + r"""
-import mxnet as mx
-from sagemaker import FactorizationMachines
+#: the SDK session of api/test_sagemaker_sdk.py, plus its runtime client pointed at smemu and
+#: endpoint polling every second; JSONSerializer / JSONDeserializer imported
+ENDPOINTS = SESSION + r"""
 from sagemaker.serializers import JSONSerializer
 from sagemaker.deserializers import JSONDeserializer
 session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
                                                        endpoint_url=sagemaker_url)
 sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+"""
+
+FIT_DEPLOY = ENDPOINTS + r"""
+import mxnet as mx
+from sagemaker import FactorizationMachines
 X, y = np.load("x.npy"), np.load("y.npy")
 fm = FactorizationMachines(role=ROLE, instance_count=1, instance_type="ml.m5.xlarge",
                            num_factors=8, predictor_type="binary_classifier", epochs=20,

@@ -10,19 +10,14 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION
+from test_sdk_factorization_machines import ENDPOINTS
 
 from smemu.algorithms.randomcutforest.sample import anomaly_data
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-FIT_DEPLOY = SESSION + r"""
+FIT_DEPLOY = ENDPOINTS + r"""
 from sagemaker import RandomCutForest
-from sagemaker.serializers import JSONSerializer
-from sagemaker.deserializers import JSONDeserializer
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 X = np.load("x.npy")
 rcf = RandomCutForest(role=ROLE, instance_count=1, instance_type="ml.m5.xlarge",
                       num_samples_per_tree=128, num_trees=50,
