@@ -5,6 +5,7 @@ interactions explain, the artifact read back, and the real algorithm's input rul
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import numpy as np
@@ -13,13 +14,15 @@ import scipy.sparse as sp
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from fm_reference import fm_direct
-from training_helpers import train_algorithm
+from training_helpers import invoke, train_algorithm
 from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.channel_config import content_type_problem
 from smemu.algorithms.errors import DataError, HyperparameterError
 from smemu.algorithms.factorization_machines.model import FMParams, as_csr, forward, gradients
 from smemu.algorithms.factorization_machines.sample import interaction_data
 from smemu.algorithms.registry import get_descriptor
+from smemu.containers.invocations import InvocationsApp
+from smemu.formats import write_recordio_protobuf
 from smemu.formats.mxnet_checkpoint import read_module_zip, write_module_zip
 
 NAME = "factorization-machines"
@@ -197,3 +200,27 @@ def test_sparse_training_touches_only_the_columns_it_sees():
     init = initial_params(get_descriptor(NAME).schema.resolve(hp), np.random.default_rng(0))
     np.testing.assert_array_equal(art.arrays["arg:v"][40:], init.v[40:])
     assert not np.array_equal(art.arrays["arg:v"][:40], init.v[:40])
+
+
+def test_serves_json_and_recordio_but_not_csv():
+    X, y = interaction_data(np.random.default_rng(11), rows=300)
+    art, _ = train(dict(HP, predictor_type="binary_classifier", epochs="2"), train=(X, y))
+    model = get_descriptor(NAME).load_predictor(art)
+    app = InvocationsApp(model, NAME)
+    expected = model.predict(X[:3])
+    rows = X[:3].toarray().tolist()
+    status, body = invoke(app, json.dumps({"instances": [{"features": r} for r in rows]}).encode(),
+                          "application/json")
+    assert status == 200
+    assert json.loads(body) == {"predictions": [
+        {"score": float(s), "predicted_label": float(p)}
+        for s, p in zip(expected["score"], expected["predicted_label"])]}
+    buffer = io.BytesIO()
+    write_recordio_protobuf(buffer, X[:3])
+    status, body = invoke(app, buffer.getvalue(), "application/x-recordio-protobuf",
+                          "application/jsonlines")
+    assert status == 200
+    assert [json.loads(line)["score"] for line in body.splitlines()] == \
+        expected["score"].astype(float).tolist()
+    status, body = invoke(app, b"1,0,0", "text/csv")
+    assert status == 415 and b"Send one of: application/json" in body

@@ -4,7 +4,6 @@ the ``rrcf`` package's CoDisp, the compiled and numpy walks agree, and the model
 
 from __future__ import annotations
 
-import io
 import json
 import re
 
@@ -14,7 +13,7 @@ from scipy.stats import spearmanr
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from training_helpers import train_algorithm
+from training_helpers import invoke, train_algorithm
 from smemu.algorithms.errors import DataError, HyperparameterError
 from smemu.algorithms.randomcutforest import scoring
 from smemu.algorithms.randomcutforest.forest import Forest, build_forest
@@ -128,7 +127,7 @@ def test_training_reports_test_metrics_and_the_model_serves():
     for accept, check in (("application/json", lambda b: json.loads(b)["scores"]),
                           ("application/jsonlines",
                            lambda b: [json.loads(line) for line in b.splitlines()])):
-        status, answer = _post(app, body, "text/csv", accept)
+        status, answer = invoke(app, body, "text/csv", accept)
         assert status == 200
         scores = [r["score"] for r in check(answer)]
         np.testing.assert_allclose(scores, model.predict(X[:4])["score"], rtol=1e-6)
@@ -161,15 +160,3 @@ def test_schema_ranges():
     assert schema.resolve({"feature_dim": "3", "mini_batch_size": "1000"})["mini_batch_size"] \
         == 1000                                              # what the SDK sends
 
-
-def _post(app, body: bytes, content_type: str, accept: str):
-    status = {}
-
-    def start_response(line, headers):
-        status["code"] = int(line.split()[0])
-
-    environ = {"PATH_INFO": "/invocations", "REQUEST_METHOD": "POST",
-               "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "HTTP_ACCEPT": accept, "wsgi.input": io.BytesIO(body)}
-    answer = b"".join(app(environ, start_response))
-    return status["code"], answer
