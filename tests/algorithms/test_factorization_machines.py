@@ -224,3 +224,18 @@ def test_serves_json_and_recordio_but_not_csv():
         expected["score"].astype(float).tolist()
     status, body = invoke(app, b"1,0,0", "text/csv")
     assert status == 415 and b"Send one of: application/json" in body
+
+
+def test_initialisation_methods_follow_their_parameters():
+    from smemu.algorithms.factorization_machines.optimizer import initial_params
+    config = get_descriptor(NAME).schema.resolve({
+        "feature_dim": "2000", "num_factors": "5", "predictor_type": "regressor",
+        "bias_init_method": "constant", "bias_init_value": "0.25",
+        "linear_init_method": "uniform", "linear_init_scale": "0.5",
+        "factors_init_sigma": "0.2"})
+    params = initial_params(config, np.random.default_rng(0))
+    assert params.w0.tolist() == [0.25]
+    assert params.w1.shape == (2000, 1) and params.w1.dtype == np.float32
+    assert -0.5 <= params.w1.min() and params.w1.max() < 0.5
+    assert params.w1.std() == pytest.approx(1 / np.sqrt(12), rel=0.1)      # U(-0.5, 0.5)
+    assert params.v.shape == (2000, 5) and params.v.std() == pytest.approx(0.2, rel=0.05)

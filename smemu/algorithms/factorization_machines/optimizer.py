@@ -22,15 +22,19 @@ def initial_params(config, rng: np.random.Generator) -> FMParams:
     d, k = config["feature_dim"], config["num_factors"]
 
     def draw(group: str, shape) -> np.ndarray:
+        # drawn as float32 directly: v can be feature_dim x num_factors large
         method = config[f"{group}_init_method"]
         if method == "uniform":
             scale = config[f"{group}_init_scale"]
-            values = rng.uniform(-scale, scale, size=shape)
+            values = rng.random(size=shape, dtype=np.float32)
+            values *= np.float32(2 * scale)
+            values -= np.float32(scale)
         elif method == "constant":
-            values = np.full(shape, config[f"{group}_init_value"])
+            values = np.full(shape, config[f"{group}_init_value"], dtype=np.float32)
         else:
-            values = rng.normal(0.0, config[f"{group}_init_sigma"], size=shape)
-        return values.astype(np.float32)
+            values = rng.standard_normal(size=shape, dtype=np.float32)
+            values *= np.float32(config[f"{group}_init_sigma"])
+        return values
 
     return FMParams(w0=draw("bias", (1,)), w1=draw("linear", (d, 1)), v=draw("factors", (d, k)))
 
