@@ -29,9 +29,11 @@ class Predictor(abc.ABC):
     #: the request content types the real container reads (None: every one smemu decodes);
     #: others get 415 (factorization machines reads no CSV)
     request_types: tuple[str, ...] | None = None
-    #: the key of the JSON response's list of records (``{"predictions": [...]}``; random cut
-    #: forest answers ``{"scores": [...]}``)
-    json_root: str = "predictions"
+    #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
+    response_root: str = "predictions"
+    #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
+    #: ``distances`` and ``labels``); ``predict`` always computes them
+    verbose_outputs: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:

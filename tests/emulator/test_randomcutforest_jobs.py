@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from smemu.algorithms.randomcutforest.sample import anomaly_data
-from smemu.commands.train import add_job_arguments, request_from_flags
+from smemu.commands.job_request import add_job_arguments, request_from_flags
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 
 from jobdata import channel, request

@@ -17,7 +17,7 @@ from smemu.algorithms.randomcutforest.scoring import codisp_scores
 class RandomCutForestModel(Predictor):
     output_names = ("score",)
     csv_output = False
-    json_root = "scores"
+    response_root = "scores"
     request_types = ("text/csv", "application/json", "application/x-recordio-protobuf")
 
     def __init__(self, forest: Forest):
