@@ -82,7 +82,8 @@ def test_flags_job_with_a_labelled_csv_test_channel(tmp_path):
         [sys.executable, "-m", "smemu", "train", "--algorithm", "randomcutforest",
          "--channel", "train=data/,content-type=text/csv;label_size=0",
          "--channel", "test=test/,content-type=text/csv;label_size=1",
-         "--hyperparameters", "feature_dim=3,num_trees=50", "--output", "out/"],
+         "--hyperparameters", "feature_dim=3,num_trees=50", "--input-mode", "Pipe",
+         "--output", "out/"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
         env={"SMEMU_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
