@@ -13,10 +13,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import check_finite, check_width, require_labels
+from smemu.algorithms.data import (
+    check_finite, check_labels, check_width, labels_of, no_records, require_labels)
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.linear_learner.checks import check_labels, labels_of, no_records
 
 
 def check_float32(batch, channel: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import check_finite, check_width, require_labels
+from smemu.algorithms.data import check_finite, check_width, no_records, require_labels
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
 
@@ -41,6 +41,4 @@ class RandomCutForestChecks(InputChecks):
 
     def end(self, channel: str, records: int) -> None:
         if records == 0:
-            raise DataError(f"Channel '{channel}' holds no records. Give it data"
-                            + (" and try again." if channel == "train"
-                               else " or leave the channel out of the job."))
+            raise no_records(channel)
