@@ -110,7 +110,7 @@ def test_compiled_and_numpy_walks_give_the_same_scores():
     X[:5] = X[10]                   # records equal to a sampled point join its leaf
     forest = forest_on(X, trees=50, size=64)
     np.testing.assert_allclose(scoring.codisp_scores(forest, X),
-                               scoring.codisp_scores(forest, X, compiled=False), rtol=1e-9)
+                               scoring.codisp_scores(forest, X, compiled=False), rtol=1e-6)  # float32 boxes
 
 
 def test_training_reports_test_metrics_and_the_model_serves():

@@ -36,13 +36,14 @@ static PyObject *expected_codisp(PyObject *self, PyObject *args)
             double reach = 1.0, worst = 0.0, score = 0.0;
             for (;;) {
                 const float *a = lo + node * d, *b = hi + node * d;
-                double span = 0.0;
+                double outside = 0.0;   /* how far x lies outside the box: exactly 0 inside */
                 for (Py_ssize_t k = 0; k < d; k++) {
-                    float top = x[k] > b[k] ? x[k] : b[k];
-                    float bottom = x[k] < a[k] ? x[k] : a[k];
-                    span += (double)(top - bottom);
+                    if (x[k] < a[k])
+                        outside += (double)(a[k] - x[k]);
+                    else if (x[k] > b[k])
+                        outside += (double)(x[k] - b[k]);
                 }
-                double outside = span - range_sum[node];
+                double span = range_sum[node] + outside;
                 double p = span > 0.0 ? outside / span : 0.0;
                 int leaf = cut_dim[node] < 0;
                 if (leaf && p == 0.0) {
