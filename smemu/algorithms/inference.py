@@ -26,6 +26,9 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
+    #: the request content types the real container reads (None: every one smemu decodes);
+    #: others get 415 (factorization machines reads no CSV)
+    request_types: tuple[str, ...] | None = None
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's

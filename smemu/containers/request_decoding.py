@@ -50,17 +50,20 @@ def bad_request(message: str) -> InvocationError:
     return InvocationError(400, message)
 
 
-def decode_request(body: bytes, content_type: str | None) -> RequestBatch:
-    """The records in ``body``; an InvocationError naming the record when it cannot be read."""
+def decode_request(body: bytes, content_type: str | None,
+                   accepted: tuple[str, ...] | None = None) -> RequestBatch:
+    """The records in ``body``; an InvocationError naming the record when it cannot be read.
+    ``accepted`` (the predictor's ``request_types``) narrows REQUEST_TYPES."""
+    types = REQUEST_TYPES if accepted is None else tuple(t for t in REQUEST_TYPES if t in accepted)
     if not content_type or not content_type.strip():
         raise InvocationError(
-            415, f"The request has no Content-Type. Send one of: {', '.join(REQUEST_TYPES)}.")
+            415, f"The request has no Content-Type. Send one of: {', '.join(types)}.")
     media = MediaType.parse(content_type)
-    decoder = _DECODERS.get(media.essence)
+    decoder = _DECODERS.get(media.essence) if media.essence in types else None
     if decoder is None:
         raise InvocationError(
             415, f"The content type {content_type.strip()!r} is not supported. "
-                 f"Send one of: {', '.join(REQUEST_TYPES)}.")
+                 f"Send one of: {', '.join(types)}.")
     if not body.strip():
         raise bad_request("The request body is empty: send at least one record.")
     return decoder(body, media)
