@@ -30,7 +30,8 @@ class ChannelRule:
     ``content_types`` are media types (no parameters) the container has a reader for on this
     channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
     outside them gets the service's ValidationException). The first distribution listed is the
-    one a flag-built job defaults to.
+    one a flag-built job defaults to. ``default_content_type`` is what the container reads a
+    channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default).
     """
 
     name: str
@@ -39,14 +40,20 @@ class ChannelRule:
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
     doc: str = ""
+    default_content_type: str | None = None
 
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """A regex SageMaker applies to the job's log; the first group is the value."""
+    """A regex SageMaker applies to the job's log; the first group is the value.
+
+    ``printed`` is False for a definition the service injects although no line the real algorithm
+    prints can match it (XGBoost's ``train:tweedie-nloglik``: the library names that metric
+    ``tweedie-nloglik@1.5``); the common algorithm test does not look for a line it matches."""
 
     name: str
     regex: str
+    printed: bool = True
 
     def as_api(self) -> dict:
         return {"Name": self.name, "Regex": self.regex}
@@ -153,6 +160,14 @@ class AlgorithmDescriptor:
 
     def channel(self, name: str) -> ChannelRule | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def content_type_of(self, name: str, content_type: str | None) -> str | None:
+        """The ContentType the container reads channel ``name`` as: the given one, or the
+        channel's ``default_content_type`` when none is given."""
+        if content_type and content_type.strip():
+            return content_type
+        rule = self.channel(name)
+        return rule.default_content_type if rule is not None else None
 
     # lazily imported parts ---------------------------------------------------------------------
     def new_trainer(self):

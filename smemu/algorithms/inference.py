@@ -26,6 +26,13 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
+    #: the Accept type answered when a request names none (or ``*/*``) and the endpoint sets no
+    #: ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``; None: the serving container's (JSON). XGBoost's
+    #: container answers text/csv.
+    default_accept: str | None = None
+    #: the request content types the real container reads (others get 415); None: every type
+    #: the serving container decodes but text/libsvm (the MXNet-based built-ins' set)
+    request_types: tuple[str, ...] | None = None
 
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:

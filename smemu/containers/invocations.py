@@ -64,7 +64,8 @@ class InvocationsApp:
         try:
             body = self._read_body(environ)
             accept = self._accept(environ.get("HTTP_ACCEPT"))
-            batch = decode_request(body, environ.get("CONTENT_TYPE"))
+            batch = decode_request(body, environ.get("CONTENT_TYPE"),
+                                   self.predictor.request_types)
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self.predictor.predict(batch.features)
             payload = encode_response(outputs, accept)

@@ -8,11 +8,16 @@ from typing import Callable, Iterator
 from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
+from .libsvm import read_libsvm
 from .recordio_protobuf import read_recordio_protobuf
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
-SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0")
+LIBSVM = "text/libsvm"
+SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM)
+# other names of the same types (XGBoost's container takes the short ones: "csv", "libsvm")
+ALIASES = {"csv": CSV, "text/x-libsvm": LIBSVM, "libsvm": LIBSVM,
+           "recordio-protobuf": RECORDIO_PROTOBUF, "application/x-recordio": RECORDIO_PROTOBUF}
 
 
 def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:
@@ -28,7 +33,8 @@ def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:
         if not sep:
             raise _unsupported(content_type, f"its parameter {param.strip()!r} has no value")
         parsed[key.strip().lower()] = value.strip().strip('"')
-    return media.strip().lower(), parsed
+    media = media.strip().lower()
+    return ALIASES.get(media, media), parsed
 
 
 def _unsupported(content_type, why="") -> FormatError:
@@ -42,7 +48,7 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
     ContentType. None or "" is RecordIO-protobuf. Anything else raises FormatError listing what
     is supported."""
     media, params = parse_content_type(content_type)
-    if media in (RECORDIO_PROTOBUF, "application/x-recordio"):
+    if media == RECORDIO_PROTOBUF:
         if params:
             raise _unsupported(content_type, "RecordIO-protobuf takes no parameters")
         return read_recordio_protobuf
@@ -56,4 +62,9 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
         if label_size not in ("0", "1"):
             raise _unsupported(content_type, "label_size must be 0 or 1")
         return functools.partial(read_csv, label_size=int(label_size))
+    if media == LIBSVM:
+        unknown = set(params) - {"charset", "encoding"}
+        if unknown:
+            raise _unsupported(content_type, f"unknown parameter {sorted(unknown)[0]!r}")
+        return read_libsvm
     raise _unsupported(content_type)

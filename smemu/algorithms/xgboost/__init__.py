@@ -1,0 +1,151 @@
+"""SageMaker's built-in XGBoost ("algorithm mode" of the ``sagemaker-xgboost`` image), run on
+the real ``xgboost`` library.
+
+Training reads the ``train`` (and optional ``validation``) channel into one matrix each (dense
+for CSV and RecordIO-protobuf, sparse for LIBSVM), through the same record checks ``smemu
+validate`` runs, builds ``xgboost.DMatrix``es and calls ``xgboost.train`` as the container does
+(GitHub aws/sagemaker-xgboost-container, ``algorithm_mode/train.py`` and ``callback.py``):
+
+* the hyperparameters the container keeps for itself (``num_round``, ``csv_weights``,
+  ``early_stopping_rounds``, ...) are taken out, the rest passed to xgboost as given;
+* ``xgboost.callback.EvaluationMonitor`` prints each round, ``[0]<TAB>train-rmse:0.36893<TAB>
+  validation-rmse:0.37524``, on stdout (CloudWatch shows the tab as ``#011``, and the
+  MetricDefinitions SageMaker injects for XGBoost match that);
+* early stopping runs only with a ``validation`` channel, ``early_stopping_rounds`` and an
+  ``eval_metric`` (the container's rule), on the last metric of ``eval_metric``, keeping the best
+  model;
+* the model is ``Booster.save_model``'s bytes, written as ``xgboost-model``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
+from smemu.algorithms.errors import CustomerError
+from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.reporting import Reporter
+from smemu.algorithms.xgboost.checks import XGBoostChecks, split_csv_weights
+from smemu.algorithms.xgboost.container_metrics import NAMES as CONTAINER_METRIC_NAMES
+from smemu.algorithms.xgboost.container_metrics import custom_metric
+from smemu.algorithms.xgboost.schema import MAXIMIZE_METRICS, NOT_FOR_XGBOOST
+
+MODEL_NAME = "xgboost-model"
+READ_BATCH = 20000
+# the xgboost errors the container reports as the user's (its CUSTOMER_ERRORS)
+CUSTOMER_ERRORS = (
+    "label must be in [0,1] for logistic regression", "label must be in [0, num_class)",
+    "feature_names mismatch", "Check failed: preds.size() == info.labels_.size()",
+    "AUC: the dataset only contains pos or neg samples", "base_score must be in (0,1)",
+    "label must be nonnegative", "Parameter reg_lambda should be greater equal to 0",
+)
+
+
+def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
+    """(features, labels, weights or None, records) of a whole channel; features are a dense
+    float32 array, or a CSR matrix when any part is sparse (LIBSVM)."""
+    parts, labels, weights = [], [], []
+    for batch in checked_batches(channel, READ_BATCH, checks):
+        features, w = split_csv_weights(batch, csv_weights)
+        parts.append(features)
+        labels.append(np.asarray(batch.labels, dtype=np.float32).ravel())
+        weights.append(w)
+    records = sum(p.shape[0] for p in parts)
+    checks.end(channel.name, records)
+    if any(sp.issparse(p) for p in parts):
+        cols = max(p.shape[1] for p in parts)
+        parts = [sp.csr_matrix(p) for p in parts]
+        parts = [sp.csr_matrix((p.data, p.indices, p.indptr), shape=(p.shape[0], cols))
+                 for p in parts]
+        features = sp.vstack(parts, format="csr")
+    else:
+        features = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    weight = None if any(w is None for w in weights) else np.concatenate(weights)
+    return features, np.concatenate(labels), weight, records
+
+
+def xgboost_params(config: Config) -> dict:
+    """What the container passes ``xgboost.train`` as ``params``."""
+    params = {}
+    for name, value in config.items():
+        if value is None or name in NOT_FOR_XGBOOST or name.startswith("_"):
+            continue
+        if name == "updater":
+            value = ",".join(value)
+        elif name in ("monotone_constraints", "interaction_constraints"):
+            value = config.raw[name]
+        params[name] = value
+    return params
+
+
+def eval_metrics(config: Config) -> tuple[list[str], list[str]]:
+    """(the xgboost library's metrics, the container's own) of ``eval_metric`` plus the tuning
+    objective, as the container splits them."""
+    wanted = list(config["eval_metric"] or [])
+    tuning = str(config.get("_tuning_objective_metric") or "")
+    if tuning:
+        name = tuning.split(":", 1)[-1]
+        wanted = sorted(set(wanted) | {name})
+    return ([m for m in wanted if m not in CONTAINER_METRIC_NAMES],
+            [m for m in wanted if m in CONTAINER_METRIC_NAMES])
+
+
+def _dmatrix(xgb, features, labels, weights, width: int | None = None):
+    if width is not None and sp.issparse(features) and features.shape[1] < width:
+        features = sp.csr_matrix((features.data, features.indices, features.indptr),
+                                 shape=(features.shape[0], width))
+    return xgb.DMatrix(features, label=labels, weight=weights, nthread=-1)
+
+
+def _print_line(message: str) -> None:
+    sys.stdout.write(message if message.endswith("\n") else message + "\n")
+    sys.stdout.flush()
+
+
+class XGBoost(Algorithm):
+    def train(self, config: Config, channels: Mapping[str, DataChannel],
+              reporter: Reporter) -> ModelArtifact:
+        import xgboost as xgb
+
+        checks = self.input_checks(config)
+        csv_weights = config["csv_weights"] or 0
+        x, y, w, _ = read_matrix(channels["train"], checks, csv_weights)
+        validation = None
+        if "validation" in channels:
+            validation = read_matrix(channels["validation"], checks, csv_weights)
+        width = max(x.shape[1], validation[0].shape[1] if validation else 0)
+        dtrain = _dmatrix(xgb, x, y, w, width)
+        evals = [(dtrain, "train")]
+        reporter.info("Train matrix has %d rows and %d columns", dtrain.num_row(),
+                      dtrain.num_col())
+        if validation is not None:
+            dval = _dmatrix(xgb, *validation[:3], width)
+            evals.append((dval, "validation"))
+            reporter.info("Validation matrix has %d rows", dval.num_row())
+
+        params = xgboost_params(config)
+        library_metrics, own_metrics = eval_metrics(config)
+        if library_metrics:
+            params["eval_metric"] = library_metrics
+        callbacks = [xgb.callback.EvaluationMonitor(logger=_print_line)]
+        rounds = config["early_stopping_rounds"]
+        wanted = list(config["eval_metric"] or [])
+        if rounds and validation is not None and wanted:
+            metric = wanted[-1]
+            callbacks.append(xgb.callback.EarlyStopping(
+                rounds=rounds, data_name="validation", metric_name=metric,
+                maximize=metric in MAXIMIZE_METRICS, save_best=True))
+        try:
+            booster = xgb.train(params, dtrain, num_boost_round=config["num_round"],
+                                evals=evals, custom_metric=custom_metric(own_metrics),
+                                callbacks=callbacks, verbose_eval=False)
+        except xgb.core.XGBoostError as exc:
+            text = str(exc)
+            if any(words in text for words in CUSTOMER_ERRORS):
+                raise CustomerError(text.strip().splitlines()[0]) from None
+            raise
+        return ModelArtifact(layout="files", files={MODEL_NAME: bytes(booster.save_raw("ubj"))})
