@@ -57,9 +57,9 @@ class XGBoostChecks(InputChecks):
             self.width = got
         elif got != self.width:
             raise DataError(
-                f"Channel '{channel}' has {got} columns at {batch.location(0)}, but the data "
-                f"read before it has {self.width} (label and weight columns included). Every "
-                f"file of every channel needs the same columns.")
+                f"Channel '{channel}' has {got} columns after the label at "
+                f"{batch.location(0)}, but the data read before it has {self.width}. Every file "
+                f"of every channel needs the same columns.")
         if self.csv_weights and got < 2:
             raise DataError(
                 f"csv_weights=1 puts the instance weight in the second column, but "
