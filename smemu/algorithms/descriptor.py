@@ -41,6 +41,7 @@ class ChannelRule:
     distributions: tuple[str, ...] = DISTRIBUTIONS
     doc: str = ""
     default_content_type: str | None = None
+    content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,12 @@ class AlgorithmDescriptor:
     def content_type_of(self, name: str, content_type: str | None) -> str | None:
         """The ContentType the container reads channel ``name`` as: the given one, or the
         channel's ``default_content_type`` when none is given."""
-        if content_type and content_type.strip():
-            return content_type
         rule = self.channel(name)
-        return rule.default_content_type if rule is not None else None
+        if not content_type or not content_type.strip():
+            return rule.default_content_type if rule is not None else None
+        media, sep, params = content_type.partition(";")
+        alias = rule.content_type_aliases.get(media.strip().lower()) if rule else None
+        return alias + sep + params if alias else content_type
 
     # lazily imported parts ---------------------------------------------------------------------
     def new_trainer(self):

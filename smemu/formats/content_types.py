@@ -15,9 +15,8 @@ RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
 LIBSVM = "text/libsvm"
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM)
-# other names of the same types (XGBoost's container takes the short ones: "csv", "libsvm")
-ALIASES = {"csv": CSV, "text/x-libsvm": LIBSVM, "libsvm": LIBSVM,
-           "recordio-protobuf": RECORDIO_PROTOBUF, "application/x-recordio": RECORDIO_PROTOBUF}
+# other names of the same types (an algorithm's ChannelRule may add its own, e.g. XGBoost's "csv")
+ALIASES = {"text/x-libsvm": LIBSVM, "application/x-recordio": RECORDIO_PROTOBUF}
 
 
 def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:

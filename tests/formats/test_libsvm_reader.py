@@ -8,6 +8,7 @@ import io
 import numpy as np
 import pytest
 
+from smemu.algorithms.registry import descriptors
 from smemu.formats import FormatError, read_libsvm, reader_for
 
 
@@ -47,5 +48,12 @@ def test_bad_lines_are_named(text, words):
 
 
 def test_content_types_that_select_it():
-    for content_type in ("text/libsvm", "text/x-libsvm", "libsvm", "text/libsvm; charset=utf-8"):
+    for content_type in ("text/libsvm", "text/x-libsvm", "text/libsvm; charset=utf-8"):
         assert reader_for(content_type) is read_libsvm
+    with pytest.raises(FormatError):
+        reader_for("libsvm")          # XGBoost's short name: its channels alias it (below)
+    xgboost = descriptors()["xgboost"]
+    assert xgboost.content_type_of("train", "libsvm") == "text/libsvm"
+    assert xgboost.content_type_of("train", "CSV; label_size=1") == "text/csv; label_size=1"
+    assert xgboost.content_type_of("validation", None) == "text/libsvm"
+    assert descriptors()["kmeans"].content_type_of("train", "csv") == "csv"

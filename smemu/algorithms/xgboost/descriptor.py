@@ -20,6 +20,9 @@ from smemu.algorithms.xgboost.schema import MAXIMIZE_METRICS, SCHEMA
 
 LIBSVM = "text/libsvm"
 CONTENT_TYPES = (CSV, LIBSVM, RECORDIO_PROTOBUF)
+# the short names the container's get_content_type takes too
+ALIASES = {"csv": CSV, "libsvm": LIBSVM, "text/x-libsvm": LIBSVM,
+           "recordio-protobuf": RECORDIO_PROTOBUF}
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 
 #: the metrics whose definitions the service injects, for channels train and validation
@@ -59,8 +62,10 @@ DESCRIPTOR = AlgorithmDescriptor(
     schema=SCHEMA,
     channels=(
         ChannelRule("train", required=True, content_types=CONTENT_TYPES,
-                    default_content_type=LIBSVM, doc="labelled records"),
+                    default_content_type=LIBSVM, content_type_aliases=ALIASES,
+                    doc="labelled records"),
         ChannelRule("validation", content_types=CONTENT_TYPES, default_content_type=LIBSVM,
+                    content_type_aliases=ALIASES,
                     doc="evaluated each round; early stopping watches it"),
     ),
     supervised=True,
