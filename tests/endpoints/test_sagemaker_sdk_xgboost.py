@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.oracle, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*Unknown file format")]
 
 XGBOOST = SESSION + r"""
+import base64
 from sagemaker.estimator import Estimator
 from sagemaker.inputs import TrainingInput
 from sagemaker.serializers import CSVSerializer
@@ -50,8 +51,8 @@ print()
 print(json.dumps({"image": image, "status": job["TrainingJobStatus"], "names": names,
                   "metrics": job["FinalMetricDataList"], "answer": answer,
                   "definitions": job["AlgorithmSpecification"]["MetricDefinitions"],
-                  "model": base64.b64encode(model).decode()}))
-""".replace("import io, json", "import base64, io, json")
+                  "model": base64.b64encode(model).decode()}, default=str))
+"""
 
 
 def _csv(path, X, y):
