@@ -9,12 +9,14 @@ from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
 from .libsvm import read_libsvm
+from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
 LIBSVM = "text/libsvm"
-SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM)
+PARQUET = "application/x-parquet"
+SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)
 # other names of the same types (an algorithm's ChannelRule may add its own, e.g. XGBoost's "csv")
 ALIASES = {"text/x-libsvm": LIBSVM, "application/x-recordio": RECORDIO_PROTOBUF}
 
@@ -66,4 +68,8 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
         if unknown:
             raise _unsupported(content_type, f"unknown parameter {sorted(unknown)[0]!r}")
         return read_libsvm
+    if media == PARQUET:
+        if params:
+            raise _unsupported(content_type, "Parquet takes no parameters")
+        return read_parquet
     raise _unsupported(content_type)

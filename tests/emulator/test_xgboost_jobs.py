@@ -111,6 +111,23 @@ def test_same_model_as_xgboost_train(tmp_path, mode, fmt):
     assert set(final) == {"train:rmse", "validation:rmse"}
 
 
+@pytest.mark.parametrize("mode", ["File", "Pipe"])
+def test_parquet_channels(tmp_path, mode):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    X, y = regression_data(300, 12)
+    path = tmp_path / "data" / "train" / "part-0.parquet"
+    path.parent.mkdir(parents=True)
+    columns = {"label": y, **{f"f{j}": X[:, j] for j in range(X.shape[1])}}
+    pq.write_table(pa.table(columns), path, row_group_size=100)
+    chans = [channel("train", (tmp_path / "data" / "train").as_uri() + "/", "application/x-parquet")]
+    record, _ = run(tmp_path, f"xgb-parquet-{mode.lower()}", chans, mode=mode, num_round=4,
+                    **hyper())
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    got = booster_of(tmp_path, f"xgb-parquet-{mode.lower()}").predict(xgb.DMatrix(X))
+    np.testing.assert_allclose(got, reference(X, y, 4).predict(xgb.DMatrix(X)), atol=1e-6)
+
+
 def test_csv_weights_are_the_second_column(tmp_path):
     X, y = regression_data(300, 3)
     w = np.random.default_rng(4).uniform(0.1, 3.0, size=300).astype(np.float32)

@@ -4,6 +4,8 @@ container's hyperparameter words — the checks training runs."""
 
 from __future__ import annotations
 
+import pytest
+
 from smemu.emulator.validation import validate_request
 
 from validate_corpus import csv_text, replace_line, request, rows, write
@@ -56,3 +58,19 @@ def test_clean_libsvm_job_passes(tmp_path):
     report = validate_request(req, base_dir=str(tmp_path))
     assert report.ok, [p.message for p in report.problems]
     assert {c.name: c.records for c in report.channels} == {"train": 12, "validation": 6}
+
+
+def test_parquet_schema_is_checked(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+    (tmp_path / "train").mkdir()
+    pq.write_table(pa.table({"label": [0.0, 1.0], "f1": [1.5, 2.5], "city": ["a", "b"]}),
+                   tmp_path / "train" / "bad.parquet")
+    pq.write_table(pa.table({"label": [0.0, 1.0], "f1": [1.5, 2.5]}),
+                   tmp_path / "train" / "good.parquet")
+    req = request("xgb-parquet", XGBOOST, HP, [("train", "train/", "application/x-parquet")])
+    report = validate_request(req, base_dir=str(tmp_path))
+    messages = [p.message for p in report.problems]
+    assert len(messages) == 1, messages
+    assert "bad.parquet" in messages[0] and "column 'city' is of type string, not a number" \
+        in messages[0]

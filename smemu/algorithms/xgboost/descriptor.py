@@ -19,10 +19,11 @@ from smemu.algorithms.descriptor import (
 from smemu.algorithms.xgboost.schema import MAXIMIZE_METRICS, SCHEMA
 
 LIBSVM = "text/libsvm"
-CONTENT_TYPES = (CSV, LIBSVM, RECORDIO_PROTOBUF)
+PARQUET = "application/x-parquet"
+CONTENT_TYPES = (CSV, LIBSVM, RECORDIO_PROTOBUF, PARQUET)
 # the short names the container's get_content_type takes too
 ALIASES = {"csv": CSV, "libsvm": LIBSVM, "text/x-libsvm": LIBSVM,
-           "recordio-protobuf": RECORDIO_PROTOBUF}
+           "recordio-protobuf": RECORDIO_PROTOBUF, "parquet": PARQUET}
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 
 #: the metrics whose definitions the service injects, for channels train and validation
