@@ -42,6 +42,7 @@ class ChannelRule:
     doc: str = ""
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
+    pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

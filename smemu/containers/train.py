@@ -89,7 +89,8 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         name, cfg.get("ContentType"))) for name, cfg in input_config.items()}
     for name, cfg in input_config.items():
         content_type = cfg.get("ContentType")
-        problem = content_type_problem(name, content_type, descriptor)
+        problem = content_type_problem(name, content_type, descriptor,
+                                       cfg.get("TrainingInputMode"))
         if problem is not None:
             raise problem
         media, _params = parse_content_type(content_type)

@@ -24,6 +24,8 @@ CONTENT_TYPES = (CSV, LIBSVM, RECORDIO_PROTOBUF, PARQUET)
 # the short names the container's get_content_type takes too
 ALIASES = {"csv": CSV, "libsvm": LIBSVM, "text/x-libsvm": LIBSVM,
            "recordio-protobuf": RECORDIO_PROTOBUF, "parquet": PARQUET}
+# the 1.7-1 container's LIBSVM reader is XGBoost's own, from files only
+PIPE_REFUSALS = {LIBSVM: "Pipe mode not supported for LibSVM."}
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 
 #: the metrics whose definitions the service injects, for channels train and validation
@@ -64,9 +66,9 @@ DESCRIPTOR = AlgorithmDescriptor(
     channels=(
         ChannelRule("train", required=True, content_types=CONTENT_TYPES,
                     default_content_type=LIBSVM, content_type_aliases=ALIASES,
-                    doc="labelled records"),
+                    pipe_refusals=PIPE_REFUSALS, doc="labelled records"),
         ChannelRule("validation", content_types=CONTENT_TYPES, default_content_type=LIBSVM,
-                    content_type_aliases=ALIASES,
+                    content_type_aliases=ALIASES, pipe_refusals=PIPE_REFUSALS,
                     doc="evaluated each round; early stopping watches it"),
     ),
     supervised=True,

@@ -143,7 +143,7 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         if channel is None:
             continue
         content_type = algorithm.content_type_of(name, channel.content_type)
-        problem = content_type_problem(name, content_type, algorithm)
+        problem = content_type_problem(name, content_type, algorithm, channel.input_mode)
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
