@@ -34,6 +34,12 @@ class Predictor(abc.ABC):
     #: the serving container decodes but text/libsvm (the MXNet-based built-ins' set)
     request_types: tuple[str, ...] | None = None
 
+    def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
+        """The body the real container answers for ``outputs`` when it writes its own (``batch``:
+        the endpoint runs a batch transform, ``SAGEMAKER_BATCH`` is set); None: the serving
+        container's shared encoding for ``accept``. XGBoost's container has its own."""
+        return None
+
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:
         """Outputs for ``features`` (a dense (n, feature_dim) array or a CSR matrix).

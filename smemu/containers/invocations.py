@@ -38,8 +38,9 @@ class InvocationsApp:
     """WSGI application serving one loaded ``Predictor``."""
 
     def __init__(self, predictor, algorithm: str, max_payload: int = DEFAULT_MAX_PAYLOAD,
-                 default_accept: str = JSON):
+                 default_accept: str = JSON, batch: bool = False):
         self.predictor = predictor
+        self.batch = batch           # SAGEMAKER_BATCH: the container serves a batch transform
         self.algorithm = algorithm
         self.max_payload = max_payload
         self.default_accept = default_accept
@@ -68,7 +69,9 @@ class InvocationsApp:
                                    self.predictor.request_types)
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self.predictor.predict(batch.features)
-            payload = encode_response(outputs, accept)
+            payload = self.predictor.encode(outputs, accept, self.batch)
+            if payload is None:
+                payload = encode_response(outputs, accept)
         except InvocationError as exc:
             return self._refuse(start_response, exc.status, str(exc))
         except CustomerError as exc:

@@ -52,6 +52,7 @@ class ServingConfig:
                 f"{', '.join(RESPONSE_TYPES)}.")
         # unset: the model's container's default (Predictor.default_accept), else JSON
         self.default_accept = accept if env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") else None
+        self.batch = bool(env.get("SAGEMAKER_BATCH"))
         if not self.algorithm:
             raise CustomerError(
                 f"SMEMU_ALGORITHM is not set: set it to the algorithm whose model this is "
@@ -89,7 +90,7 @@ def build_app(config: ServingConfig) -> InvocationsApp:
              predictor.feature_dim)
     return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,
                           default_accept=(config.default_accept or predictor.default_accept
-                                          or JSON))
+                                          or JSON), batch=config.batch)
 
 
 def create_server(app, config: ServingConfig):

@@ -37,9 +37,9 @@ def write_xgboost_model(root, objective, **params):
 
 @pytest.fixture
 def served(tmp_path, request):
-    objective, params = request.param
+    objective, params, *env = request.param
     booster = write_xgboost_model(tmp_path, objective, **params)
-    server = LiveServer(tmp_path, "xgboost")
+    server = LiveServer(tmp_path, "xgboost", **(env[0] if env else {}))
     yield booster, server
     server.close()
 
@@ -53,7 +53,8 @@ def test_csv_is_the_default_answer_one_prediction_a_line(served):
     booster, server = served
     status, headers, body = server.invoke(csv_body(ROWS), "text/csv")
     assert status == 200 and headers["content-type"].startswith("text/csv")
-    got = np.array([float(line) for line in body.decode().split("\n") if line])
+    assert body.endswith(b"\n") and body.count(b"\n") == len(ROWS)   # csv.writer's rows
+    got = np.array([float(line) for line in body.decode().splitlines()])
     np.testing.assert_allclose(got, booster.predict(xgb.DMatrix(ROWS)), rtol=1e-6)
 
 
@@ -89,7 +90,7 @@ def test_softprob_answers_a_vector_per_record(served):
     assert expected.shape == (20, 3)
     status, _, body = server.invoke(csv_body(ROWS), "text/csv")
     assert status == 200
-    got = np.array([[float(v) for v in line.split(",")] for line in body.decode().split("\n")])
+    got = np.array([[float(v) for v in line.split(",")] for line in body.decode().splitlines()])
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     status, _, body = server.invoke(csv_body(ROWS), "text/csv", accept="application/json")
     np.testing.assert_allclose([p["score"] for p in json.loads(body)["predictions"]],
@@ -110,3 +111,15 @@ def test_requests_the_container_refuses(served):
     assert status == 200
     np.testing.assert_allclose([float(x) for x in answer.split()],
                                booster.predict(xgb.DMatrix(ROWS[:, :3])), rtol=1e-6)
+
+
+@pytest.mark.parametrize("served", [("multi:softprob", {"num_class": 3},
+                                     {"SAGEMAKER_BATCH": "true"})], indirect=True)
+def test_batch_transform_answers_a_prediction_a_line_whatever_the_accept(served):
+    booster, server = served
+    expected = booster.predict(xgb.DMatrix(ROWS))
+    status, _, body = server.invoke(csv_body(ROWS), "text/csv", accept="application/json")
+    assert status == 200
+    lines = body.decode().splitlines()
+    assert body.endswith(b"\n") and all(line.startswith("[") for line in lines)
+    np.testing.assert_allclose([json.loads(line) for line in lines], expected, rtol=1e-6)

@@ -39,6 +39,18 @@ class XGBoostModel(Predictor):
         if width > self.feature_dim:
             super().check_width(width, where)
 
+    def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
+        """In a batch transform the container answers a prediction a line whatever the Accept
+        (``multi:softprob``: the Python list, ``[0.1, 0.2, 0.7]``); its CSV ends every row with a
+        newline, the last one too. Other answers are the shared encoders'."""
+        scores = np.asarray(outputs["score"], dtype=np.float32).tolist()
+        if batch:
+            return ("\n".join(map(str, scores)) + "\n").encode()
+        if accept == "text/csv":
+            rows = (",".join(map(repr, s)) if isinstance(s, list) else repr(s) for s in scores)
+            return "".join(row + "\n" for row in rows).encode()
+        return None
+
     def predict(self, features) -> dict[str, np.ndarray]:
         import xgboost as xgb
 
