@@ -128,6 +128,12 @@ class XGBoost(Algorithm):
             reporter.info("Validation matrix has %d rows", dval.num_row())
 
         params = xgboost_params(config)
+        if params.get("tree_method") == "gpu_hist":
+            # what the GPU instances of SageMaker run; smemu has none (and xgboost >= 2 names it
+            # tree_method=hist, device=cuda): the same algorithm on the CPU
+            reporter.warning("tree_method 'gpu_hist' needs a GPU instance; smemu trains with "
+                             "tree_method 'hist' on the CPU instead.")
+            params["tree_method"] = "hist"
         library_metrics, own_metrics = eval_metrics(config)
         if library_metrics:
             params["eval_metric"] = library_metrics
