@@ -200,3 +200,15 @@ def test_labels_outside_the_objective_fail_naming_the_line(tmp_path):
     reason = record["FailureReason"]
     assert reason.startswith("ClientError:") and "line 7 of file" in reason
     assert "label must be in [0,1] for logistic regression" in reason
+
+
+def test_gpu_hist_trains_with_hist_on_the_cpu(tmp_path):
+    X, y = regression_data(200, 13)
+    write_csv(tmp_path / "data" / "train" / "t.csv", X, y)
+    chans = [channel("train", (tmp_path / "data" / "train").as_uri() + "/", "text/csv")]
+    record, lines = run(tmp_path, "xgb-gpu", chans, num_round=3, **hyper(tree_method="gpu_hist"))
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert any("trains with tree_method 'hist' on the CPU" in line for line in lines)
+    got = booster_of(tmp_path, "xgb-gpu").predict(xgb.DMatrix(X))
+    np.testing.assert_allclose(got, reference(X, y, 3, tree_method="hist").predict(
+        xgb.DMatrix(X)), atol=1e-6)
