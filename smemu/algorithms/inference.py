@@ -33,6 +33,11 @@ class Predictor(abc.ABC):
     #: the request content types the real container reads (others get 415); None: every type
     #: the serving container decodes but text/libsvm (the MXNet-based built-ins' set)
     request_types: tuple[str, ...] | None = None
+    #: the status of a body that cannot be decoded (None: 400, "unable to evaluate payload
+    #: provided"); XGBoost's container answers 415
+    undecodable_status: int | None = None
+    #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
+    empty_request_status: int | None = None
 
     def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
         """The body the real container answers for ``outputs`` when it writes its own (``batch``:

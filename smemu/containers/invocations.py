@@ -64,9 +64,16 @@ class InvocationsApp:
     def _invocations(self, environ, start_response):
         try:
             body = self._read_body(environ)
+            if not body and self.predictor.empty_request_status:
+                return self._reply(start_response, self.predictor.empty_request_status, b"")
             accept = self._accept(environ.get("HTTP_ACCEPT"))
-            batch = decode_request(body, environ.get("CONTENT_TYPE"),
-                                   self.predictor.request_types)
+            try:
+                batch = decode_request(body, environ.get("CONTENT_TYPE"),
+                                       self.predictor.request_types)
+            except InvocationError as exc:
+                if exc.status == 400 and self.predictor.undecodable_status:
+                    raise InvocationError(self.predictor.undecodable_status, str(exc)) from None
+                raise
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self.predictor.predict(batch.features)
             payload = self.predictor.encode(outputs, accept, self.batch)

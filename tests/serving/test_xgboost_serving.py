@@ -103,6 +103,10 @@ def test_requests_the_container_refuses(served):
     body = json.dumps({"instances": [{"features": [1.0, 2.0, 3.0, 4.0]}]}).encode()
     status, _, answer = server.invoke(body, "application/json")
     assert status == 415 and b"text/libsvm" in answer
+    status, _, answer = server.invoke(b"1,2,x,4", "text/csv")
+    assert status == 415 and b"column 3" in answer
+    status, _, answer = server.invoke(b"", "text/csv")
+    assert status == 204 and answer == b""
     wide = np.column_stack([ROWS, ROWS[:, :1]])
     status, _, answer = server.invoke(csv_body(wide), "text/csv")
     assert status == 400 and b"5" in answer and b"4" in answer

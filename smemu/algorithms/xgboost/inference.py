@@ -3,7 +3,8 @@
 and ``serve_utils.py``):
 
 * requests are ``text/csv`` (no label column), ``text/libsvm`` (a leading label is ignored) or
-  ``application/x-recordio-protobuf``; the container refuses JSON requests with 415;
+  ``application/x-recordio-protobuf``; the container refuses JSON requests, and bodies it cannot
+  parse, with 415, and answers an empty body with 204;
 * the answer is ``text/csv`` unless the request's Accept (or ``SAGEMAKER_DEFAULT_INVOCATIONS_
   ACCEPT``) asks otherwise: one prediction a line, or for ``multi:softprob`` the class
   probabilities of a record comma-separated on its line; ``application/json`` is
@@ -27,6 +28,8 @@ class XGBoostModel(Predictor):
     output_names = ("score",)
     default_accept = "text/csv"
     request_types = ("text/csv", "text/libsvm", "application/x-recordio-protobuf")
+    undecodable_status = 415       # "Loading csv data failed with Exception, ..."
+    empty_request_status = 204
 
     def __init__(self, booster):
         self.booster = booster
