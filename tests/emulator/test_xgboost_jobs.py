@@ -212,3 +212,34 @@ def test_gpu_hist_trains_with_hist_on_the_cpu(tmp_path):
     got = booster_of(tmp_path, "xgb-gpu").predict(xgb.DMatrix(X))
     np.testing.assert_allclose(got, reference(X, y, 3, tree_method="hist").predict(
         xgb.DMatrix(X)), atol=1e-6)
+
+
+def test_readme_example_job(tmp_path):
+    """examples/xgboost-job.json as README runs it: early stopping on validation:auc, a model
+    that separates the held-out breast-cancer records."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sklearn.metrics import roc_auc_score
+
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "examples", tmp_path / "examples",
+                    ignore=shutil.ignore_patterns("output"))
+    done = subprocess.run([sys.executable, "-m", "smemu", "train", "--job", "xgboost-job.json"],
+                          cwd=tmp_path / "examples", capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, SMEMU_HOME=str(tmp_path / "home")))
+    assert done.returncode == 0, done.stderr
+    rounds = [line for line in done.stdout.splitlines() if re.match(r"\[\d+\]#011", line)]
+    assert 10 < len(rounds) < 100                       # early stopping ended it
+    assert "validation:auc=" in done.stderr
+    artifact = tmp_path / "examples/output/xgboost-example/output/model.tar.gz"
+    with tarfile.open(artifact) as tar:
+        model = tar.extractfile("xgboost-model").read()
+    booster = xgb.Booster()
+    booster.load_model(bytearray(model))
+    data = np.loadtxt(root / "examples/data/xgboost/validation/validation.csv", delimiter=",")
+    scores = booster.predict(xgb.DMatrix(data[:, 1:]))
+    assert roc_auc_score(data[:, 0], scores) > 0.95
