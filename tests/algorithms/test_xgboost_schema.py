@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smemu.algorithms.errors import HyperparameterError
+from smemu.algorithms.xgboost import eval_metrics, xgboost_params
 from smemu.algorithms.xgboost.schema import SCHEMA
 
 
@@ -45,3 +46,17 @@ def test_aliases_and_thresholds_resolve():
     assert config["monotone_constraints"] == (1, 0)
     with pytest.raises(HyperparameterError):
         SCHEMA.resolve({"num_round": "0"})
+
+
+def test_metrics_split_as_the_container_splits_them():
+    config = SCHEMA.resolve({"num_round": "1", "eval_metric": "rmse,r2"})
+    assert eval_metrics(config) == (["rmse"], ["r2"], "r2")
+    tuned = SCHEMA.resolve({"num_round": "1", "eval_metric": "rmse,r2",
+                            "_tuning_objective_metric": "validation:mae"})
+    assert eval_metrics(tuned) == (["mae", "rmse"], ["r2"], "mae")
+    assert xgboost_params(tuned) == {}          # what the container keeps for itself
+    params = xgboost_params(SCHEMA.resolve({"num_round": "1", "updater": "grow_colmaker,prune",
+                                            "eta": "0.1", "monotone_constraints": "(1,0)",
+                                            "tree_method": "exact"}))
+    assert params == {"updater": "grow_colmaker,prune", "eta": 0.1,
+                      "monotone_constraints": "(1,0)", "tree_method": "exact"}

@@ -46,8 +46,8 @@ CUSTOMER_ERRORS = (
 
 
 def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
-    """(features, labels, weights or None, records) of a whole channel; features are a dense
-    float32 array, or a CSR matrix when any part is sparse (LIBSVM)."""
+    """(features, labels, weights or None) of a whole channel; features are a dense float32
+    array, or a CSR matrix when any part is sparse (LIBSVM)."""
     parts, labels, weights = [], [], []
     for batch in checked_batches(channel, READ_BATCH, checks):
         features, w = split_csv_weights(batch, csv_weights)
@@ -65,7 +65,7 @@ def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
     else:
         features = parts[0] if len(parts) == 1 else np.concatenate(parts)
     weight = None if any(w is None for w in weights) else np.concatenate(weights)
-    return features, np.concatenate(labels), weight, records
+    return features, np.concatenate(labels), weight
 
 
 def xgboost_params(config: Config) -> dict:
@@ -82,16 +82,18 @@ def xgboost_params(config: Config) -> dict:
     return params
 
 
-def eval_metrics(config: Config) -> tuple[list[str], list[str]]:
-    """(the xgboost library's metrics, the container's own) of ``eval_metric`` plus the tuning
-    objective, as the container splits them."""
+def eval_metrics(config: Config) -> tuple[list[str], list[str], str | None]:
+    """(the xgboost library's metrics, the container's own, the early-stopping metric) of
+    ``eval_metric`` plus the tuning objective, as the container splits them: early stopping
+    watches the tuning objective when there is one, else the last of ``eval_metric``."""
     wanted = list(config["eval_metric"] or [])
+    stopping = wanted[-1] if wanted else None
     tuning = str(config.get("_tuning_objective_metric") or "")
     if tuning:
-        name = tuning.split(":", 1)[-1]
-        wanted = sorted(set(wanted) | {name})
+        stopping = tuning.split(":", 1)[-1]
+        wanted = sorted(set(wanted) | {stopping})
     return ([m for m in wanted if m not in CONTAINER_METRIC_NAMES],
-            [m for m in wanted if m in CONTAINER_METRIC_NAMES])
+            [m for m in wanted if m in CONTAINER_METRIC_NAMES], stopping)
 
 
 def _dmatrix(xgb, features, labels, weights, width: int | None = None):
@@ -113,7 +115,7 @@ class XGBoost(Algorithm):
 
         checks = self.input_checks(config)
         csv_weights = config["csv_weights"] or 0
-        x, y, w, _ = read_matrix(channels["train"], checks, csv_weights)
+        x, y, w = read_matrix(channels["train"], checks, csv_weights)
         validation = None
         if "validation" in channels:
             validation = read_matrix(channels["validation"], checks, csv_weights)
@@ -123,7 +125,7 @@ class XGBoost(Algorithm):
         reporter.info("Train matrix has %d rows and %d columns", dtrain.num_row(),
                       dtrain.num_col())
         if validation is not None:
-            dval = _dmatrix(xgb, *validation[:3], width)
+            dval = _dmatrix(xgb, *validation, width)
             evals.append((dval, "validation"))
             reporter.info("Validation matrix has %d rows", dval.num_row())
 
@@ -134,14 +136,12 @@ class XGBoost(Algorithm):
             reporter.warning("tree_method 'gpu_hist' needs a GPU instance; smemu trains with "
                              "tree_method 'hist' on the CPU instead.")
             params["tree_method"] = "hist"
-        library_metrics, own_metrics = eval_metrics(config)
+        library_metrics, own_metrics, metric = eval_metrics(config)
         if library_metrics:
             params["eval_metric"] = library_metrics
         callbacks = [xgb.callback.EvaluationMonitor(logger=_print_line)]
         rounds = config["early_stopping_rounds"]
-        wanted = list(config["eval_metric"] or [])
-        if rounds and validation is not None and wanted:
-            metric = wanted[-1]
+        if rounds and validation is not None and metric:
             callbacks.append(xgb.callback.EarlyStopping(
                 rounds=rounds, data_name="validation", metric_name=metric,
                 maximize=metric in MAXIMIZE_METRICS, save_best=True))
