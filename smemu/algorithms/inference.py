@@ -38,6 +38,11 @@ class Predictor(abc.ABC):
     undecodable_status: int | None = None
     #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
     empty_request_status: int | None = None
+    #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
+    response_root: str = "predictions"
+    #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
+    #: ``distances`` and ``labels``); ``predict`` always computes them
+    verbose_outputs: tuple[str, ...] = ()
 
     def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
         """The body the real container answers for ``outputs`` when it writes its own (``batch``:
