@@ -27,36 +27,37 @@ def _per_class(labels, predicted):
 
 
 def _ratio(a, b):
+    a, b = np.atleast_1d(np.asarray(a, dtype=float)), np.atleast_1d(np.asarray(b, dtype=float))
     return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
 
 
-def _precision(labels, predicted, average):
+def _averaged(labels, predicted, average, numerator, denominator) -> float:
+    """A per-class ratio (numerator/denominator of the true-positive, false-positive and
+    false-negative counts) for class 1 (``binary``), of the summed counts (``micro``) or averaged
+    over the classes (``macro``), as scikit-learn averages them."""
     classes, tp, fp, fn = _per_class(labels, predicted)
+    num, den = numerator(tp, fp, fn), denominator(tp, fp, fn)
     if average == "binary":
         i = np.flatnonzero(classes == 1)
-        return float(_ratio(tp[i], tp[i] + fp[i])[0]) if i.size else 0.0
+        return float(_ratio(num[i], den[i])[0]) if i.size else 0.0
     if average == "micro":
-        return float(_ratio(np.array([tp.sum()]), np.array([tp.sum() + fp.sum()]))[0])
-    return float(np.mean(_ratio(tp, tp + fp)))
+        return float(_ratio(num.sum(), den.sum())[0])
+    return float(np.mean(_ratio(num, den)))
+
+
+def _precision(labels, predicted, average):
+    return _averaged(labels, predicted, average, lambda tp, fp, fn: tp,
+                     lambda tp, fp, fn: tp + fp)
 
 
 def _recall(labels, predicted, average):
-    classes, tp, fp, fn = _per_class(labels, predicted)
-    if average == "binary":
-        i = np.flatnonzero(classes == 1)
-        return float(_ratio(tp[i], tp[i] + fn[i])[0]) if i.size else 0.0
-    if average == "micro":
-        return float(_ratio(np.array([tp.sum()]), np.array([tp.sum() + fn.sum()]))[0])
-    return float(np.mean(_ratio(tp, tp + fn)))
+    return _averaged(labels, predicted, average, lambda tp, fp, fn: tp,
+                     lambda tp, fp, fn: tp + fn)
 
 
 def _f1(labels, predicted, average):
-    classes, tp, fp, fn = _per_class(labels, predicted)
-    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
-    if average == "binary":
-        i = np.flatnonzero(classes == 1)
-        return float(f1[i][0]) if i.size else 0.0
-    return float(np.mean(f1))
+    return _averaged(labels, predicted, average, lambda tp, fp, fn: 2 * tp,
+                     lambda tp, fp, fn: 2 * tp + fp + fn)
 
 
 def _balanced_accuracy(labels, predicted):
