@@ -63,3 +63,13 @@ def as_float(features, dtype=np.float32):
     if sp.issparse(features):
         return features.astype(dtype, copy=False).tocsr()
     return np.asarray(features, dtype=dtype)
+
+
+def widened(features, width: int):
+    """A CSR matrix with trailing empty columns up to ``width`` (sparse records, e.g. LIBSVM, may
+    leave trailing columns out); dense features and wide-enough matrices come back as they are."""
+    if not sp.issparse(features) or features.shape[1] >= width:
+        return features
+    features = features.tocsr()
+    return sp.csr_matrix((features.data, features.indices, features.indptr),
+                         shape=(features.shape[0], width))

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
+from smemu.algorithms.data import widened
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.reporting import Reporter
@@ -58,10 +59,7 @@ def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
     checks.end(channel.name, records)
     if any(sp.issparse(p) for p in parts):
         cols = max(p.shape[1] for p in parts)
-        parts = [sp.csr_matrix(p) for p in parts]
-        parts = [sp.csr_matrix((p.data, p.indices, p.indptr), shape=(p.shape[0], cols))
-                 for p in parts]
-        features = sp.vstack(parts, format="csr")
+        features = sp.vstack([widened(sp.csr_matrix(p), cols) for p in parts], format="csr")
     else:
         features = parts[0] if len(parts) == 1 else np.concatenate(parts)
     weight = None if any(w is None for w in weights) else np.concatenate(weights)
@@ -96,11 +94,8 @@ def eval_metrics(config: Config) -> tuple[list[str], list[str], str | None]:
             [m for m in wanted if m in CONTAINER_METRIC_NAMES], stopping)
 
 
-def _dmatrix(xgb, features, labels, weights, width: int | None = None):
-    if width is not None and sp.issparse(features) and features.shape[1] < width:
-        features = sp.csr_matrix((features.data, features.indices, features.indptr),
-                                 shape=(features.shape[0], width))
-    return xgb.DMatrix(features, label=labels, weight=weights, nthread=-1)
+def _dmatrix(xgb, features, labels, weights, width: int):
+    return xgb.DMatrix(widened(features, width), label=labels, weight=weights, nthread=-1)
 
 
 def _print_line(message: str) -> None:

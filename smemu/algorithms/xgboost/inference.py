@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import scipy.sparse as sp
 
+from smemu.algorithms.data import widened
 from smemu.algorithms.errors import CustomerError, DataError
 from smemu.algorithms.inference import Predictor
 
@@ -57,10 +57,7 @@ class XGBoostModel(Predictor):
     def predict(self, features) -> dict[str, np.ndarray]:
         import xgboost as xgb
 
-        if sp.issparse(features):
-            features = sp.csr_matrix(
-                (features.data, features.indices, features.indptr),
-                shape=(features.shape[0], self.feature_dim))
+        features = widened(features, self.feature_dim)
         with self._lock:
             scores = self.booster.predict(xgb.DMatrix(features), validate_features=False)
         return {"score": np.asarray(scores, dtype=np.float32)}
