@@ -125,7 +125,8 @@ def test_parquet_channels(tmp_path, mode):
     path.parent.mkdir(parents=True)
     columns = {"label": y, **{f"f{j}": X[:, j] for j in range(X.shape[1])}}
     pq.write_table(pa.table(columns), path, row_group_size=100)
-    chans = [channel("train", (tmp_path / "data" / "train").as_uri() + "/", "application/x-parquet")]
+    chans = [channel("train", (tmp_path / "data" / "train").as_uri() + "/",
+                     "application/x-parquet")]
     record, _ = run(tmp_path, f"xgb-parquet-{mode.lower()}", chans, mode=mode, num_round=4,
                     **hyper())
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")

@@ -27,7 +27,8 @@ session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
 sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 s3 = boto_session.client("s3")
 for name in ("train", "validation"):
-    s3.put_object(Bucket=bucket, Key=f"xgb/{name}/{name}.csv", Body=open(f"{name}.csv", "rb").read())
+    s3.put_object(Bucket=bucket, Key=f"xgb/{name}/{name}.csv",
+                  Body=open(f"{name}.csv", "rb").read())
 image = sagemaker.image_uris.retrieve("xgboost", "us-east-1", "1.7-1")
 estimator = Estimator(image_uri=image, role=ROLE, instance_count=1, instance_type="ml.m5.xlarge",
                       output_path=f"s3://{bucket}/sdk-xgboost", sagemaker_session=session)
