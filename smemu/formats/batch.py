@@ -25,6 +25,7 @@ class Batch:
     offsets: np.ndarray | None = field(default=None, repr=False)  # byte offset of each record
     lines: np.ndarray | None = field(default=None, repr=False)  # 1-based line of each row (text)
     weights: np.ndarray | None = field(default=None, repr=False)  # instance weights (libsvm)
+    qids: np.ndarray | None = field(default=None, repr=False)  # ranking query ids (libsvm)
 
     def __iter__(self):
         return iter((self.features, self.labels))

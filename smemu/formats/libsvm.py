@@ -6,7 +6,8 @@ index in the data is 1 or more the data is taken as 1-based and every index is l
 otherwise indices are 0-based columns. This reader decides once per source (dmlc-core decides per
 parsed block, which gives the same answer unless a large file mixes both). Features come back as
 a float32 CSR matrix whose width is the largest column + 1; ``Batch.weights`` holds the instance
-weights when lines carry ``label:weight``.
+weights when lines carry ``label:weight``, ``Batch.qids`` the ranking query of each line when
+lines carry ``qid:<id>`` after the label.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from .batch import Batch, row_slice
 from .errors import FormatError
 from .sources import open_binary, source_name
 
-HINT = ("text/libsvm lines are '<label>[:<weight>] <index>:<value> ...' with numeric labels, "
-        "non-negative integer indices and numeric values, separated by spaces")
+HINT = ("text/libsvm lines are '<label>[:<weight>] [qid:<id>] <index>:<value> ...' with numeric "
+        "labels, non-negative integer indices and numeric values, separated by spaces")
 
 
 def _bad(problem: str, name: str, line: int, column: int | None = None) -> FormatError:
@@ -43,8 +44,16 @@ def _parse_line(tokens: list[bytes], name: str, line: int):
                    f"'<label>' or '<label>:<weight>'", name, line, 1)
     label = _number(head[0], "label", name, line, 1)
     weight = _number(head[1], "weight", name, line, 1) if len(head) == 2 else None
+    qid = None
+    if len(tokens) > 1 and tokens[1].startswith(b"qid:"):       # a ranking query's id
+        try:
+            qid = int(tokens[1][4:])
+        except ValueError:
+            raise _bad(f"{tokens[1].decode('utf-8', 'replace')!r} is not 'qid:<integer>'",
+                       name, line, 2) from None
+        tokens = [tokens[0]] + tokens[2:]
     indices, values = [], []
-    for column, token in enumerate(tokens[1:], 2):
+    for column, token in enumerate(tokens[1:], 2 if qid is None else 3):
         index, sep, value = token.partition(b":")
         if not sep or b":" in value:
             raise _bad(f"{token.decode('utf-8', 'replace')!r} is not '<index>:<value>'",
@@ -58,7 +67,7 @@ def _parse_line(tokens: list[bytes], name: str, line: int):
                        f"integer", name, line, column)
         indices.append(i)
         values.append(_number(value, "value", name, line, column))
-    return label, weight, indices, values
+    return label, weight, qid, indices, values
 
 
 def read_libsvm(source, batch_size: int = 1000, name: str | None = None,
@@ -68,14 +77,14 @@ def read_libsvm(source, batch_size: int = 1000, name: str | None = None,
     from 1 in errors. ``on_error(FormatError)``, if given, receives each bad line and reading goes
     on without it; without it the first bad line raises."""
     name = source_name(source, name)
-    labels, weights, indptr, indices, values, lines = [], [], [0], [], [], []
+    labels, weights, qids, indptr, indices, values, lines = [], [], [], [0], [], [], []
     with open_binary(source) as f:
         for number, raw in enumerate(f, 1):
             tokens = raw.split()
             if not tokens or tokens[0].startswith(b"#"):
                 continue
             try:
-                label, weight, idx, vals = _parse_line(tokens, name, number)
+                label, weight, qid, idx, vals = _parse_line(tokens, name, number)
             except FormatError as exc:
                 if on_error is None:
                     raise
@@ -83,6 +92,7 @@ def read_libsvm(source, batch_size: int = 1000, name: str | None = None,
                 continue
             labels.append(label)
             weights.append(np.nan if weight is None else weight)
+            qids.append(-1 if qid is None else qid)
             indices.extend(idx)
             values.extend(vals)
             indptr.append(len(indices))
@@ -97,15 +107,24 @@ def read_libsvm(source, batch_size: int = 1000, name: str | None = None,
                               np.asarray(indptr, dtype=np.int64)), shape=(len(labels), width))
     weight_array = np.asarray(weights, dtype=np.float32)
     has_weights = not np.isnan(weight_array).all()
-    if has_weights:
-        missing = np.flatnonzero(np.isnan(weight_array))
-        if missing.size:
-            raise _bad("this line has no weight but others have one ('<label>:<weight>'); give "
-                       "every line a weight or none", name, lines[int(missing[0])], 1)
+    qid_array = np.asarray(qids, dtype=np.int64)
+    has_qids = bool((qid_array >= 0).any())
+    for present, absent, noun, form in ((has_weights, np.isnan(weight_array), "weight",
+                                         "'<label>:<weight>'"),
+                                        (has_qids, qid_array < 0, "query id", "'qid:<id>'")):
+        missing = np.flatnonzero(absent) if present else ()
+        if len(missing):
+            error = _bad(f"this line has no {noun} but others have one ({form}); give every "
+                         f"line a {noun} or none", name, lines[int(missing[0])], 1)
+            if on_error is None:
+                raise error
+            on_error(error)
+            return
     label_array = np.asarray(labels, dtype=np.float32)
     line_array = np.asarray(lines, dtype=np.int64)
     for start in range(0, len(labels), batch_size):
         stop = min(start + batch_size, len(labels))
         yield Batch(row_slice(features, start, stop), label_array[start:stop], name, start,
                     lines=line_array[start:stop],
-                    weights=weight_array[start:stop] if has_weights else None)
+                    weights=weight_array[start:stop] if has_weights else None,
+                    qids=qid_array[start:stop] if has_qids else None)

@@ -244,3 +244,24 @@ def test_readme_example_job(tmp_path):
     data = np.loadtxt(root / "examples/data/xgboost/validation/validation.csv", delimiter=",")
     scores = booster.predict(xgb.DMatrix(data[:, 1:]))
     assert roc_auc_score(data[:, 0], scores) > 0.95
+
+
+def test_ranking_with_query_ids(tmp_path):
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(120, 4)).astype(np.float32)
+    y = np.clip(np.round(X[:, 0] + 1), 0, 3).astype(np.float32)
+    qid = np.repeat(np.arange(12), 10)
+    path = tmp_path / "data" / "train" / "rank.libsvm"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(
+        f"{label:g} qid:{q} " + " ".join(f"{j + 1}:{v:.9g}" for j, v in enumerate(row)) + "\n"
+        for label, q, row in zip(y, qid, X)))
+    chans = [channel("train", (tmp_path / "data" / "train").as_uri() + "/", "libsvm")]
+    record, lines = run(tmp_path, "xgb-rank", chans, num_round=4, objective="rank:pairwise",
+                        eval_metric="ndcg", max_depth=3, seed=0, nthread=1)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert any("#011train-ndcg:" in line for line in lines)
+    expected = xgb.train({"objective": "rank:pairwise", "eval_metric": "ndcg", "max_depth": 3,
+                          "seed": 0, "nthread": 1}, xgb.DMatrix(X, label=y, qid=qid), 4)
+    got = booster_of(tmp_path, "xgb-rank").predict(xgb.DMatrix(X))
+    np.testing.assert_allclose(got, expected.predict(xgb.DMatrix(X)), atol=1e-6)

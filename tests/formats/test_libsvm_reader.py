@@ -57,3 +57,12 @@ def test_content_types_that_select_it():
     assert xgboost.content_type_of("train", "CSV; label_size=1") == "text/csv; label_size=1"
     assert xgboost.content_type_of("validation", None) == "text/libsvm"
     assert descriptors()["kmeans"].content_type_of("train", "csv") == "csv"
+
+
+def test_ranking_query_ids():
+    (batch,) = read("2 qid:1 1:0.5\n0 qid:1 2:1\n1 qid:2 1:3\n")
+    np.testing.assert_array_equal(batch.qids, [1, 1, 2])
+    np.testing.assert_array_equal(batch.features.toarray(), [[0.5, 0], [0, 1], [3, 0]])
+    with pytest.raises(FormatError) as info:
+        read("2 qid:1 1:0.5\n0 1:1\n")
+    assert "Line 2" in str(info.value) and "no query id" in str(info.value)

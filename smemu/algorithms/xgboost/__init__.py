@@ -47,14 +47,15 @@ CUSTOMER_ERRORS = (
 
 
 def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
-    """(features, labels, weights or None) of a whole channel; features are a dense float32
-    array, or a CSR matrix when any part is sparse (LIBSVM)."""
-    parts, labels, weights = [], [], []
+    """(features, labels, weights or None, query ids or None) of a whole channel; features are
+    a dense float32 array, or a CSR matrix when any part is sparse (LIBSVM)."""
+    parts, labels, weights, qids = [], [], [], []
     for batch in checked_batches(channel, READ_BATCH, checks):
         features, w = split_csv_weights(batch, csv_weights)
         parts.append(features)
         labels.append(np.asarray(batch.labels, dtype=np.float32).ravel())
         weights.append(w)
+        qids.append(getattr(batch, "qids", None))
     records = sum(p.shape[0] for p in parts)
     checks.end(channel.name, records)
     if any(sp.issparse(p) for p in parts):
@@ -63,7 +64,12 @@ def read_matrix(channel: DataChannel, checks: XGBoostChecks, csv_weights: int):
     else:
         features = parts[0] if len(parts) == 1 else np.concatenate(parts)
     weight = None if any(w is None for w in weights) else np.concatenate(weights)
-    return features, np.concatenate(labels), weight
+    qid = None if any(q is None for q in qids) else np.concatenate(qids)
+    if qid is not None and (np.diff(qid) < 0).any():
+        raise CustomerError(
+            f"The '{channel.name}' channel's qid values are not in order: XGBoost needs the "
+            f"records of each query together, sorted by qid. Sort the lines by qid.")
+    return features, np.concatenate(labels), weight, qid
 
 
 def xgboost_params(config: Config) -> dict:
@@ -94,8 +100,9 @@ def eval_metrics(config: Config) -> tuple[list[str], list[str], str | None]:
             [m for m in wanted if m in CONTAINER_METRIC_NAMES], stopping)
 
 
-def _dmatrix(xgb, features, labels, weights, width: int):
-    return xgb.DMatrix(widened(features, width), label=labels, weight=weights, nthread=-1)
+def _dmatrix(xgb, features, labels, weights, qid, width: int):
+    return xgb.DMatrix(widened(features, width), label=labels, weight=weights, qid=qid,
+                       nthread=-1)
 
 
 def _print_line(message: str) -> None:
@@ -110,12 +117,12 @@ class XGBoost(Algorithm):
 
         checks = self.input_checks(config)
         csv_weights = config["csv_weights"] or 0
-        x, y, w = read_matrix(channels["train"], checks, csv_weights)
+        x, y, w, qid = read_matrix(channels["train"], checks, csv_weights)
         validation = None
         if "validation" in channels:
             validation = read_matrix(channels["validation"], checks, csv_weights)
         width = max(x.shape[1], validation[0].shape[1] if validation else 0)
-        dtrain = _dmatrix(xgb, x, y, w, width)
+        dtrain = _dmatrix(xgb, x, y, w, qid, width)
         evals = [(dtrain, "train")]
         reporter.info("Train matrix has %d rows and %d columns", dtrain.num_row(),
                       dtrain.num_col())
