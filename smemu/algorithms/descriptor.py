@@ -31,7 +31,10 @@ class ChannelRule:
     channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
     outside them gets the service's ValidationException). The first distribution listed is the
     one a flag-built job defaults to. ``default_content_type`` is what the container reads a
-    channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default).
+    channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
+    ``content_type_aliases`` other media types the container takes for the same (XGBoost's
+    ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``).
     """
 
     name: str

@@ -73,6 +73,7 @@ def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     })
     return record
 
+
 # CloudWatch Logs, as SageMaker ships a container's output there, shows control characters in
 # syslog's octal escape: xgboost's "[0]<TAB>train-rmse:..." reads "[0]#011train-rmse:...", which
 # is what the service's XGBoost MetricDefinitions match
