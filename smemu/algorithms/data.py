@@ -99,3 +99,13 @@ def check_labels(batch, labels, channel_name: str, predictor_type: str, num_clas
 
 def labels_of(batch, channel_name: str) -> np.ndarray:
     return np.asarray(require_labels(batch, channel_name), dtype=np.float64).ravel()
+
+
+def widened(features, width: int):
+    """A CSR matrix with trailing empty columns up to ``width`` (sparse records, e.g. LIBSVM, may
+    leave trailing columns out); dense features and wide-enough matrices come back as they are."""
+    if not sp.issparse(features) or features.shape[1] >= width:
+        return features
+    features = features.tocsr()
+    return sp.csr_matrix((features.data, features.indices, features.indptr),
+                         shape=(features.shape[0], width))

@@ -74,6 +74,12 @@ def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     return record
 
 
+# CloudWatch Logs, as SageMaker ships a container's output there, shows control characters in
+# syslog's octal escape: xgboost's "[0]<TAB>train-rmse:..." reads "[0]#011train-rmse:...", which
+# is what the service's XGBoost MetricDefinitions match
+CLOUDWATCH_ESCAPES = {c: f"#{c:03o}" for c in (*range(32), 127)}
+
+
 class JobHandle:
     """A job running in a background thread of this process."""
 
@@ -207,6 +213,7 @@ class _JobRun:
             log.close()
 
     def _log_line(self, line: str) -> None:
+        line = line.translate(CLOUDWATCH_ESCAPES)
         with self.log_lock:       # the backend's reader and the pipe feeders both log
             self.log_file.write(line + "\n")
             self.metrics.feed(line)
