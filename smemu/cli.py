@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "smemu.commands.server",
     "smemu.commands.validate",
     "smemu.commands.transform",
+    "smemu.commands.tune",
 ]
 
 

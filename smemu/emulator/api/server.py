@@ -15,6 +15,7 @@ from smemu.emulator.api.logs import JobLogs
 from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
 log = logging.getLogger("smemu.api")
@@ -32,9 +33,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
+    tuning = TuningJobService(store, backend=backend, allow_file_uris=allow_file_uris)
     app = create_app({**targets("SageMaker", service.operations()),
                       **targets("SageMaker", endpoints.operations()),
                       **targets("SageMaker", transforms.operations()),
+                      **targets("SageMaker", tuning.operations()),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
@@ -61,6 +64,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         server.close()
         endpoints.shutdown()
         transforms.shutdown()
+        tuning.shutdown()
         service.shutdown()
     return 0
 

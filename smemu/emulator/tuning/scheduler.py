@@ -142,7 +142,14 @@ class TuningRun:
         return self.describe()
 
     # the loop -----------------------------------------------------------------------------------
+    def _watch_stop_file(self) -> None:
+        while not self.finished.wait(0.5):
+            if self.tunings.stop_requested(self.plan.name):
+                self.stop()
+                return
+
     def _main(self) -> None:
+        threading.Thread(target=self._watch_stop_file, daemon=True).start()
         try:
             self._run()
         except Exception as exc:    # a bug in smemu: never leave the tuning job InProgress

@@ -68,6 +68,13 @@ class TuningStore:
             self.save(record)
         return record
 
+    # stop requests from another process ---------------------------------------------------------
+    def request_stop(self, name: str) -> None:
+        (self.root / name / "stop").touch()
+
+    def stop_requested(self, name: str) -> bool:
+        return (self.root / name / "stop").exists()
+
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []
