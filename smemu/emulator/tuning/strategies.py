@@ -11,8 +11,10 @@
 * ``Bayesian`` asks Optuna's TPE sampler. TPE rather than Optuna's Gaussian-process sampler: it
   handles integer, log-scaled and categorical ranges natively, needs no PyTorch (the GP sampler
   does), costs milliseconds per proposal, and with ``constant_liar`` proposes sensibly for jobs
-  still running (``MaxParallelTrainingJobs`` > 1). Its first proposals are random (a quarter of
-  the budget, 2 to 10), as SageMaker's Bayesian search also starts from random points.
+  still running (``MaxParallelTrainingJobs`` > 1). Its first proposals are random (half the
+  budget, 3 to 10; fewer random points made TPE settle on a poor categorical value too often on
+  the synthetic objective of tests/tuning/test_tuning_strategies.py), as SageMaker's Bayesian
+  search also starts from random points.
 * ``Hyperband`` draws configurations as ``Random`` does; its strength is stopping the poor ones
   early, which :mod:`smemu.emulator.tuning.stopping` does from their intermediate metrics.
 
@@ -73,7 +75,7 @@ class BayesianSearch:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # constant_liar / multivariate are "experimental"
             sampler = optuna.samplers.TPESampler(
-                seed=seed, n_startup_trials=min(10, max(2, max_jobs // 4)),
+                seed=seed, n_startup_trials=min(10, max(3, max_jobs // 2)),
                 multivariate=True, constant_liar=True)
         self.study = optuna.create_study(
             direction="minimize" if direction == "Minimize" else "maximize", sampler=sampler)
