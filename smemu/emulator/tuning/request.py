@@ -173,7 +173,10 @@ def plan(request, base_dir=None, load_parent=None) -> Plan:
         raw: list = []
         ranges = parse_ranges(ranges_in, descriptor.schema, static, ranges_path, raw)
         found += raw
-        tuned = {r.name for r in ranges}
+        tuned = {item.get("Name") for member in ("IntegerParameterRanges", "ContinuousParameterRanges",
+                                                 "CategoricalParameterRanges")
+                 for item in ((ranges_in if isinstance(ranges_in, dict) else {}).get(member) or [])
+                 if isinstance(item, dict)}
         sample = dict(static)
         sample.update({r.name: (r.values[0] if r.values else r.text(r.low)) for r in ranges})
         for error in descriptor.schema.problems(sample):
