@@ -40,6 +40,17 @@ TRAINING_MEMBERS = ("RoleArn", "InputDataConfig", "OutputDataConfig", "ResourceC
                     "CheckpointConfig", "RetryStrategy", "Environment")
 
 
+class TuningRequestError(SpecError):
+    """A CreateHyperParameterTuningJob request SageMaker would refuse; lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        n = len(problems)
+        ValueError.__init__(self, f"{n} problem{'s' if n != 1 else ''} with the tuning job "
+                                  f"request:\n{lines}")
+
+
 @dataclass
 class Plan:
     """What the scheduler needs, from a valid request."""
@@ -98,7 +109,7 @@ def plan(request, base_dir=None, load_parent=None) -> Plan:
     """Check ``request``; :class:`SpecError` lists every problem. ``load_parent(name)`` gives a
     parent tuning job's record (a KeyError when there is none) for warm start."""
     if not isinstance(request, dict):
-        raise SpecError([Problem("", "The request must be a JSON object with the members of a "
+        raise TuningRequestError([Problem("", "The request must be a JSON object with the members of a "
                                      "CreateHyperParameterTuningJob request.")])
     problems: list[Problem] = []
     _check_shape(_request_shape(), request, "", problems)
@@ -294,4 +305,4 @@ def _data(definition: dict) -> list:
 def _raise(problems: list[Problem], found: list[tuple[str, str]]) -> None:
     problems = problems + [Problem(path, message) for path, message in found]
     if problems:
-        raise SpecError(problems)
+        raise TuningRequestError(problems)
