@@ -134,3 +134,24 @@ def test_warm_start_reports_the_overall_best(kmeans_dir, tmp_path):
     assert child["OverallBestTrainingJob"]["TrainingJobName"] == best["TrainingJobName"]
     assert child["WarmStartConfig"] == request["WarmStartConfig"]
     assert "OverallBestTrainingJob" not in parent
+
+
+def test_hyperband_stops_the_poor_configurations_at_a_rung(linear_dir, tmp_path):
+    store = JobStore(tmp_path / "jobs")
+    # RandomSeed 1 draws learning rates 0.1, 1e-6, 1e-6, 0.1 from this categorical range
+    request = tuning_request("band", linear_dir, tmp_path / "out", "linear-learner", strategy="Hyperband",
+                             max_jobs=4, parallel=1, static={"epochs": "9"}, RandomSeed=1,
+                             ranges={"CategoricalParameterRanges": [
+                                 {"Name": "learning_rate", "Values": ["0.1", "0.000001"]}]},
+                             StrategyConfig={"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 9}})
+    ended = []
+    answer = run(request, store, on_job_end=ended.append)
+    rates = [e["TunedHyperParameters"]["learning_rate"] for e in ended]
+    assert rates == ["0.1", "0.000001", "0.000001", "0.1"]
+    assert ended[0]["TrainingJobStatus"] == "Completed"
+    for slow in ended[1:3]:
+        assert slow["StoppedEarly"] and slow["TrainingJobStatus"] == "Stopped"
+        log = store.log_path(slow["TrainingJobName"]).read_text()
+        assert len(re.findall(r"epoch=\d+, validation \S+_objective <loss>=", log)) < 9
+    assert answer["BestTrainingJob"]["TunedHyperParameters"] == {"learning_rate": "0.1"}
+    assert answer["HyperParameterTuningJobStatus"] == "Completed"
