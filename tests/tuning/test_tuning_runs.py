@@ -155,3 +155,15 @@ def test_hyperband_stops_the_poor_configurations_at_a_rung(linear_dir, tmp_path)
         assert len(re.findall(r"epoch=\d+, validation \S+_objective <loss>=", log)) < 9
     assert answer["BestTrainingJob"]["TunedHyperParameters"] == {"learning_rate": "0.1"}
     assert answer["HyperParameterTuningJobStatus"] == "Completed"
+
+
+def test_a_reached_target_objective_launches_no_more_jobs(kmeans_dir, tmp_path):
+    store = JobStore(tmp_path / "jobs")
+    request = tuning_request("target", kmeans_dir, tmp_path / "out", max_jobs=5, parallel=1,
+                             ranges={"IntegerParameterRanges": [{"Name": "k", "MinValue": "3", "MaxValue": "5"}]},
+                             TuningJobCompletionCriteria={"TargetObjectiveMetricValue": 5.0})
+    answer = run(request, store)
+    # k >= 3 on three clusters 0.5 sd wide gives test:msd about 1, below the target: one job is enough
+    assert answer["HyperParameterTuningJobStatus"] == "Completed"
+    assert answer["TrainingJobStatusCounters"]["Completed"] == 1
+    assert answer["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] < 5.0
