@@ -74,6 +74,10 @@ def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     record["StoppingCondition"] = dict(record.get("StoppingCondition") or {})
     record["StoppingCondition"].setdefault("MaxRuntimeInSeconds", spec.max_runtime)
     record.setdefault("HyperParameters", {})
+    if isinstance(record.get("OutputDataConfig"), dict):
+        # DescribeTrainingJob shows an empty KmsKeyId when none was given; the SageMaker SDK's
+        # Estimator.attach (HyperparameterTuner.deploy) reads it
+        record["OutputDataConfig"] = {"KmsKeyId": "", **record["OutputDataConfig"]}
     for flag in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
                  "EnableManagedSpotTraining"):
         record.setdefault(flag, False)

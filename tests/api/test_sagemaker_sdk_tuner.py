@@ -8,12 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from emulator.jobdata import clustered
+from emulator.jobdata import CENTRES, clustered
 from test_sagemaker_sdk import SESSION
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 TUNER = SESSION + r"""
+session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime", endpoint_url=sagemaker_url)
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)   # poll every second, not 30
 from sagemaker import KMeans
 from sagemaker.tuner import CategoricalParameter, HyperparameterTuner, IntegerParameter
 X, T = np.load("x.npy"), np.load("t.npy")
@@ -29,7 +31,13 @@ tuner.wait()
 best = tuner.best_training_job()
 frame = tuner.analytics().dataframe()
 described = session.sagemaker_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="sdk-tuning")
-print(json.dumps({"best": best, "status": described["HyperParameterTuningJobStatus"],
+predictor = tuner.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+clusters = [r.label["closest_cluster"].float32_tensor.values[0] for r in predictor.predict(X[:30])]
+model_data = session.sagemaker_client.describe_model(ModelName=predictor._get_model_names()[0])["PrimaryContainer"]["ModelDataUrl"]
+predictor.delete_model()
+predictor.delete_endpoint()
+print()
+print(json.dumps({"best": best, "clusters": clusters, "model_data": model_data, "status": described["HyperParameterTuningJobStatus"],
                   "static": described["TrainingJobDefinition"]["StaticHyperParameters"],
                   "best_value": described["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"],
                   "columns": sorted(frame.columns),
@@ -54,3 +62,9 @@ def test_hyperparameter_tuner_through_the_sdk(server, s3_server, s3_bucket, run_
     assert by_name[answer["best"]] == answer["best_value"] == lowest      # (ties are possible)
     assert lowest < 2.0        # points 0.5 sd around 3 centres in 4 dimensions: msd about 4 * 0.25
     assert {"TrainingElapsedTimeSeconds", "TrainingStartTime", "TrainingEndTime"} <= set(answer["columns"])
+    # deploy() serves the best training job's model: three clusters, each row in its true one
+    assert answer["model_data"].endswith(f"/sdk-tuning/{answer['best']}/output/model.tar.gz")
+    X = np.load(tmp_path / "x.npy")[:30]
+    truth = np.linalg.norm(X[:, None, :] - CENTRES[None, :, :], axis=2).argmin(axis=1)
+    clusters = np.array(answer["clusters"]).astype(int)
+    assert len(set(zip(truth, clusters))) == 3 == len(set(clusters))

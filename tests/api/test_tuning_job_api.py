@@ -32,6 +32,7 @@ def wait_until_done(sagemaker, name, timeout=180):
 def test_create_describe_list_through_boto3(sagemaker, tmp_path):
     data = kmeans_data(tmp_path / "data")
     request = tuning_request("api-tune", data, tmp_path / "out", max_jobs=3, parallel=2, RandomSeed=4)
+    request["Tags"] = [{"Key": "team", "Value": "search"}]
     created = sagemaker.create_hyper_parameter_tuning_job(**request)
     assert created["HyperParameterTuningJobArn"].endswith(":hyper-parameter-tuning-job/api-tune")
     answer = wait_until_done(sagemaker, "api-tune")
@@ -51,6 +52,8 @@ def test_create_describe_list_through_boto3(sagemaker, tmp_path):
         described = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])
         assert described["TuningJobArn"] == created["HyperParameterTuningJobArn"]
         assert described["HyperParameters"]["k"] == job["TunedHyperParameters"]["k"]
+        # the tuning job's tags are its training jobs' tags
+        assert sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == request["Tags"]
     listed = sagemaker.list_training_jobs(NameContains="api-tune")["TrainingJobSummaries"]
     assert {j["TrainingJobName"] for j in listed} == {j["TrainingJobName"] for j in jobs}
 

@@ -15,6 +15,7 @@ from smemu.emulator.api.logs import JobLogs
 from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
@@ -38,6 +39,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets("SageMaker", endpoints.operations()),
                       **targets("SageMaker", transforms.operations()),
                       **targets("SageMaker", tuning.operations()),
+                      **targets("SageMaker", TagService(store).operations()),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest

@@ -98,7 +98,8 @@ class TuningRun:
                            HyperParameterTuningJobStatus="InProgress", CreationTime=now,
                            LastModifiedTime=now, _pid=os.getpid(), _direction=plan.direction,
                            _training_jobs=[],
-                           _parents=[p["HyperParameterTuningJobName"] for p in plan.parents])
+                           _parents=[p["HyperParameterTuningJobName"] for p in plan.parents],
+                           _tags=list(request.get("Tags") or []))
         self.record["HyperParameterTuningJobConfig"].setdefault("Strategy", plan.strategy)
         objective = self.record["HyperParameterTuningJobConfig"].setdefault(
             "HyperParameterTuningJobObjective", {"MetricName": plan.objective})
