@@ -121,3 +121,21 @@ def test_stop_through_the_aws_cli(server, tmp_path):
     jobs = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
         HyperParameterTuningJobName="cli-tune")["TrainingJobSummaries"]
     assert [j["TrainingJobStatus"] for j in jobs] == ["Stopped"]
+
+
+def test_a_tuning_job_whose_server_died_is_failed_by_the_next(start_server, tmp_path):
+    first = start_server(tmp_path / "jobs")
+    data = kmeans_data(tmp_path / "data")
+    first.client().create_hyper_parameter_tuning_job(**tuning_request(
+        "orphan", data, tmp_path / "out", max_jobs=2, parallel=1, static={"epochs": "3000"}))
+    deadline = time.monotonic() + 60
+    while not first.client().list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    first.kill()
+    second = start_server(tmp_path / "jobs").client()
+    answer = second.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="orphan")
+    assert answer["HyperParameterTuningJobStatus"] == "Failed"
+    assert "ended before the tuning job did" in answer["FailureReason"]
+    assert answer["TrainingJobStatusCounters"]["InProgress"] == 0
+    assert answer["TrainingJobStatusCounters"]["RetryableError"] == 1   # its job died with it
