@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -61,3 +62,29 @@ def test_an_invalid_request_exits_2_listing_every_problem(kmeans_dir, tmp_path):
     assert "HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs" in refused.stderr
     assert "'test:f1' is not a tunable metric of kmeans" in refused.stderr
     assert not (tmp_path / "jobs" / ".tuning").exists()
+
+
+def test_smemu_stop_stops_a_tuning_job_run_by_smemu_tune(kmeans_dir, tmp_path):
+    job = tmp_path / "tuning.json"
+    job.write_text(json.dumps(tuning_request("slow", kmeans_dir, tmp_path / "out", max_jobs=3,
+                                             parallel=1, static={"epochs": "3000"})))
+    root = tmp_path / "jobs"
+    tune = subprocess.Popen([sys.executable, "-m", "smemu", "tune", "--job", str(job), "--jobs-root",
+                             str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(root.glob("slow-001-*/logs.txt")):
+            assert time.monotonic() < deadline and tune.poll() is None
+            time.sleep(0.2)
+        stopped = smemu("stop", "slow", "--jobs-root", str(root))
+        assert stopped.returncode == 0 and "Stopping hyperparameter tuning job slow" in stopped.stdout
+        out, err = tune.communicate(timeout=120)
+    finally:
+        if tune.poll() is None:
+            tune.kill()
+    assert tune.returncode == 1
+    assert "Tuning job slow stopped." in err
+    assert re.search(r"slow-001-[0-9a-f]{8}  Stopped", out)
+    assert not list(root.glob("slow-002-*"))
+    again = smemu("stop", "slow", "--jobs-root", str(root))
+    assert again.returncode == 1 and "status is Stopped" in again.stderr
