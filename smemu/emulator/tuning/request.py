@@ -193,6 +193,9 @@ def plan(request, base_dir=None, load_parent=None) -> Plan:
         for error in descriptor.schema.problems(sample):
             if error.name not in tuned:
                 found.append(("TrainingJobDefinition.StaticHyperParameters", str(error)))
+    if isinstance(ranges_in, dict) and ranges_in.get("AutoParameters"):
+        found.append((f"{ranges_path}.AutoParameters", "smemu does not choose ranges for you "
+                      "(Autotune): give Integer, Continuous or Categorical ranges."))
     if not ranges and not problems and not found:
         found.append((ranges_path, "Give at least one hyperparameter range to tune."))
 
