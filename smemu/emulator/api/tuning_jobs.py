@@ -15,8 +15,9 @@ import threading
 import time
 
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
-from smemu.emulator.api.listing import epoch
-from smemu.emulator.api.training_jobs import _locations, check_location, host_variables
+from smemu.emulator.api.listing import listing
+from smemu.emulator.api.shared import check_location, host_variables, invalid
+from smemu.emulator.api.training_jobs import _locations
 from smemu.emulator.spec import SpecError
 from smemu.emulator.store import JobStore
 from smemu.emulator.tuning import request as tuning_request
@@ -24,28 +25,35 @@ from smemu.emulator.tuning.scheduler import start_tuning
 from smemu.emulator.tuning.store import TuningJobExists, TuningJobNotFound, TuningStore
 
 TUNING_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
-TUNING_STATUSES = ("Completed", "InProgress", "Failed", "Stopped", "Stopping", "Deleting",
-                   "DeleteFailed")
-TRAINING_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 SUMMARY_FIELDS = ("HyperParameterTuningJobName", "HyperParameterTuningJobArn",
-                  "HyperParameterTuningJobStatus", "CreationTime", "HyperParameterTuningEndTime",
-                  "LastModifiedTime", "TrainingJobStatusCounters", "ObjectiveStatusCounters")
+                  "HyperParameterTuningJobStatus", "Strategy", "CreationTime",
+                  "HyperParameterTuningEndTime", "LastModifiedTime", "TrainingJobStatusCounters",
+                  "ObjectiveStatusCounters", "ResourceLimits")
+TRAINING_SUMMARY_FIELDS = ("TrainingJobDefinitionName", "TrainingJobName", "TrainingJobArn",
+                           "TuningJobName", "CreationTime", "TrainingStartTime", "TrainingEndTime",
+                           "TrainingJobStatus", "TunedHyperParameters", "FailureReason",
+                           "FinalHyperParameterTuningJobObjectiveMetric", "ObjectiveStatus")
 
 
 def check_tuning_job_name(body: dict) -> str:
+    """The name, once it matches the API's pattern (it names a directory of the jobs root)."""
     name = body.get("HyperParameterTuningJobName")
+    if name is None:
+        raise invalid("hyperParameterTuningJobName", "Member must not be null")
     if not isinstance(name, str) or not TUNING_JOB_NAME.fullmatch(name):
-        shown = "null" if name is None else f"'{str(name)[:100]}'"
-        raise ValidationException(
-            f"1 validation error detected: Value {shown} at 'hyperParameterTuningJobName' failed "
-            f"to satisfy constraint: Member must satisfy regular expression pattern: "
-            f"^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,31}}")
+        raise invalid("hyperParameterTuningJobName", f"Value '{str(name)[:100]}' must satisfy "
+                      f"regular expression pattern: ^{TUNING_JOB_NAME.pattern}")
     return name
 
 
 class TuningJobService:
-    def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True):
+    """``tags`` (a :class:`~smemu.emulator.api.tags.TagStore`) gets the tuning job's Tags for each
+    training job it launches, as SageMaker propagates them."""
+
+    def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True,
+                 tags=None):
         self.store = store
+        self.tags = tags
         self.tunings = TuningStore(store)
         self.backend = backend
         self.allow_file_uris = allow_file_uris
@@ -87,13 +95,18 @@ class TuningJobService:
         except SpecError as error:
             raise ValidationException(error.aws_message()) from None
         try:
-            run = start_tuning(plan, store=self.store, backend=self.backend)
+            run = start_tuning(plan, store=self.store, backend=self.backend,
+                               on_launch=self._tag_training_job)
         except TuningJobExists as error:
             raise ResourceInUse(str(error)) from None
         with self._lock:
             self._runs = {n: r for n, r in self._runs.items() if not r.finished.is_set()}
             self._runs[name] = run
         return {"HyperParameterTuningJobArn": run.arn}
+
+    def _tag_training_job(self, request: dict, arn: str) -> None:
+        if self.tags is not None and request.get("Tags"):
+            self.tags.add(arn, request["Tags"])
 
     def _load(self, body: dict) -> dict:
         name = check_tuning_job_name(body)
@@ -124,32 +137,20 @@ class TuningJobService:
         return {}
 
     def list(self, body: dict) -> dict:
-        contains = body.get("NameContains")
-        status = _enum(body, "StatusEquals", TUNING_STATUSES)
-        bounds = {key: epoch(body[key], key[0].lower() + key[1:]) for key in (
-            "CreationTimeAfter", "CreationTimeBefore", "LastModifiedTimeAfter",
-            "LastModifiedTimeBefore") if body.get(key) is not None}
-        summaries = []
+        records = []
         for name in self.tunings.names():
             try:
                 record = self.tunings.describe(name)
             except TuningJobNotFound:
                 continue
-            if contains and str(contains).lower() not in name.lower():
-                continue
-            if status and record["HyperParameterTuningJobStatus"] != status:
-                continue
-            if not _within(record, bounds):
-                continue
-            item = {k: record[k] for k in SUMMARY_FIELDS if k in record}
             config = record["HyperParameterTuningJobConfig"]
-            item["Strategy"] = config["Strategy"]
-            item["ResourceLimits"] = config["ResourceLimits"]
-            summaries.append(item)
-        sort_by = _enum(body, "SortBy", ("Name", "Status", "CreationTime")) or "CreationTime"
-        field = {"Name": "HyperParameterTuningJobName", "Status": "HyperParameterTuningJobStatus",
-                 "CreationTime": "CreationTime"}[sort_by]
-        return _page(summaries, field, body, "HyperParameterTuningJobSummaries")
+            record.update(Strategy=config["Strategy"], ResourceLimits=config["ResourceLimits"])
+            records.append(record)
+        return listing(records, body, "HyperParameterTuningJobSummaries", SUMMARY_FIELDS,
+                       "HyperParameterTuningJobName",
+                       {"Name": "HyperParameterTuningJobName", "Status": "HyperParameterTuningJobStatus",
+                        "CreationTime": "CreationTime"},
+                       "ListHyperParameterTuningJobs", status_field="HyperParameterTuningJobStatus")
 
     def list_training_jobs(self, body: dict) -> dict:
         name = check_tuning_job_name(body)
@@ -159,63 +160,10 @@ class TuningJobService:
             raise ResourceNotFound(f"Amazon SageMaker can't find a tuning job with name "
                                    f"{name}") from None
         jobs = self.tunings.training_jobs(record)
-        status = _enum(body, "StatusEquals", TRAINING_STATUSES)
-        if status:
-            jobs = [j for j in jobs if j["TrainingJobStatus"] == status]
-        sort_by = _enum(body, "SortBy", ("Name", "CreationTime", "Status",
-                                         "FinalObjectiveMetricValue")) or "CreationTime"
-        field = {"Name": "TrainingJobName", "CreationTime": "CreationTime",
-                 "Status": "TrainingJobStatus",
-                 "FinalObjectiveMetricValue": "_objective"}[sort_by]
         for job in jobs:
             metric = job.get("FinalHyperParameterTuningJobObjectiveMetric")
             job["_objective"] = metric["Value"] if metric else None
-        answer = _page(jobs, field, body, "TrainingJobSummaries")
-        for job in answer["TrainingJobSummaries"]:
-            job.pop("_objective", None)
-        return answer
-
-
-def _enum(body: dict, member: str, values: tuple):
-    value = body.get(member)
-    if value is not None and value not in values:
-        raise ValidationException(
-            f"1 validation error detected: Value '{value}' at '{member[0].lower() + member[1:]}' "
-            f"failed to satisfy constraint: Member must satisfy enum value set: "
-            f"[{', '.join(values)}]")
-    return value
-
-
-def _within(record: dict, bounds: dict) -> bool:
-    for key, bound in bounds.items():
-        field = "CreationTime" if key.startswith("Creation") else "LastModifiedTime"
-        value = record.get(field, 0)
-        if (key.endswith("After") and value <= bound) or (key.endswith("Before") and value >= bound):
-            return False
-    return True
-
-
-def _page(items: list[dict], field: str, body: dict, member: str) -> dict:
-    """Sorted by ``field`` (then name), one page of ``MaxResults`` (default 100), with an offset
-    NextToken."""
-    max_results = body.get("MaxResults", 100)
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-        raise ValidationException(f"1 validation error detected: Value {max_results!r} at "
-                                  f"'maxResults' failed to satisfy constraint: Member must have "
-                                  f"value between 1 and 100")
-    order = _enum(body, "SortOrder", ("Ascending", "Descending")) or "Descending"
-    present = [i for i in items if i.get(field) is not None]
-    absent = [i for i in items if i.get(field) is None]
-    present.sort(key=lambda i: i[field], reverse=order == "Descending")
-    items = present + absent
-    token = body.get("NextToken")
-    try:
-        start = int(token) if token else 0
-    except (TypeError, ValueError):
-        raise ValidationException("Invalid pagination token: pass the NextToken of the previous "
-                                  "answer unchanged.") from None
-    page = items[start:start + max_results]
-    answer = {member: page}
-    if start + max_results < len(items):
-        answer["NextToken"] = str(start + max_results)
-    return answer
+        return listing(jobs, body, "TrainingJobSummaries", TRAINING_SUMMARY_FIELDS, "TrainingJobName",
+                       {"Name": "TrainingJobName", "CreationTime": "CreationTime",
+                        "Status": "TrainingJobStatus", "FinalObjectiveMetricValue": "_objective"},
+                       "ListTrainingJobsForHyperParameterTuningJob", status_field="TrainingJobStatus")

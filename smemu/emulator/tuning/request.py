@@ -21,12 +21,12 @@ enums), then SageMaker's own rules:
 from __future__ import annotations
 
 import copy
-import functools
 from dataclasses import dataclass, field
 
 from smemu.algorithms.registry import get_descriptor
 from smemu.emulator import api_model
-from smemu.emulator.spec import Problem, SpecError, TrainingJobSpec, _check_shape
+from smemu.emulator.request_shapes import Problem, check_request
+from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.tuning.ranges import Range, parse_ranges
 from smemu.emulator.tuning.strategies import GridSearch
 
@@ -98,21 +98,14 @@ class Plan:
         return request
 
 
-@functools.lru_cache(maxsize=1)
-def _request_shape() -> dict:
-    import botocore.session
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return api_model._extract(model.operation_model("CreateHyperParameterTuningJob").input_shape)
-
-
 def plan(request, base_dir=None, load_parent=None) -> Plan:
     """Check ``request``; :class:`SpecError` lists every problem. ``load_parent(name)`` gives a
     parent tuning job's record (a KeyError when there is none) for warm start."""
     if not isinstance(request, dict):
         raise TuningRequestError([Problem("", "The request must be a JSON object with the members of a "
                                      "CreateHyperParameterTuningJob request.")])
-    problems: list[Problem] = []
-    _check_shape(_request_shape(), request, "", problems)
+    shape = api_model.request_shape("CreateHyperParameterTuningJob")
+    problems: list[Problem] = check_request(shape, request) if shape else []
     request = copy.deepcopy(request)
     found: list[tuple[str, str]] = []
     config = request.get("HyperParameterTuningJobConfig")

@@ -27,6 +27,7 @@ import threading
 import time
 from typing import Callable
 
+from smemu.emulator.api.shared import account_of, arn
 from smemu.emulator.metrics import builtin_definitions
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
@@ -40,10 +41,7 @@ FINAL = ("Completed", "Failed", "Stopped")
 
 
 def tuning_arn(plan: Plan) -> str:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    parts = str(plan.definition.get("RoleArn") or "").split(":")
-    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else "000000000000"
-    return f"arn:aws:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{plan.name.lower()}"
+    return arn("hyper-parameter-tuning-job", plan.name, account_of(plan.definition.get("RoleArn")))
 
 
 def training_job_name(tuning: str, number: int, tuned: dict) -> str:
@@ -65,8 +63,10 @@ class _Launched:
 class TuningRun:
     def __init__(self, plan: Plan, store: JobStore, backend, base_dir=None,
                  on_job_end: Callable[[dict], None] | None = None,
-                 on_log: Callable[[str, str], None] | None = None):
+                 on_log: Callable[[str, str], None] | None = None,
+                 on_launch: Callable[[dict, str], None] | None = None):
         self.plan = plan
+        self.on_launch = on_launch
         self.store = store
         self.tunings = TuningStore(store)
         self.backend = backend
@@ -98,8 +98,7 @@ class TuningRun:
                            HyperParameterTuningJobStatus="InProgress", CreationTime=now,
                            LastModifiedTime=now, _pid=os.getpid(), _direction=plan.direction,
                            _training_jobs=[],
-                           _parents=[p["HyperParameterTuningJobName"] for p in plan.parents],
-                           _tags=list(request.get("Tags") or []))
+                           _parents=[p["HyperParameterTuningJobName"] for p in plan.parents])
         self.record["HyperParameterTuningJobConfig"].setdefault("Strategy", plan.strategy)
         objective = self.record["HyperParameterTuningJobConfig"].setdefault(
             "HyperParameterTuningJobObjective", {"MetricName": plan.objective})
@@ -196,7 +195,8 @@ class TuningRun:
         entry = {"TrainingJobName": name, "TunedHyperParameters": dict(proposal)}
         if self.plan.definition.get("DefinitionName"):
             entry["TrainingJobDefinitionName"] = self.plan.definition["DefinitionName"]
-        spec = TrainingJobSpec.from_request(self.plan.training_request(name, proposal), self.base_dir)
+        request = self.plan.training_request(name, proposal)
+        spec = TrainingJobSpec.from_request(request, self.base_dir)
         with self.changed:
             self.running[name] = job
         with self.lock:
@@ -212,6 +212,8 @@ class TuningRun:
                 self.running.pop(name, None)
                 self.changed.notify_all()
             raise
+        if self.on_launch:
+            self.on_launch(request, job.handle.describe()["TrainingJobArn"])
         self._save()
 
     def _log(self, job: _Launched, line: str) -> None:
@@ -265,11 +267,12 @@ class TuningRun:
 
 
 def start_tuning(plan: Plan, *, store: JobStore | None = None, backend="process", base_dir=None,
-                 on_job_end=None, on_log=None) -> TuningRun:
+                 on_job_end=None, on_log=None, on_launch=None) -> TuningRun:
     """Create the tuning job's record (``TuningJobExists`` if the name is taken) and run it in a
-    thread."""
+    thread. ``on_job_end(event)`` hears of each training job's end, ``on_log(job, line)`` gets
+    their log lines, ``on_launch(request, arn)`` each CreateTrainingJob request it runs."""
     store = store or JobStore()
-    run = TuningRun(plan, store, backend, base_dir, on_job_end, on_log)
+    run = TuningRun(plan, store, backend, base_dir, on_job_end, on_log, on_launch)
     run.tunings.create(run.record)
     run.thread.start()
     return run

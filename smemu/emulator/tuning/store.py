@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from smemu.emulator.api.shared import process_alive
 from smemu.emulator.store import JobNotFound, JobStore
 
 RUNNING = ("InProgress", "Stopping")
@@ -59,7 +60,7 @@ class TuningStore:
             record = json.loads((self.root / name / self.RECORD).read_text())
         except (FileNotFoundError, NotADirectoryError, ValueError):
             raise TuningJobNotFound(name) from None
-        if record.get("HyperParameterTuningJobStatus") in RUNNING and not _alive(record.get("_pid")):
+        if record.get("HyperParameterTuningJobStatus") in RUNNING and not process_alive(record.get("_pid")):
             now = time.time()
             record.update(HyperParameterTuningJobStatus="Failed", HyperParameterTuningEndTime=now,
                           LastModifiedTime=now, FailureReason=(
@@ -192,15 +193,3 @@ def best_job(jobs: list[dict], direction: str) -> dict | None:
     sign = 1 if direction == "Minimize" else -1
     return min(scored, key=lambda j: (sign * j["FinalHyperParameterTuningJobObjectiveMetric"]["Value"],
                                       j["CreationTime"]))
-
-
-def _alive(pid) -> bool:
-    if not isinstance(pid, int):
-        return True
-    try:
-        os.kill(pid, 0)
-        return True
-    except PermissionError:
-        return True
-    except ProcessLookupError:
-        return False
