@@ -21,28 +21,29 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    store = store_from(args)
-    if not store.exists(args.name):
+    kind, status, request_stop = _target(store_from(args), args.name)
+    if kind is None:
+        return 1
+    if status not in ("InProgress", "Stopping"):
+        print(f"smemu: ValidationException: The job status is {status}; only a job that is "
+              "InProgress can be stopped.", file=sys.stderr)
+        return 1
+    request_stop(args.name)
+    print(f"Stopping {kind} {args.name}.")
+    return 0
+
+
+def _target(store, name: str):
+    """(what the job is, its status, the function that asks its process to stop it), or Nones
+    after telling the user there is no such job."""
+    if not store.exists(name):
         tunings = TuningStore(store)
         try:
-            status = tunings.load(args.name)["HyperParameterTuningJobStatus"]
+            status = tunings.load(name)["HyperParameterTuningJobStatus"]
+            return "hyperparameter tuning job", status, tunings.request_stop
         except TuningJobNotFound:
-            status = None
-        if status is not None:
-            if status not in ("InProgress", "Stopping"):
-                print(f"smemu: ValidationException: The tuning job status is {status}; only a "
-                      "tuning job that is InProgress can be stopped.", file=sys.stderr)
-                return 1
-            tunings.request_stop(args.name)
-            print(f"Stopping hyperparameter tuning job {args.name}.")
-            return 0
-    record = load_record(store, args.name)
+            pass
+    record = load_record(store, name)
     if record is None:
-        return 1
-    if record["TrainingJobStatus"] not in ("InProgress", "Stopping"):
-        print(f"smemu: ValidationException: The job status is {record['TrainingJobStatus']}; only "
-              "a job that is InProgress can be stopped.", file=sys.stderr)
-        return 1
-    store.request_stop(args.name)
-    print(f"Stopping training job {args.name}.")
-    return 0
+        return None, None, None
+    return "training job", record["TrainingJobStatus"], store.request_stop

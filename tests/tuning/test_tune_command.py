@@ -87,4 +87,4 @@ def test_smemu_stop_stops_a_tuning_job_run_by_smemu_tune(kmeans_dir, tmp_path):
     assert re.search(r"slow-001-[0-9a-f]{8}  Stopped", out)
     assert not list(root.glob("slow-002-*"))
     again = smemu("stop", "slow", "--jobs-root", str(root))
-    assert again.returncode == 1 and "status is Stopped" in again.stderr
+    assert again.returncode == 1 and "The job status is Stopped" in again.stderr
