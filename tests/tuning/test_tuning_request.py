@@ -3,6 +3,9 @@ each named by its field path; nothing runs."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from smemu.emulator.spec import SpecError
@@ -109,3 +112,13 @@ def test_warm_start_parents_are_checked(kmeans_dir, tmp_path):
     assert any("must have ended" in m for m in messages)
     assert any("same objective metric" in m for m in messages)
     assert any("parent's input data" in m for m in messages)
+
+
+def test_the_example_is_a_valid_request():
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    request = json.loads((examples / "kmeans-tuning.json").read_text())
+    made = plan(request, str(examples))
+    assert (made.strategy, made.objective, made.max_jobs, made.max_parallel) == ("Bayesian", "test:msd", 6, 2)
+    assert {r.name for r in made.ranges} == {"k", "extra_center_factor", "init_method"}
+    train = made.definition["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+    assert train == (examples / "data" / "kmeans").as_uri() + "/"     # read against the file's folder
