@@ -167,3 +167,15 @@ def test_a_reached_target_objective_launches_no_more_jobs(kmeans_dir, tmp_path):
     assert answer["HyperParameterTuningJobStatus"] == "Completed"
     assert answer["TrainingJobStatusCounters"]["Completed"] == 1
     assert answer["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] < 5.0
+
+
+def test_a_tuning_job_whose_training_jobs_all_fail_is_failed(kmeans_dir, tmp_path):
+    store = JobStore(tmp_path / "jobs")
+    answer = run(tuning_request("broken", kmeans_dir, tmp_path / "out", max_jobs=2, parallel=2,
+                                static={"feature_dim": "7"}), store)       # the data has 4 columns
+    assert answer["HyperParameterTuningJobStatus"] == "Failed"
+    assert answer["TrainingJobStatusCounters"]["NonRetryableError"] == 2
+    assert answer["ObjectiveStatusCounters"] == {"Succeeded": 0, "Pending": 0, "Failed": 2}
+    assert "BestTrainingJob" not in answer
+    assert answer["FailureReason"].startswith("No training job reported the objective metric test:msd")
+    assert "ClientError" in answer["FailureReason"] and "feature_dim" in answer["FailureReason"]
