@@ -122,3 +122,16 @@ def test_the_example_is_a_valid_request():
     assert {r.name for r in made.ranges} == {"k", "extra_center_factor", "init_method"}
     train = made.definition["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
     assert train == (examples / "data" / "kmeans").as_uri() + "/"     # read against the file's folder
+
+
+def test_transfer_learning_may_change_the_data_identical_data_may_not(kmeans_dir, tmp_path):
+    parent = tuning_request("parent", kmeans_dir / "elsewhere", tmp_path)
+    parent["HyperParameterTuningJobStatus"] = "Completed"
+    request = tuning_request("t", kmeans_dir, tmp_path)
+    request["WarmStartConfig"] = {"WarmStartType": "TransferLearning",
+                                  "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}]}
+    made = plan(request, load_parent={"parent": parent}.__getitem__)
+    assert [p["HyperParameterTuningJobName"] for p in made.parents] == ["parent"]
+    request["WarmStartConfig"]["WarmStartType"] = "IdenticalDataAndAlgorithm"
+    found = problems(request, load_parent={"parent": parent}.__getitem__)
+    assert "needs the parent's input data" in " ".join(found.values())
