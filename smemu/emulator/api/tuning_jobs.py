@@ -16,7 +16,7 @@ import time
 
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import listing
-from smemu.emulator.api.shared import check_location, host_variables, invalid
+from smemu.emulator.api.shared import check_location, host_variables, invalid, stop_in_progress
 from smemu.emulator.api.training_jobs import _locations
 from smemu.emulator.spec import SpecError
 from smemu.emulator.store import JobStore
@@ -122,19 +122,10 @@ class TuningJobService:
     def stop(self, body: dict) -> dict:
         record = self._load(body)
         name = record["HyperParameterTuningJobName"]
-        status = record["HyperParameterTuningJobStatus"]
-        if status == "Stopping":
-            return {}
-        if status != "InProgress":
-            raise ValidationException(f"The request was rejected because the tuning job is in "
-                                      f"status {status}.")
         with self._lock:
             run = self._runs.get(name)
-        if run is not None:
-            run.stop()
-        else:   # run by another process (smemu tune): it watches for the stop file
-            self.tunings.request_stop(name)
-        return {}
+        return stop_in_progress("tuning job", record["HyperParameterTuningJobStatus"], run,
+                                lambda: self.tunings.request_stop(name))
 
     def list(self, body: dict) -> dict:
         records = []
