@@ -16,7 +16,6 @@ when it is not given: 20), after ``max_num_batches`` batches of ``batch_size`` r
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Mapping
 
