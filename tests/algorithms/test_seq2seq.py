@@ -314,3 +314,19 @@ def test_jsonlines_for_batch_transform_and_a_bad_request(served, corpus):
     code, answer = _invoke(served, b'{"instances": [{"text": "w1"}]}', "application/json",
                            "application/json")
     assert code == 400 and b"instance 0 has no 'data'" in answer
+
+
+def test_the_reference_model_keeps_to_its_memory_budget(monkeypatch):
+    import smemu.algorithms.seq2seq as s2s
+
+    warned = []
+
+    class Reporter:
+        def warning(self, message, *args):
+            warned.append(message % args)
+
+    monkeypatch.setattr(s2s, "MAX_POSITION_PAIRS", 50)
+    pairs = ([np.arange(3)] * 10, [np.arange(4)] * 10)      # (3 + 1) * 4 = 16 pairs each
+    sources, targets = s2s._within_budget(pairs, "train", Reporter())
+    assert len(sources) == len(targets) == 3
+    assert "first 3 of the 10 train sentence pairs" in warned[0]

@@ -29,6 +29,9 @@ from smemu.algorithms.seq2seq.artifact import model_files
 from smemu.algorithms.seq2seq.scores import corpus_bleu, perplexity, token_accuracy
 
 DEFAULT_MAX_EPOCHS = 20
+#: the reference model's memory budget: (source + 1) * target position pairs of a channel it
+#: learns from or scores; pairs beyond it are read and checked but not used (the log says so)
+MAX_POSITION_PAIRS = 20_000_000
 READ_BATCH = 1000
 MAXIMIZED = ("accuracy", "bleu")
 NOTICE = ("smemu runs a small reference model for seq2seq, not the real attention network: "
@@ -45,6 +48,17 @@ def _read_pairs(channel, checks, config):
         targets += [t[:max_trg] for t in batch.targets()]
     checks.end(channel.name, len(sources))
     return sources, targets
+
+
+def _within_budget(pairs, channel: str, reporter):
+    sources, targets = pairs
+    cost = np.cumsum([(len(s) + 1) * len(t) for s, t in zip(sources, targets)])
+    keep = max(1, int(np.searchsorted(cost, MAX_POSITION_PAIRS, side="right")))
+    if keep < len(sources):
+        reporter.warning("The reference model uses the first %d of the %d %s sentence pairs "
+                         "(its memory budget); the rest were checked but not used.",
+                         keep, len(sources), channel)
+    return sources[:keep], targets[:keep]
 
 
 def _read_vocabularies(channel, checks) -> dict:
@@ -67,8 +81,10 @@ class Seq2Seq(Algorithm):
         checks = self.input_checks(config)
         vocab = _read_vocabularies(channels[VOCAB_CHANNEL], checks)
         started = time.monotonic()
-        train = _read_pairs(channels["train"], checks, config)
-        validation = _read_pairs(channels["validation"], checks, config)
+        train = _within_budget(_read_pairs(channels["train"], checks, config), "train",
+                               reporter)
+        validation = _within_budget(_read_pairs(channels["validation"], checks, config),
+                                    "validation", reporter)
         n_src, n_trg = len(vocab["source"]), len(vocab["target"])
         reporter.info("Vocabulary sizes: source %d, target %d; %d train and %d validation "
                       "sentence pairs", n_src, n_trg, len(train[0]), len(validation[0]))
