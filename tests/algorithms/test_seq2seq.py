@@ -27,7 +27,7 @@ from smemu.formats.sequences import encode_pairs, read_sequence_pairs, write_seq
 from smemu.formats.vocabulary import read_vocabulary
 from smemu.proto import record_pb2
 
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/seq2seq:1"
+IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/seq2seq:1"
 
 
 @pytest.fixture(scope="module")
