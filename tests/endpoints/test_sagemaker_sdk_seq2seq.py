@@ -10,20 +10,17 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from api.test_sagemaker_sdk import ENDPOINT_SESSION  # the SDK pointed at smemu and the S3 server
 
 from smemu.algorithms.seq2seq.sample import corpus_files
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-SEQ2SEQ = SESSION + r"""
+SEQ2SEQ = ENDPOINT_SESSION + r"""
 import os
 from sagemaker.estimator import Estimator
 from sagemaker.serializers import JSONSerializer
 from sagemaker.deserializers import JSONDeserializer
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 s3 = boto_session.client("s3")
 for channel in ("train", "validation", "vocab"):
     for name in os.listdir(channel):
