@@ -64,7 +64,7 @@ def _tensor(value, where: str, name: str, record: int, offset: int):
             np.array(tensor.keys, dtype=np.uint64), list(tensor.shape))
 
 
-def _protobuf():
+def protobuf():
     """(the generated Record module, protobuf's DecodeError), imported on first use: the
     vectorised codec reads and writes the common layouts without protobuf (and its start-up)."""
     from google.protobuf.message import DecodeError
@@ -75,7 +75,7 @@ def _protobuf():
 
 
 def decode_with_protobuf(frames) -> Decoded:
-    record_pb2, DecodeError = _protobuf()
+    record_pb2, DecodeError = protobuf()
     n = len(frames)
     sparse = np.zeros(n, bool)
     widths = np.zeros(n, np.int64)
@@ -137,7 +137,7 @@ def _concat(parts, default):
 def encode_with_protobuf(features, labels=None) -> list[bytes]:
     """Serialized Records for the rows of a dense 2-D array or a scipy sparse matrix, built field
     by field as the sagemaker SDK builds them."""
-    record_pb2, _ = _protobuf()
+    record_pb2, _ = protobuf()
     kind, dtype = tensor_dtype(features.dtype)
     label_kind = tensor_dtype(labels.dtype)[0] if labels is not None else None
     out = []
