@@ -9,15 +9,17 @@ training code and no numpy; the container imports only its own algorithm's engin
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from smemu import contract
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent / "containers"))
+sys.path.insert(0, str(Path(__file__).parent / "containers"))
 from optml import blobs, make_tree  # noqa: E402
 
 # imported by no command that only parses, lists or describes
@@ -114,3 +116,24 @@ def test_container_training_csv_kmeans_imports_only_its_engine(tmp_path):
                      and m.count(".") >= 3 and not m.endswith((".descriptor", ".schema"))
                      and m.split(".")[2] != "kmeans"})
     assert not others, f"the k-means container imported other algorithms' code: {others}"
+
+
+def test_readme_job_host_process_imports_no_heavy_library(tmp_path):
+    """README's job (k-means on CSV) from ``smemu train``: the host process reads the request's
+    API model from its cache (the first run builds it from botocore) and needs neither numpy's
+    sparse side nor boto3/botocore, protobuf, flask, docker or optuna."""
+    root = Path(__file__).resolve().parents[1]
+    request = json.loads((root / "examples" / "kmeans-job.json").read_text())
+    request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = \
+        (root / "examples" / "data" / "kmeans").as_uri() + "/"
+    request["OutputDataConfig"]["S3OutputPath"] = (tmp_path / "output").as_uri()
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    env = dict(os.environ, SMEMU_HOME=str(tmp_path / "home"))
+    for i in range(2):   # the first run caches botocore's request shapes
+        modules, proc = modules_after(tmp_path, CLI, "train", "--job", str(job), "--quiet",
+                                      "--name", f"imports-{i}", "--jobs-root",
+                                      str(tmp_path / "jobs"), env=env)
+        assert proc.returncode == 0, proc.stderr
+    heavy = sorted(p for p in HEAVY if loaded(modules, p))
+    assert not heavy, f"smemu train (README's job) imported {heavy} on the host"
