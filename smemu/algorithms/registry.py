@@ -69,12 +69,12 @@ def _deferred_package(name: str) -> None:
             if not state["loaded"] and not state["loading"]:
                 state["loading"] = True
                 try:
-                    spec.loader.exec_module(module)
+                    spec.loader.exec_module(module)   # an error leaves the hook: a retry re-raises it
                     state["loaded"] = True
-                finally:
-                    state["loading"] = False
                     if module.__dict__.get("__getattr__") is __getattr__:
                         del module.__dict__["__getattr__"]
+                finally:
+                    state["loading"] = False
             elif state["loading"]:
                 # asked while its own __init__ runs (``from . import submodule``): not there yet
                 raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
