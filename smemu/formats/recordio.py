@@ -6,8 +6,9 @@ of 4 bytes. Flag 0 is a whole record; a record split by dmlc-core (it splits whe
 the magic number at a 4-byte boundary) is parts with flags 1 (first), 2 (middle), 3 (last), and the
 reader puts the magic back between the parts.
 
-Framing is vectorised: a block of the stream is scanned for magic words with numpy and the chain of
-headers followed from the start, so reading costs no Python work per record in the common case.
+Framing costs no Python work per record: where the compiled module is built, its ``frame`` follows
+a block's headers in C (single-part records); otherwise, and for multi-part records and bad tails,
+the block is scanned for magic words with numpy and the chain of headers followed from the start.
 """
 
 from __future__ import annotations
