@@ -9,6 +9,7 @@ import importlib
 import sys
 
 from smemu import __version__
+from smemu.commands._process import guard_streams, interrupt_on_termination
 
 # one line per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    guard_streams()
+    interrupt_on_termination()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

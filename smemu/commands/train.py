@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from smemu.commands._jobs import add_jobs_root, store_from
+from smemu.emulator import supervision
 from smemu.emulator.backends import backend_names, get_backend
 from smemu.emulator.images import algorithm_for_image
 from smemu.emulator.runner import run_job
@@ -227,6 +228,8 @@ def run(args) -> int:
         return 2
 
     store = store_from(args)
+    for what in supervision.reap_orphans():
+        print(f"smemu train: ended the {what} a stopped smemu process left running.", file=err)
     if args.job and not args.name and store.exists(spec.name):
         original = spec.name
         request["TrainingJobName"] = timestamped(original)

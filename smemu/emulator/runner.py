@@ -50,6 +50,7 @@ MESSAGES = {
     MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
 }
 FAILURE_LIMIT = 1024
+FINAL_STATUSES = ("Completed", "Failed", "Stopped")
 
 
 def job_arn(spec: TrainingJobSpec) -> str:
@@ -170,6 +171,7 @@ class _JobRun:
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
         self.finished = threading.Event()
+        self.concluded = False                     # the outcome is decided; a stop is too late
         self.job_dir = store.job_dir(spec.name)
         self.opt_ml = self.job_dir / "opt_ml"
         self.metrics = MetricCollector(record["AlgorithmSpecification"]["MetricDefinitions"])
@@ -181,6 +183,8 @@ class _JobRun:
         with self.lock:
             now = time.time()
             record = self.record
+            if record["TrainingJobStatus"] in FINAL_STATUSES:
+                return                    # a final status is final: nothing moves it
             if status:
                 record["TrainingJobStatus"] = status
             if secondary and secondary != record["SecondaryStatus"]:
@@ -201,9 +205,11 @@ class _JobRun:
             self.on_status(snapshot)
 
     def request_stop(self) -> None:
-        if self.finished.is_set() or self.user_stop.is_set():
-            return
-        self.user_stop.set()
+        with self.lock:
+            # once the container's outcome is decided (or the job is over) a stop changes nothing
+            if self.concluded or self.user_stop.is_set():
+                return
+            self.user_stop.set()
         self.kill_container.set()
         self._set(status="Stopping", secondary="Stopping")
 
@@ -313,6 +319,8 @@ class _JobRun:
         self.kill_container.set()
 
     def _conclude(self, outcome: RunOutcome) -> None:
+        with self.lock:
+            self.concluded = True
         if outcome.error:
             self._finish("Failed", "Failed", upload=False,
                          FailureReason=_clip(f"InternalServerError: {outcome.error}"))
@@ -338,6 +346,8 @@ class _JobRun:
         return _clip(text or f"AlgorithmError: , exit code: {exit_code}")
 
     def _finish(self, status: str, secondary: str, upload: bool = False, **fields) -> None:
+        with self.lock:
+            self.concluded = True
         if upload:
             self._set(secondary="Uploading")
             try:

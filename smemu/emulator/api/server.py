@@ -8,6 +8,7 @@ import sys
 
 import waitress
 
+from smemu.emulator import supervision
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
@@ -23,6 +24,9 @@ log = logging.getLogger("smemu.api")
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
           allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
     store = JobStore(jobs_root) if jobs_root else JobStore()
+    for what in supervision.reap_orphans():
+        print(f"smemu: ended the {what} a stopped smemu process left running.", file=out,
+              flush=True)
     service = TrainingJobService(store, backend=backend, allow_file_uris=allow_file_uris)
     for name in service.recover():
         print(f"smemu: training job {name} was running when its process stopped; it is now "

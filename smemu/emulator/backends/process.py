@@ -10,13 +10,16 @@ import threading
 from pathlib import Path
 
 import smemu
+from smemu.emulator import supervision
 from smemu.emulator.backends import Backend, ContainerRun, RunOutcome
 
 
 class ProcessBackend(Backend):
     """Runs ``python -m smemu.containers <command>`` with ``SMEMU_OPT_ML`` pointing at the job's tree.
 
-    The process gets its own session so a stop signals it and anything it started."""
+    The process gets its own session so a stop signals it and anything it started, and a
+    lifeline (:mod:`smemu.emulator.supervision`): it ends when this process does, however this
+    process ends."""
 
     name = "process"
 
@@ -31,16 +34,19 @@ class ProcessBackend(Backend):
         env["PYTHONUNBUFFERED"] = "1"
         env["SMEMU_OPT_ML"] = str(run.opt_ml)
         env["SMEMU_ALGORITHM"] = run.algorithm
+        env.update(supervision.LIFELINE_ENVIRONMENT, SMEMU_PARENT_PID=str(os.getpid()))
         return env
 
     def run(self, run: ContainerRun) -> RunOutcome:
         try:
             proc = subprocess.Popen(
                 [self.python, "-m", "smemu.containers", run.command],
-                cwd=str(run.job_dir), env=self.environment(run), stdin=subprocess.DEVNULL,
+                cwd=str(run.job_dir), env=self.environment(run), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         except OSError as exc:
             return RunOutcome(None, error=f"Cannot start {self.python}: {exc.strerror}")
+        # proc.stdin is the lifeline: never written, closed only when the container is over
+        record = supervision.record_child(proc.pid, what=f"{run.command} container")
         reader = threading.Thread(target=_pump, args=(proc.stdout, run.on_log_line), daemon=True)
         reader.start()
 
@@ -53,7 +59,10 @@ class ProcessBackend(Backend):
         outcome = self.supervise(run, proc.poll, lambda: signal_group(signal.SIGTERM),
                                  lambda: signal_group(signal.SIGKILL))
         reader.join(timeout=10)   # a straggler holding stdout must not hang the job
+        signal_group(signal.SIGKILL)   # nothing of the container outlives its run
+        supervision.forget_child(record)
         proc.stdout.close()
+        proc.stdin.close()
         return outcome
 
 
