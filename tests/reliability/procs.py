@@ -138,7 +138,7 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05, what: str
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what or predicate}")
 
 
-def pipe_job(tmp_path: Path, name: str, epochs: int = 400) -> Path:
+def pipe_job(tmp_path: Path, name: str, epochs: int = 100000) -> Path:
     """A k-means Pipe-mode job over the example data that makes many passes (one FIFO each)."""
     job = json.loads((ROOT / "examples" / "kmeans-job.json").read_text())
     job["TrainingJobName"] = name
@@ -163,3 +163,40 @@ def fifos(job_dir: Path) -> list[Path]:
 def container_pids(token: str, command: str = "train") -> list[int]:
     return [pid for pid in tagged(token)
             if f"smemu.containers {command}" in describe(pid)]
+
+
+def start_server(sandbox: Sandbox, jobs_root: Path, *options: str):
+    """``smemu server --port 0``; (process, url). Its stdout is a pipe the test holds."""
+    import re
+
+    process = sandbox.popen("server", "--port", "0", "--jobs-root", str(jobs_root), *options,
+                            stderr=subprocess.STDOUT)
+    lines = []
+    for raw in process.stdout:
+        line = raw.decode()
+        lines.append(line)
+        found = re.search(r"listening on (http://\S+)", line)
+        if found:
+            return process, found.group(1), lines
+    raise AssertionError("smemu server did not start:\n" + "".join(lines))
+
+
+def sagemaker(url: str, service: str = "sagemaker"):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def pipe_request(tmp_path: Path, name: str, epochs: int = 100000) -> dict:
+    """The CreateTrainingJob request of :func:`pipe_job`, with absolute file:// URIs."""
+    return json.loads(pipe_job(tmp_path, name, epochs).read_text())
+
+
+def listening(port: int) -> str:
+    """Who listens on 127.0.0.1:``port`` (``ss``'s line), or "" when nothing does."""
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True,
+                         text=True).stdout
+    return out.strip()
