@@ -27,7 +27,7 @@ from smemu.emulator.images import algorithm_for_image
 from smemu.emulator.runner import run_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.staging import is_local, local_path
-from smemu.emulator.store import JobExists
+from smemu.emulator.store import JobExists, StoreFull
 from smemu.progress import Progress
 
 DEFAULT_ROLE = "arn:aws:iam::000000000000:role/smemu-local"
@@ -248,6 +248,9 @@ def run(args) -> int:
         record = run_job(spec, **options)
     except JobExists as exc:
         print(f"smemu train: ResourceInUse: {exc}", file=err)
+        return 1
+    except StoreFull as exc:
+        print(f"smemu train: {exc.strerror}", file=err)
         return 1
     return report(record, err)
 

@@ -23,6 +23,7 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -51,6 +52,7 @@ MESSAGES = {
 }
 FAILURE_LIMIT = 1024
 FINAL_STATUSES = ("Completed", "Failed", "Stopped")
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def job_arn(spec: TrainingJobSpec) -> str:
@@ -170,6 +172,7 @@ class _JobRun:
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
+        self.disk_error: str | None = None         # the job's disk filled up
         self.finished = threading.Event()
         self.concluded = False                     # the outcome is decided; a stop is too late
         self.job_dir = store.job_dir(spec.name)
@@ -199,7 +202,10 @@ class _JobRun:
                 record["SecondaryStatus"] = secondary
             record.update(fields)
             record["LastModifiedTime"] = now
-            self.store.save(record)
+            try:
+                self.store.save(record, final=record["TrainingJobStatus"] in FINAL_STATUSES)
+            except OSError as exc:
+                self._disk_failed(exc)
             snapshot = dict(record)
         if self.on_status and (status or secondary):
             self.on_status(snapshot)
@@ -223,26 +229,56 @@ class _JobRun:
     def _main(self) -> None:
         watcher = threading.Thread(target=self._watch_stop_file, daemon=True)
         watcher.start()
-        log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
-        self.log_file = log
-        self.store.claim(self.spec.name)
+        self.log_file = None
         try:
+            self.log_file = open(self.store.log_path(self.spec.name), "a", encoding="utf-8",
+                                 buffering=1)
+            self.store.claim(self.spec.name)
             self._run()
-        except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
-            log.write(traceback.format_exc())
-            self._finish("Failed", "Failed",
-                         FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
+        except Exception as exc:   # a full disk, or a bug in smemu: never leave the job InProgress
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+                self._disk_failed(exc)
+            else:
+                self._write_log(traceback.format_exc())
+            self._finish("Failed", "Failed", FailureReason=self.disk_error or
+                         f"InternalServerError: smemu failed to run the job: {exc!r}")
         finally:
             self.store.release(self.spec.name)
+            self.store.release_reserve(self.spec.name)
             self.finished.set()
-            log.close()
+            if self.log_file is not None:
+                try:
+                    self.log_file.close()
+                except OSError:
+                    pass
 
     def _log_line(self, line: str) -> None:
         with self.log_lock:       # the backend's reader and the pipe feeders both log
-            self.log_file.write(line + "\n")
+            self._write_log(line + "\n")
             self.metrics.feed(line)
             if self.on_log:
                 self.on_log(line)
+
+    def _write_log(self, text: str) -> None:
+        """Append to logs.txt; a full disk fails the job, and the container's output is still
+        read (a reader that stopped would leave the container blocked writing its stdout)."""
+        if self.log_file is None:
+            return
+        try:
+            self.log_file.write(text)
+        except OSError as exc:
+            self.log_file = None
+            self._disk_failed(exc)
+
+    def _disk_failed(self, exc: OSError) -> None:
+        """The job cannot write what it must: it ends Failed, saying which path and why."""
+        if self.disk_error is None:
+            where = f" writing {exc.filename}" if exc.filename else f" under {self.job_dir}"
+            self.disk_error = _clip(
+                f"ClientError: {errno.errorcode.get(exc.errno, 'OSError')}: "
+                f"{exc.strerror or exc}{where}. Free space there (or give another --jobs-root) "
+                f"and run the job again.")
+        self.kill_container.set()
 
     def _run(self) -> None:
         spec = self.spec
@@ -321,7 +357,14 @@ class _JobRun:
     def _conclude(self, outcome: RunOutcome) -> None:
         with self.lock:
             self.concluded = True
-        if outcome.error:
+        if self.disk_error is None and outcome.exit_code not in (0, None) \
+                and outcome.stop_reason is None and self._disk_is_full():
+            self.disk_error = _clip(
+                f"ClientError: ENOSPC: No space left on device under {self.job_dir}. Free space "
+                f"there (or give another --jobs-root) and run the job again.")
+        if self.disk_error:
+            self._finish("Failed", "Failed", upload=True, FailureReason=self.disk_error)
+        elif outcome.error:
             self._finish("Failed", "Failed", upload=False,
                          FailureReason=_clip(f"InternalServerError: {outcome.error}"))
         elif self.feed_error:
@@ -336,6 +379,13 @@ class _JobRun:
         else:
             self._finish("Failed", "Failed", upload=True,
                          FailureReason=self._failure_reason(outcome.exit_code))
+
+    def _disk_is_full(self) -> bool:
+        try:
+            stats = os.statvfs(self.job_dir)
+        except OSError:
+            return False
+        return stats.f_bavail * stats.f_frsize < 4096 or (stats.f_files and not stats.f_favail)
 
     def _failure_reason(self, exit_code: int | None) -> str:
         path = self.opt_ml / "output" / "failure"

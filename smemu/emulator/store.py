@@ -24,8 +24,10 @@ Usage::
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +35,10 @@ from pathlib import Path
 
 class JobExists(Exception):
     """The training job name is already used (SageMaker's ResourceInUse)."""
+
+
+class StoreFull(OSError):
+    """The jobs root has no room for a new job's record; nothing of the job was left behind."""
 
 
 class JobNotFound(Exception):
@@ -50,6 +56,10 @@ class JobStore:
     LOG = "logs.txt"
     STOP = "stop"
     RUNNER = "runner.pid"
+    # room set aside when a job is created, given up so that its final record can still be
+    # written on a full disk (a record is a few KiB)
+    RESERVE = ".reserve"
+    RESERVE_BYTES = 64 * 1024
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_root()
@@ -66,7 +76,7 @@ class JobStore:
     def create(self, record: dict) -> Path:
         """Claim ``record['TrainingJobName']`` and save the record; the job directory is returned."""
         name = record["TrainingJobName"]
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         directory = self.job_dir(name)
         try:
             directory.mkdir()          # atomic: two creators of one name cannot both win
@@ -75,15 +85,55 @@ class JobStore:
                 "Training job names must be unique within an AWS account and region, and a "
                 f"training job with this name already exists ({record.get('TrainingJobArn', name)})."
             ) from None
-        self.save(record)
+        try:
+            self._reserve(directory)
+            self.save(record)
+        except OSError as exc:          # a full disk must not burn the name
+            shutil.rmtree(directory, ignore_errors=True)
+            raise StoreFull(exc.errno, f"Cannot record training job '{name}' in {directory}: "
+                                       f"{exc.strerror or exc}. Free space there or give "
+                                       f"another --jobs-root.") from None
         return directory
 
-    def save(self, record: dict) -> None:
+    def _reserve(self, directory: Path) -> None:
+        fd = os.open(directory / self.RESERVE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, self.RESERVE_BYTES)
+        finally:
+            os.close(fd)
+
+    def release_reserve(self, name: str) -> bool:
+        """Give the job's reserved room back to the disk; whether there was any."""
+        try:
+            (self.job_dir(name) / self.RESERVE).unlink()
+            return True
+        except OSError:
+            return False
+
+    def save(self, record: dict, final: bool = False) -> None:
+        """Replace the record atomically. A ``final`` record that meets a full disk gives up the
+        job's reserve and tries once more."""
+        try:
+            self._write(record)
+        except OSError as exc:
+            if not (final and exc.errno == errno.ENOSPC
+                    and self.release_reserve(record["TrainingJobName"])):
+                raise
+            self._write(record)
+
+    def _write(self, record: dict) -> None:
         directory = self.job_dir(record["TrainingJobName"])
         fd, tmp = tempfile.mkstemp(prefix=".job-", suffix=".json", dir=directory)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=1, sort_keys=False)
-        os.replace(tmp, directory / self.RECORD)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(record, handle, indent=1, sort_keys=False)
+            os.replace(tmp, directory / self.RECORD)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def load(self, name: str) -> dict:
         try:
@@ -129,8 +179,11 @@ class JobStore:
                       LastModifiedTime=now, FailureReason=(
                           f"InternalServerError: the smemu process that ran this job (pid {pid}) "
                           "ended before the job did; run the job again."))
-        self.save(record)
-        self.release(name)
+        try:
+            self.save(record, final=True)
+            self.release(name)
+        except OSError:
+            pass          # a full disk: the next reader concludes the same
         return record
 
     def names(self) -> list[str]:

@@ -19,11 +19,12 @@ import threading
 import time
 
 from smemu.emulator import staging
-from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
+from smemu.emulator.api.errors import (ApiError, ResourceInUse, ResourceNotFound,
+                                      ValidationException)
 from smemu.emulator.api.listing import list_training_jobs
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
-from smemu.emulator.store import JobExists, JobNotFound, JobStore
+from smemu.emulator.store import JobExists, JobNotFound, JobStore, StoreFull
 
 log = logging.getLogger("smemu.api")
 
@@ -123,6 +124,8 @@ class TrainingJobService:
                                on_log=lambda line, name=name: log.debug("%s: %s", name, line))
         except JobExists as error:
             raise ResourceInUse(str(error)) from None
+        except StoreFull as error:
+            raise ApiError(error.strerror) from None
         with self._lock:
             self._handles = {n: h for n, h in self._handles.items() if not h.done}
             self._handles[name] = handle
