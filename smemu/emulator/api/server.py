@@ -9,7 +9,7 @@ import sys
 import waitress
 
 from smemu.emulator import supervision
-from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator.api.app import WIRE_LIMIT_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
@@ -41,9 +41,10 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets("SageMaker", transforms.operations()),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
-    # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
+    # waitress reads a body whole before the app runs, so Flask answers a body over
+    # MAX_REQUEST_BYTES with the AWS JSON 413 (chunked or not); waitress' own limit is a backstop
     server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    max_request_body_size=MAX_REQUEST_BYTES + 1024,
+                                    max_request_body_size=WIRE_LIMIT_BYTES,
                                     ident="smemu")
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
