@@ -50,16 +50,16 @@ class RecordDirectory:
         return self.directory / f"{name}.log"
 
     def create(self, name: str, record: dict) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            fd = os.open(self.path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(self.path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             raise RecordExists(name) from None
         with os.fdopen(fd, "w") as handle:
             json.dump(record, handle, indent=1)
 
     def save(self, name: str, record: dict) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".json", dir=self.directory)
         with os.fdopen(fd, "w") as handle:
             json.dump(record, handle, indent=1)

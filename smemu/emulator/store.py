@@ -76,10 +76,10 @@ class JobStore:
     def create(self, record: dict) -> Path:
         """Claim ``record['TrainingJobName']`` and save the record; the job directory is returned."""
         name = record["TrainingJobName"]
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.make_private()
         directory = self.job_dir(name)
         try:
-            directory.mkdir()          # atomic: two creators of one name cannot both win
+            directory.mkdir(mode=0o700)   # atomic: two creators of one name cannot both win
         except FileExistsError:
             raise JobExists(
                 "Training job names must be unique within an AWS account and region, and a "
@@ -94,6 +94,12 @@ class JobStore:
                                        f"{exc.strerror or exc}. Free space there or give "
                                        f"another --jobs-root.") from None
         return directory
+
+    def make_private(self) -> None:
+        """Create the jobs root readable by this user only (records hold the requests'
+        Environment values). An existing directory keeps its mode (``--jobs-root`` may name a
+        shared one); each job's directory is private anyway."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _reserve(self, directory: Path) -> None:
         fd = os.open(directory / self.RESERVE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -24,6 +24,7 @@ log = logging.getLogger("smemu.api")
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
           allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
     store = JobStore(jobs_root) if jobs_root else JobStore()
+    store.make_private()
     for what in supervision.reap_orphans():
         print(f"smemu: ended the {what} a stopped smemu process left running.", file=out,
               flush=True)
