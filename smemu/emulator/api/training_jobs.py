@@ -19,6 +19,7 @@ import threading
 import time
 
 from smemu.emulator import staging
+from smemu.emulator.environment import RULE, refused_names
 from smemu.emulator.api.errors import (ApiError, ResourceInUse, ResourceNotFound,
                                       ValidationException)
 from smemu.emulator.api.listing import list_training_jobs
@@ -29,13 +30,10 @@ from smemu.emulator.store import JobExists, JobNotFound, JobStore, StoreFull
 log = logging.getLogger("smemu.api")
 
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-# variables that would make the host run other code than smemu's (process backend)
-HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
-
-
 def host_variables(environment: dict) -> list[str]:
-    """The names in a request's Environment that would change how the host runs a process."""
-    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+    """The names in a request's Environment that the process backend does not pass (it passes
+    an allow-list: :mod:`smemu.emulator.environment`)."""
+    return refused_names(environment)
 
 
 def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
@@ -178,7 +176,7 @@ class TrainingJobService:
             raise ValidationException(
                 f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
                 f"change how the host runs the job's process (the process backend runs it on this "
-                f"machine). Leave them out, or start the server with --backend docker.")
+                f"machine): {RULE}. Leave them out, or start the server with --backend docker.")
 
 
 def check_location(path: str, uri, allow_file_uris: bool) -> None:

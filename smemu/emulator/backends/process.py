@@ -12,6 +12,7 @@ from pathlib import Path
 import smemu
 from smemu.emulator import supervision
 from smemu.emulator.backends import Backend, ContainerRun, RunOutcome
+from smemu.emulator.environment import RULE, allowed, refused_names
 
 
 class ProcessBackend(Backend):
@@ -28,7 +29,7 @@ class ProcessBackend(Backend):
 
     def environment(self, run: ContainerRun) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(run.environment)
+        env.update({k: v for k, v in run.environment.items() if allowed(k)})
         source_root = str(Path(smemu.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
@@ -38,6 +39,10 @@ class ProcessBackend(Backend):
         return env
 
     def run(self, run: ContainerRun) -> RunOutcome:
+        dropped = refused_names(run.environment)
+        if dropped:
+            run.on_log_line(f"smemu: not passing Environment {', '.join(dropped)} to the process: "
+                            f"{RULE}. Run the job with --backend docker to pass them.")
         try:
             proc = subprocess.Popen(
                 [self.python, "-m", "smemu.containers", run.command],
