@@ -9,6 +9,7 @@ import sys
 import waitress
 
 from smemu.emulator import supervision
+from smemu.emulator.api import origin_guard
 from smemu.emulator.api.app import WIRE_LIMIT_BYTES, create_app
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
@@ -42,6 +43,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets("SageMaker", transforms.operations()),
                       **targets(LOGS_PREFIX, JobLogs(store).operations())})
     register_runtime(app, endpoints)
+    origin_guard.install(app, host)
     # waitress reads a body whole before the app runs, so Flask answers a body over
     # MAX_REQUEST_BYTES with the AWS JSON 413 (chunked or not); waitress' own limit is a backstop
     server = waitress.create_server(app, host=host, port=port, threads=threads,
