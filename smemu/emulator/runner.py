@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -418,10 +417,7 @@ class _JobRun:
 
 
     def _discard_copies(self) -> None:
-        """The job's copies of its input data and of its archives are dropped when it ends (the
-        user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
-        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
-            shutil.rmtree(path, ignore_errors=True)
+        self.store.discard_copies(self.spec.name)
 
 
 def _clip(text: str) -> str:

@@ -287,6 +287,16 @@ def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
     return raw
 
 
+def stream_failure(uri: str, compression: str, exc: BaseException) -> str:
+    """Why an object could not be streamed, naming it (a Gzip object that is not gzip or is cut
+    short, or a read error)."""
+    if compression == "Gzip":
+        return (f"{uri} could not be gunzipped ({exc or type(exc).__name__}): with "
+                f"CompressionType=Gzip every object of the channel must be a whole gzip file. "
+                f"Compress it again, or set CompressionType to None.")
+    return f"{uri} could not be read ({exc or type(exc).__name__})."
+
+
 def copy_object(obj: StoredObject, dest: Path) -> int:
     """Copy ``obj`` to the local file ``dest`` (File mode); returns the bytes written."""
     dest.parent.mkdir(parents=True, exist_ok=True)

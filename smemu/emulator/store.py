@@ -190,7 +190,16 @@ class JobStore:
             self.release(name)
         except OSError:
             pass          # a full disk: the next reader concludes the same
+        self.discard_copies(name)
         return record
+
+    def discard_copies(self, name: str) -> None:
+        """Drop the job's copies of its input data and of its archives (the user's data and the
+        uploaded artifacts stay), as an instance's disk goes after a job — also for a job whose
+        runner was killed before it could do so."""
+        for path in (self.job_dir(name) / "opt_ml" / "input" / "data",
+                     self.job_dir(name) / "artifacts"):
+            shutil.rmtree(path, ignore_errors=True)
 
     def names(self) -> list[str]:
         if not self.root.is_dir():
