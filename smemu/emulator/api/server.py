@@ -20,6 +20,9 @@ from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
 
 log = logging.getLogger("smemu.api")
+# keep-alive clients (every boto3 client keeps its connections) must not fill waitress' default
+# 100 slots and make the next client wait for a 120 s idle timeout
+CONNECTIONS = {"connection_limit": 1000, "channel_timeout": 30, "asyncore_use_poll": True}
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
@@ -48,7 +51,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     # MAX_REQUEST_BYTES with the AWS JSON 413 (chunked or not); waitress' own limit is a backstop
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     max_request_body_size=WIRE_LIMIT_BYTES,
-                                    ident="smemu")
+                                    ident="smemu", **CONNECTIONS)
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
           f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
