@@ -84,3 +84,44 @@ def test_restarted_cli_reaps_a_container_its_predecessor_left(sandbox):
     assert orphan.returncode == -signal.SIGKILL
     assert list(run.glob("*.json")) == []
     assert os.path.exists(sandbox.home / "jobs" / "after" / "job.json")
+
+
+def many_files_job(sandbox, name, files=6000):
+    """A File-mode job whose channel has many small files, so staging takes a while."""
+    import json
+
+    from procs import ROOT
+    data = sandbox.tmp / f"{name}-data"
+    data.mkdir()
+    rows = (ROOT / "examples" / "data" / "kmeans").glob("*.csv")
+    line = next(iter(next(rows).read_text().splitlines()))
+    for i in range(files):
+        (data / f"part-{i:05d}.csv").write_text(line + "\n")
+    job = json.loads(pipe_job(sandbox.tmp, name, epochs=1).read_text())
+    job["AlgorithmSpecification"]["TrainingInputMode"] = "File"
+    channel = job["InputDataConfig"][0]
+    channel["InputMode"] = "File"
+    channel["DataSource"]["S3DataSource"]["S3Uri"] = data.as_uri() + "/"
+    path = sandbox.tmp / f"{name}-file.json"
+    path.write_text(json.dumps(job))
+    return path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_during_staging(sandbox, sig):
+    name = f"staging-{sig.name.lower()}"
+    process = sandbox.popen("train", "--job", str(many_files_job(sandbox, name)), "--quiet")
+    job_dir = sandbox.home / "jobs" / name
+    copies = job_dir / "opt_ml" / "input" / "data" / "train"
+    wait_for(lambda: copies.is_dir() and next(copies.iterdir(), None) is not None, timeout=60,
+             what="staging to begin")
+    process.send_signal(sig)
+    process.wait(60)
+    assert sandbox.wait_for_no_survivors(timeout=10) == []
+    record = sandbox.describe(name)
+    expected = "Failed" if sig == signal.SIGKILL else "Stopped"
+    assert record["TrainingJobStatus"] == expected
+    assert "Training" not in [t["Status"] for t in record["SecondaryStatusTransitions"]]
+    assert container_pids(sandbox.token) == []
+    assert not copies.exists()
+    assert_nothing_written_after(job_dir)
