@@ -3,13 +3,15 @@ it started survives, and the next server finds final records and one listener pe
 
 import json
 import signal
+import sys
 import urllib.parse
+from pathlib import Path
 
 from procs import (container_pids, fifo_holders, fifos, listening, pipe_request, sagemaker,
                    start_server, wait_for)
 
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "endpoints"))
+import endpoint_helpers  # noqa: E402
 
 
 def start_training(client, sandbox, name):
@@ -24,14 +26,7 @@ def mid_epoch(jobs_root, name, sandbox):
 
 
 def deploy(client, jobs_root, name, model_uri):
-    client.create_model(ModelName=name, ExecutionRoleArn=ROLE,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_uri})
-    client.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
-        "InstanceType": "ml.m5.large"}])
-    client.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    client.get_waiter("endpoint_in_service").wait(EndpointName=name,
-                                                  WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
+    endpoint_helpers.deploy(client, name, model_uri)
     return endpoint_port(jobs_root, name)
 
 
