@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping, Protocol, Union
 
 import numpy as np
 
+from smemu.algorithms.data import check_finite, check_width, empty_channel
 from smemu.algorithms.hyperparameters import Config, Schema
 from smemu.algorithms.reporting import Reporter
 
@@ -57,7 +58,9 @@ class ModelArtifact:
       name -> array dict), as ``mx.nd.save`` writes it (k-means).
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
       (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
-      (linear learner).
+      (linear learner); ``checkpoint_style`` names the zip's members (a key of
+      ``smemu.formats.mxnet_checkpoint.STYLES``: ``"mx-mod"`` for linear learner, ``"plain"`` —
+      ``symbol.json``/``params``/``meta.json`` — for factorization machines).
     * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
       serialised by the algorithm itself (the descriptor's ``model_files`` names them).
 
@@ -68,6 +71,7 @@ class ModelArtifact:
     layout: str = "ndarray"
     symbol: dict | None = None
     manifest: dict = field(default_factory=dict)
+    checkpoint_style: str = "mx-mod"
     files: dict = field(default_factory=dict)
     extra_files: dict = field(default_factory=dict)
 
@@ -95,6 +99,24 @@ class InputChecks:
 
     def end(self, channel: str, records: int) -> None:
         pass
+
+
+class FeatureChecks(InputChecks):
+    """What every algorithm reading ``feature_dim`` features checks: the width of each batch,
+    finite values in every record, and a channel that is not empty. Algorithms extend it."""
+
+    def __init__(self, config: Config):
+        self.feature_dim = config["feature_dim"]
+
+    def batch(self, batch: Batch, channel: str) -> None:
+        check_width(batch, self.feature_dim, channel)
+
+    def records(self, batch: Batch, channel: str) -> None:
+        check_finite(batch, channel)
+
+    def end(self, channel: str, records: int) -> None:
+        if records == 0:
+            raise empty_channel(channel)
 
 
 def checked_batches(channel: "DataChannel", batch_size: int, checks: InputChecks) -> Iterator[Batch]:

@@ -30,7 +30,11 @@ class ChannelRule:
     ``content_types`` are media types (no parameters) the container has a reader for on this
     channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
     outside them gets the service's ValidationException). The first distribution listed is the
-    one a flag-built job defaults to.
+    one a flag-built job defaults to. ``default_content_type`` is what the container reads a
+    channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
+    ``content_type_aliases`` other media types the container takes for the same (XGBoost's
+    ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``).
     """
 
     name: str
@@ -39,14 +43,22 @@ class ChannelRule:
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
     doc: str = ""
+    default_content_type: str | None = None
+    content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
+    pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """A regex SageMaker applies to the job's log; the first group is the value."""
+    """A regex SageMaker applies to the job's log; the first group is the value.
+
+    ``printed`` is False for a definition the service injects although no line the real algorithm
+    prints can match it (XGBoost's ``train:tweedie-nloglik``: the library names that metric
+    ``tweedie-nloglik@1.5``); the common algorithm test does not look for a line it matches."""
 
     name: str
     regex: str
+    printed: bool = True
 
     def as_api(self) -> dict:
         return {"Name": self.name, "Regex": self.regex}
@@ -70,17 +82,27 @@ def _resolve(target: str) -> Any:
 
 @dataclass(frozen=True)
 class SampleData:
-    """A tiny data set of the kind an algorithm trains on, for the common algorithm test and for
-    documentation: per channel a dense float feature matrix and labels (or None), plus the
-    hyperparameters that train on it in a second or so. ``content_type`` is what the channels
-    are written as. ``quality(predictions, features, labels) -> (value, floor)`` checks what the
-    predictor answers for the train features is better than a floor (a real result, not a
-    constant)."""
+    """A tiny data set of the kind an algorithm trains on, for the common algorithm test
+    (tests/algorithms/test_every_algorithm.py) and for documentation.
+
+    * ``channels``: per channel, ``(features, labels)`` — a dense float matrix (or a scipy CSR
+      matrix for RecordIO-protobuf) and the labels the records carry (None: no labels);
+    * ``hyperparameters``: what trains on it in a second or so;
+    * ``content_type``: what the channels are written as (``text/csv...`` with the label in the
+      first column, or ``application/x-recordio-protobuf``), verbatim as the channel's ContentType;
+    * ``quality(predictions, features, truth) -> (value, floor)``: the predictor's answer for the
+      train features must score above the floor (a real result, not a constant); ``truth`` is
+      ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
+    * ``serving_type``: the request content type the test invokes the endpoint with (default: the
+      channels' content type, without its parameters).
+    """
 
     channels: Mapping[str, tuple[Any, Any]]
     hyperparameters: Mapping[str, str]
     content_type: str = CSV
     quality: Callable | None = None
+    truth: Any = None
+    serving_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +125,12 @@ class AlgorithmDescriptor:
       constructed with the resolved Config;
     * ``predictor``: ``"module:function"`` taking a ModelArtifact and giving a
       :class:`~smemu.algorithms.inference.Predictor`, or None when it cannot be served;
+    * ``default_config_file``: the name of the defaults file its ``Reading default configuration
+      from ...`` log line shows (``default-input.json``; PCA's is ``default-conf.json``);
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
       serving);
-    * ``sample``: ``"module:function"`` giving a :class:`SampleData` for a numpy Generator.
+    * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
+      list of them (variants that together print every metric the definitions name).
     """
 
     name: str
@@ -122,6 +147,7 @@ class AlgorithmDescriptor:
     tunable_metrics: tuple[TunableMetric, ...] = ()
     predictor: str | None = None
     model_files: tuple[str, ...] = ("model_algo-1",)
+    default_config_file: str = "default-input.json"
     doc: str = field(default="", compare=False)
 
     # channels ---------------------------------------------------------------------------------
@@ -143,6 +169,16 @@ class AlgorithmDescriptor:
     def channel(self, name: str) -> ChannelRule | None:
         return next((c for c in self.channels if c.name == name), None)
 
+    def content_type_of(self, name: str, content_type: str | None) -> str | None:
+        """The ContentType the container reads channel ``name`` as: the given one, or the
+        channel's ``default_content_type`` when none is given."""
+        rule = self.channel(name)
+        if not content_type or not content_type.strip():
+            return rule.default_content_type if rule is not None else None
+        media, sep, params = content_type.partition(";")
+        alias = rule.content_type_aliases.get(media.strip().lower()) if rule else None
+        return alias + sep + params if alias else content_type
+
     # lazily imported parts ---------------------------------------------------------------------
     def new_trainer(self):
         """An instance of the algorithm's trainer (its :class:`Algorithm`)."""
@@ -156,8 +192,9 @@ class AlgorithmDescriptor:
             raise LookupError(f"{self.name} models cannot be served")
         return _resolve(self.predictor)(artifact)
 
-    def sample_data(self, rng) -> SampleData:
-        return _resolve(self.sample)(rng)
+    def samples(self, rng) -> list[SampleData]:
+        made = _resolve(self.sample)(rng)
+        return list(made) if isinstance(made, (list, tuple)) else [made]
 
     @property
     def serves(self) -> bool:

@@ -23,6 +23,8 @@ import signal
 import sys
 import threading
 
+from smemu import contract
+
 PR_SET_PDEATHSIG = 1
 GONE_EXIT_CODE = 128 + signal.SIGKILL
 MESSAGE = "smemu: the host process that started this container is gone; ending the container."
@@ -30,12 +32,12 @@ MESSAGE = "smemu: the host process that started this container is gone; ending t
 
 def hold(environ=os.environ) -> None:
     """Call first thing in the entrypoint, before anything slow."""
-    parent = environ.get("SMEMU_PARENT_PID", "")
+    parent = environ.get(contract.ENV_PARENT_PID, "")
     if parent.isdigit() and sys.platform.startswith("linux"):
         _die_with_parent()
         if os.getppid() != int(parent):     # it died before the kernel was told
             end()
-    if environ.get("SMEMU_LIFELINE") == "stdin":
+    if environ.get(contract.ENV_LIFELINE) == "stdin":
         threading.Thread(target=_watch_stdin, name="smemu-lifeline", daemon=True).start()
 
 

@@ -12,6 +12,7 @@ CSV = "text/csv"
 JSON = "application/json"
 JSONLINES = "application/jsonlines"
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
+LIBSVM = "text/libsvm"
 
 # what clients also send for these (the SDK's JSONLinesSerializer says application/jsonlines;
 # others say application/x-jsonlines or application/json-lines)
@@ -21,6 +22,7 @@ _ALIASES = {
     "application/jsonl": JSONLINES,
     "text/x-csv": CSV,
     "application/x-recordio": RECORDIO_PROTOBUF,
+    "text/x-libsvm": LIBSVM,
 }
 
 
@@ -71,3 +73,14 @@ def choose_accept(header: str | None, offered: tuple[str, ...], default: str) ->
     raise InvocationError(
         406, f"The Accept type {header.strip()!r} is not supported. "
              f"Accept one of: {', '.join(offered)}.")
+
+
+def accept_params(header: str | None, essence: str) -> dict:
+    """The parameters the Accept ``header`` gives the type ``essence`` it was answered with
+    (``{"verbose": "true"}`` for ``application/json; verbose=true``); empty when none."""
+    for item in (header or "").split(","):
+        if item.strip():
+            media = MediaType.parse(item)
+            if media.essence == essence:
+                return media.params
+    return {}

@@ -3,11 +3,13 @@
 Loads ``/opt/ml/model/model_algo-1`` (the root is ``$SMEMU_OPT_ML`` when set) for the algorithm
 ``$SMEMU_ALGORITHM`` and answers ``GET /ping`` and ``POST /invocations`` with waitress, a
 production WSGI server, on ``0.0.0.0:8080`` — or ``$SAGEMAKER_BIND_TO_PORT``, as SageMaker's
-multi-container endpoints ask (container-contract.md §4). ``$SMEMU_BIND_HOST`` changes the address
+multi-container endpoints ask ("Use Your Own Inference Code with Hosting Services", the SageMaker
+developer guide). ``$SMEMU_BIND_HOST`` changes the address
 (smemu's host side binds loopback only). SIGTERM stops it, as SageMaker stops an endpoint.
 
 Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6),
-``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default ``application/json``), ``SMEMU_SERVING_THREADS``
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default: the model's container's, ``application/json``
+but for XGBoost ``text/csv``), ``SMEMU_SERVING_THREADS``
 (default 4).
 """
 
@@ -18,18 +20,19 @@ import os
 import signal
 import sys
 
+from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.registry import get_descriptor, serving_algorithms
 from smemu.containers import logs
 from smemu.containers.artifacts import read_model
 from smemu.containers.invocations import DEFAULT_MAX_PAYLOAD, MEGABYTE, InvocationsApp
-from smemu.containers.media_types import MediaType
+from smemu.containers.media_types import JSON, MediaType
 from smemu.containers.paths import LOGICAL_ROOT, OptML
 from smemu.containers.response_encoding import RESPONSE_TYPES
 
 log = logging.getLogger("smemu.serving")
 
-DEFAULT_PORT = 8080
+DEFAULT_PORT = contract.SERVING_PORT
 
 
 class ServingConfig:
@@ -37,23 +40,24 @@ class ServingConfig:
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ
-        self.opt_ml = OptML(env.get("SMEMU_OPT_ML") or LOGICAL_ROOT)
-        self.algorithm = env.get("SMEMU_ALGORITHM", "")
-        self.host = env.get("SMEMU_BIND_HOST") or "0.0.0.0"
-        self.port = _integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)
-        self.threads = _integer(env, "SMEMU_SERVING_THREADS", 4)
+        self.opt_ml = OptML(env.get(contract.ENV_OPT_ML) or LOGICAL_ROOT)
+        self.algorithm = env.get(contract.ENV_ALGORITHM, "")
+        self.host = env.get(contract.ENV_BIND_HOST) or "0.0.0.0"
+        self.port = _integer(env, contract.ENV_BIND_PORT, DEFAULT_PORT)
+        self.threads = _integer(env, contract.ENV_SERVING_THREADS, 4)
         self.max_payload = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB",
                                     DEFAULT_MAX_PAYLOAD // MEGABYTE) * MEGABYTE
-        accept = MediaType.parse(
-            env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "application/json").essence
+        accept = MediaType.parse(env.get(contract.ENV_DEFAULT_ACCEPT) or JSON).essence
         if accept not in RESPONSE_TYPES:
             raise CustomerError(
-                f"SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT is {accept!r}; it must be one of "
+                f"{contract.ENV_DEFAULT_ACCEPT} is {accept!r}; it must be one of "
                 f"{', '.join(RESPONSE_TYPES)}.")
-        self.default_accept = accept
+        # unset: the model's container's default (Predictor.default_accept), else JSON
+        self.default_accept = accept if env.get(contract.ENV_DEFAULT_ACCEPT) else None
+        self.batch = bool(env.get("SAGEMAKER_BATCH"))
         if not self.algorithm:
             raise CustomerError(
-                f"SMEMU_ALGORITHM is not set: set it to the algorithm whose model this is "
+                f"{contract.ENV_ALGORITHM} is not set: set it to the algorithm whose model this is "
                 f"({', '.join(serving_algorithms())}).")
 
 
@@ -87,7 +91,8 @@ def build_app(config: ServingConfig) -> InvocationsApp:
     log.info("Loaded the %s model in %s (feature_dim=%d)", config.algorithm, shown_as,
              predictor.feature_dim)
     return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,
-                          default_accept=config.default_accept)
+                          default_accept=(config.default_accept or predictor.default_accept
+                                          or JSON), batch=config.batch)
 
 
 def create_server(app, config: ServingConfig):
@@ -120,8 +125,8 @@ def serve() -> int:
         log.error("Customer Error: %s", exc)
         return 2
     except OSError as exc:
-        log.error("Cannot listen on %s:%s: %s", os.environ.get("SMEMU_BIND_HOST") or "0.0.0.0",
-                  os.environ.get("SAGEMAKER_BIND_TO_PORT") or DEFAULT_PORT, exc)
+        log.error("Cannot listen on %s:%s: %s", os.environ.get(contract.ENV_BIND_HOST) or "0.0.0.0",
+                  os.environ.get(contract.ENV_BIND_PORT) or DEFAULT_PORT, exc)
         return 1
 
     def stop(signum, frame):

@@ -28,9 +28,50 @@ import errno
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
+
+from smemu import contract
+from smemu.emulator import json_records
+from smemu.emulator.api.shared import process_alive
+from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED
+
+# SecondaryStatus -> the StatusMessage SageMaker gives it
+MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped",
+    MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
+}
+FINAL = ("Completed", "Failed", "Stopped", MAX_RUNTIME_EXCEEDED)
+
+
+def transition(record: dict, status: str | None = None, secondary: str | None = None,
+               message: str | None = None, now: float | None = None, **fields) -> dict:
+    """Change ``record`` as SageMaker does: TrainingJobStatus, SecondaryStatus with its
+    SecondaryStatusTransitions entry (the previous one ended, a final one ended at once), the
+    given members, LastModifiedTime."""
+    now = time.time() if now is None else now
+    if status:
+        record["TrainingJobStatus"] = status
+    if secondary and secondary != record.get("SecondaryStatus"):
+        transitions = record.setdefault("SecondaryStatusTransitions", [])
+        if transitions:
+            transitions[-1].setdefault("EndTime", now)
+        entry = {"Status": secondary, "StartTime": now,
+                 "StatusMessage": message or MESSAGES.get(secondary, "")}
+        if secondary in FINAL:
+            entry["EndTime"] = now
+        transitions.append(entry)
+        record["SecondaryStatus"] = secondary
+    record.update(fields)
+    record["LastModifiedTime"] = now
+    return record
 
 
 class JobExists(Exception):
@@ -119,32 +160,18 @@ class JobStore:
     def save(self, record: dict, final: bool = False) -> None:
         """Replace the record atomically. A ``final`` record that meets a full disk gives up the
         job's reserve and tries once more."""
+        path = self.job_dir(record["TrainingJobName"]) / self.RECORD
         try:
-            self._write(record)
+            json_records.save(path, record)
         except OSError as exc:
             if not (final and exc.errno == errno.ENOSPC
                     and self.release_reserve(record["TrainingJobName"])):
                 raise
-            self._write(record)
-
-    def _write(self, record: dict) -> None:
-        directory = self.job_dir(record["TrainingJobName"])
-        fd, tmp = tempfile.mkstemp(prefix=".job-", suffix=".json", dir=directory)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(record, handle, indent=1, sort_keys=False)
-            os.replace(tmp, directory / self.RECORD)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+            json_records.save(path, record)
 
     def load(self, name: str) -> dict:
         try:
-            with open(self.job_dir(name) / self.RECORD) as handle:
-                record = json.load(handle)
+            record = json_records.load(self.job_dir(name) / self.RECORD)
         except (FileNotFoundError, NotADirectoryError):
             raise JobNotFound(f"Could not find training job '{name}'.") from None
         if record.get("TrainingJobStatus") in ("InProgress", "Stopping"):
@@ -168,23 +195,12 @@ class JobStore:
             pid = int((self.job_dir(name) / self.RUNNER).read_text())
         except (OSError, ValueError):
             return record
-        try:
-            os.kill(pid, 0)
+        if process_alive(pid):
             return record                      # still running (or the pid was reused)
-        except PermissionError:
-            return record
-        except ProcessLookupError:
-            pass
         now = time.time()
-        transitions = record.setdefault("SecondaryStatusTransitions", [])
-        if transitions:
-            transitions[-1].setdefault("EndTime", now)
-        transitions.append({"Status": "Failed", "StartTime": now, "EndTime": now,
-                            "StatusMessage": "Training job failed"})
-        record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", TrainingEndTime=now,
-                      LastModifiedTime=now, FailureReason=(
-                          f"InternalServerError: the smemu process that ran this job (pid {pid}) "
-                          "ended before the job did; run the job again."))
+        transition(record, "Failed", "Failed", now=now, TrainingEndTime=now, FailureReason=(
+            f"InternalServerError: the smemu process that ran this job (pid {pid}) ended before "
+            "the job did; run the job again."))
         try:
             self.save(record, final=True)
             self.release(name)
@@ -197,7 +213,7 @@ class JobStore:
         """Drop the job's copies of its input data and of its archives (the user's data and the
         uploaded artifacts stay), as an instance's disk goes after a job — also for a job whose
         runner was killed before it could do so."""
-        for path in (self.job_dir(name) / "opt_ml" / "input" / "data",
+        for path in (contract.Tree(self.job_dir(name) / contract.JOB_TREE).data_dir,
                      self.job_dir(name) / "artifacts"):
             shutil.rmtree(path, ignore_errors=True)
 

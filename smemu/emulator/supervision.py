@@ -24,7 +24,9 @@ import signal
 import tempfile
 from pathlib import Path
 
-LIFELINE_ENVIRONMENT = {"SMEMU_LIFELINE": "stdin"}
+from smemu import contract
+
+LIFELINE_ENVIRONMENT = {contract.ENV_LIFELINE: "stdin"}
 
 
 def run_dir() -> Path:

@@ -26,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
+from smemu.emulator.data_processing import DataProcessing, DataProcessingError, output_records
 from smemu.emulator.serving import LocalEndpoint
-from smemu.emulator.staging import (StagingError, StoredObject, list_channel, open_object,
-                                    storage_for)
+from smemu.emulator.staging import (StagingError, Storages, StoredObject, list_channel,
+                                    open_object, storage_for)
 from smemu.formats import FormatError, read_recordio
 from smemu.formats.recordio import frame
 
@@ -55,8 +56,14 @@ class TransformConfig:
     assemble_with: str = "Line"
     max_payload_mb: int = 6
     max_concurrent: int = 1
+    data_processing: DataProcessing | None = None
 
     def check(self) -> None:
+        if self.data_processing is not None and self.data_processing.active \
+                and self.split_type != "Line":
+            raise TransformError("DataProcessing (InputFilter, OutputFilter, JoinSource) needs "
+                                 "TransformInput.SplitType 'Line', so that every output record "
+                                 "belongs to one input record.")
         for value, allowed, name in ((self.split_type, SPLIT_TYPES, "SplitType"),
                                      (self.strategy, STRATEGIES, "BatchStrategy"),
                                      (self.assemble_with, ASSEMBLE, "AssembleWith")):
@@ -155,13 +162,16 @@ class Transformer:
             connection.close()
         if response.status != 200:
             raise TransformError(
-                f"ClientError: the model container answered {response.status} for "
+                f"the model container answered {response.status} for "
                 f"{batch.describe(self.config.split_type)} of {name}: "
                 f"{answer.decode('utf-8', 'replace')}")
         return answer
 
     def transform_object(self, obj: StoredObject, out, compression: str = "None") -> int:
         """Writes the answers for ``obj`` to ``out``; the number of requests."""
+        processing = self.config.data_processing
+        if processing is not None and processing.active:
+            return self._transform_processed(obj, out, compression, processing)
         name = obj.relative
         with open_object(obj, compression) as stream:
             batches = mini_batches(records(stream, self.config.split_type, name), self.config,
@@ -177,21 +187,53 @@ class Transformer:
         return sent
 
 
+    def _transform_processed(self, obj: StoredObject, out, compression: str,
+                             processing: DataProcessing) -> int:
+        """Line records through the input filter, each answer joined with its own input record
+        and through the output filter (see :mod:`smemu.emulator.data_processing`)."""
+        name = obj.relative
+        is_csv = self.config.content_type.split(";")[0].strip() == "text/csv"
+        with open_object(obj, compression) as stream:
+            sources = [line.decode("utf-8", "replace").rstrip("\n")
+                       for line in records(stream, "Line", name)]
+        try:
+            filtered = [processing.filter_input(line, is_csv, f"line {i + 1} of {name}").encode()
+                        + b"\n" for i, line in enumerate(sources)]
+            sent = 0
+            with ThreadPoolExecutor(self.config.max_concurrent) as pool:
+                batches = list(mini_batches(iter(filtered), self.config, name))
+                for batch, answer in zip(batches, pool.map(lambda b: self._invoke(b, name),
+                                                           batches)):
+                    where = f"{batch.describe('Line')} of {name}"
+                    outputs = output_records(answer, self.config.accept, batch.count, where)
+                    for i, output in enumerate(outputs):
+                        line = processing.finish(sources[batch.first + i], output, is_csv,
+                                                 f"line {batch.first + i + 1} of {name}")
+                        out.write(line.encode() + (b"\n" if self.config.assemble_with == "Line"
+                                                   else b""))
+                    sent += 1
+        except DataProcessingError as error:
+            raise TransformError(f"DataProcessing: {error}") from None
+        return sent
+
+
 def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
                   config: TransformConfig, data_type: str = "S3Prefix", compression: str = "None",
                   environment: dict | None = None, on_log_line=None, on_object=None,
-                  stop_event=None) -> list[str]:
+                  stop_event=None, storages: Storages | None = None) -> list[str]:
     """Transforms every object under ``input_uri`` (an S3Prefix, or the objects a ManifestFile
-    lists) with the model; the output URIs written. ``environment`` is the model's own."""
+    lists) with the model; the output URIs written. ``environment`` is the model's own;
+    ``storages`` where the model, the input and the output may be (default: anywhere)."""
     config.check()
     try:
-        objects = list_channel(input_uri, data_type)
+        objects = list_channel(input_uri, data_type, storages)
     except StagingError as error:
         raise TransformError(str(error)) from None
     written = []
     with LocalEndpoint(model_uri, algorithm, port=0,
                        environment={**(environment or {}), **config.environment()},
-                       on_log_line=on_log_line or (lambda line: None)) as endpoint:
+                       on_log_line=on_log_line or (lambda line: None),
+                       storages=storages) as endpoint:
         transformer = Transformer(endpoint.url, config, stop_event)
         for obj in objects:
             fd, tmp = tempfile.mkstemp(prefix="smemu-transform-", suffix=".out")
@@ -199,7 +241,7 @@ def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
                 with os.fdopen(fd, "wb") as out:
                     requests = transformer.transform_object(obj, out, compression)
                 target = output_uri(output, obj.relative)
-                storage_for(target).put(tmp, target)
+                storage_for(target, storages).put(tmp, target)
             except StagingError as error:
                 raise TransformError(str(error)) from None
             finally:

@@ -115,8 +115,8 @@ def _too_long(f, start: bytes, name, line: int) -> FormatError:
             break
         length += len(start)
     return FormatError(f"the line is {length:,} bytes long, over the {MAX_LINE_BYTES:,} bytes a "
-                       f"text/csv line may have", "Split the record's features over fewer "
-                       f"columns, or send it as application/x-recordio-protobuf",
+                       "text/csv line may have", "Split the record's features over fewer "
+                       "columns, or send it as application/x-recordio-protobuf",
                        source=name, line=line)
 
 

@@ -11,10 +11,15 @@ import waitress
 from smemu.emulator import supervision
 from smemu.emulator.api import origin_guard
 from smemu.emulator.api.app import WIRE_LIMIT_BYTES, create_app
+from smemu.emulator.api.client_support import empty_operations, with_describe_defaults
+from smemu.emulator.api.cloudwatch_metrics import TARGET_PREFIX as METRICS_PREFIX
+from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
+from smemu.emulator.api.request_checks import validated_operations
 from smemu.emulator.api.runtime import register_runtime
+from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
@@ -41,10 +46,14 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
-    app = create_app({**targets("SageMaker", service.operations()),
-                      **targets("SageMaker", endpoints.operations()),
-                      **targets("SageMaker", transforms.operations()),
-                      **targets(LOGS_PREFIX, JobLogs(store).operations())})
+    tags = TagService(store.root)
+    sagemaker = validated_operations({
+        **empty_operations(), **service.operations(), **endpoints.operations(),
+        **transforms.operations(), **tags.operations()})
+    sagemaker = with_describe_defaults(tags.recording_create_tags(targets("SageMaker", sagemaker)))
+    app = create_app({**sagemaker,
+                      **targets(LOGS_PREFIX, JobLogs(store).operations()),
+                      **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
     register_runtime(app, endpoints)
     origin_guard.install(app, host)
     # waitress reads a body whole before the app runs, so Flask answers a body over
