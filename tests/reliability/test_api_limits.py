@@ -57,3 +57,16 @@ def test_a_body_at_the_limit_is_still_read(api):
     body = json.dumps({"NameContains": "x" * 60, "MaxResults": 5}).encode()
     status, _, answer = post(api, body)
     assert status == 200 and json.loads(answer)["TrainingJobSummaries"] == []
+
+
+@pytest.mark.parametrize("target,body", [
+    ("SageMaker.ListEndpoints", {"MaxResults": "abc"}),
+    ("SageMaker.ListModels", {"NextToken": ["not", "a", "token"]}),
+    ("SageMaker.ListModels", {"NextToken": "eyJhZnRlciI6IFsxLCAyXX0="}),   # crafted: {"after": [1, 2]}
+    ("SageMaker.ListTrainingJobs", {"NextToken": "eyJhZnRlciI6IFsxLCAyXSwgInF1ZXJ5IjogIngifQ=="}),
+    ("SageMaker.ListTrainingJobs", {"NextToken": 12}),
+])
+def test_crafted_paging_members_are_a_400(api, target, body):
+    status, _, answer = post(api, json.dumps(body).encode(), target=target)
+    assert status == 400, answer
+    assert json.loads(answer)["__type"] == "ValidationException"
