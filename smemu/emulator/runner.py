@@ -119,16 +119,19 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
               on_status: Callable[[dict], None] | None = None,
               progress: Callable[[int, str], object] | None = None,
               stop_grace: float = DEFAULT_STOP_GRACE,
-              storages: staging.Storages | None = None) -> JobHandle:
+              storages: staging.Storages | None = None,
+              record_fields: dict | None = None) -> JobHandle:
     """Create the job's record (``JobExists`` if the name is taken) and run it in a thread.
 
     ``on_log(line)`` gets each container log line; ``on_status(record)`` each status change;
     ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies;
-    ``storages`` is where its data may come from and go to (default: anywhere)."""
+    ``storages`` is where its data may come from and go to (default: anywhere);
+    ``record_fields`` are DescribeTrainingJob members the request cannot carry (``TuningJobArn``)."""
     store = store or JobStore()
     if backend is None or isinstance(backend, str):
         backend = get_backend(backend or "process")
     record = new_record(spec)
+    record.update(record_fields or {})
     store.create(record)
     if on_status:
         on_status(dict(record))

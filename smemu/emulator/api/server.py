@@ -22,6 +22,7 @@ from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
 log = logging.getLogger("smemu.api")
@@ -47,9 +48,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
     tags = TagService(store.root)
+    tuning = TuningJobService(store, backend=backend, allow_file_uris=allow_file_uris,
+                              tags=tags.tags)
     sagemaker = validated_operations({
         **empty_operations(), **service.operations(), **endpoints.operations(),
-        **transforms.operations(), **tags.operations()})
+        **transforms.operations(), **tuning.operations(), **tags.operations()})
     sagemaker = with_describe_defaults(tags.recording_create_tags(targets("SageMaker", sagemaker)))
     app = create_app({**sagemaker,
                       **targets(LOGS_PREFIX, JobLogs(store).operations()),
@@ -81,6 +84,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         server.close()
         endpoints.shutdown()
         transforms.shutdown()
+        tuning.shutdown()
         service.shutdown()
     return 0
 
