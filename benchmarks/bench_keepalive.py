@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -70,12 +71,10 @@ def run_clients(port: int, clients: int, requests: int, timeout: float) -> dict:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
     wall = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(clients) as pool:    # one thread a client, all at once
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
     wall = time.perf_counter() - wall
     values = np.array(latencies)
     return {"p50": np.percentile(values, 50), "p99": np.percentile(values, 99),
