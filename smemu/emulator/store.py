@@ -206,6 +206,7 @@ class JobStore:
             self.release(name)
         except OSError:
             pass          # a full disk: the next reader concludes the same
+        self.release_reserve(name)
         self.discard_copies(name)
         return record
 

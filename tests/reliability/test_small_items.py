@@ -73,4 +73,5 @@ def test_a_killed_job_s_staged_copies_are_removed(sandbox):
     assert sandbox.wait_for_no_survivors() == []
     assert sandbox.describe("copies")["TrainingJobStatus"] == "Failed"
     assert not data.exists()
+    assert not (sandbox.home / "jobs" / "copies" / ".reserve").exists()
     assert (ROOT / "examples" / "data" / "kmeans").is_dir()     # the user's data stays
