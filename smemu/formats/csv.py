@@ -125,7 +125,8 @@ def _emit(batcher, lines, numbers, name, width, label_size, on_error=None):
     if width <= label_size:
         raise FormatError(f"the line has {width} column(s), leaving no feature columns after "
                           f"{label_size} label column(s)", HINT, source=name, line=numbers[0])
-    features = np.ascontiguousarray(matrix[:, label_size:], dtype=np.float32)
+    with np.errstate(over="ignore"):   # past float32's range is infinity, which checks refuse
+        features = np.ascontiguousarray(matrix[:, label_size:], dtype=np.float32)
     labels = matrix[:, 0].astype(np.float32) if label_size else None
     yield from batcher.add(features, labels, np.array(numbers, dtype=np.int64))
     return width
