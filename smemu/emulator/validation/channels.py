@@ -4,6 +4,7 @@ mode) through the container's formats reader, every batch through the algorithm'
 from __future__ import annotations
 
 import io
+import zlib
 from typing import BinaryIO
 
 import numpy as np
@@ -115,9 +116,19 @@ def _read_pipe_stream(channel, objects, start, reader, state: _ChannelState, bar
     the stream was read to its end)."""
     fifo = f"{LOGICAL_DATA}/{contract.fifo_name(channel.name, 0)}"
     name = fifo if start == 0 else f"{fifo} from {objects[start].uri}"
-    with ChannelStream(channel, objects[start:]) as stream:
-        source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream, READ_BUFFER)
-        failed = _read_source(source, name, reader, state, stream.object_of)
+    stream = ChannelStream(channel, objects[start:])
+    try:
+        with stream:
+            source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream,
+                                                                                     READ_BUFFER)
+            failed = _read_source(source, name, reader, state, stream.object_of)
+    except (OSError, EOFError, zlib.error) as exc:   # CompressionType=Gzip on data that is not
+        index = start + max(stream.index, 0)
+        state.format_problems += 1
+        uri = objects[index].uri
+        state.add(Problem("channel", staging.stream_failure(uri, channel.compression, exc),
+                          channel=channel.name, object=uri))
+        return index + 1
     if failed is None:
         return len(objects)
     return start + stream.index_of(failed) + 1
