@@ -17,7 +17,8 @@ _PREFIX = "Unable to initialize the algorithm. Failed to validate input data con
 
 def channel_problems(descriptor: AlgorithmDescriptor,
                      input_config: Mapping[str, dict]) -> list[CustomerError]:
-    """Channels the algorithm does not take, then required channels that are missing."""
+    """Channels the algorithm does not take, required channels that are missing, then content
+    types the algorithm reads in File mode only given in Pipe mode."""
     allowed = descriptor.channel_names
     problems = []
     for name in input_config:
@@ -30,6 +31,20 @@ def channel_problems(descriptor: AlgorithmDescriptor,
             problems.append(CustomerError(
                 f"{_PREFIX} '{name}' is a required property: add a '{name}' channel to "
                 f"InputDataConfig."))
+    for name, cfg in input_config.items():
+        rule = descriptor.channel(name)
+        mode = str(cfg.get("TrainingInputMode", "File"))
+        if rule is None or mode.lower() != "pipe":
+            continue
+        try:
+            media, _params = parse_content_type(cfg.get("ContentType"))
+        except FormatError:
+            continue   # content_type_problem reports it
+        if media in rule.file_only_content_types:
+            problems.append(CustomerError(
+                f"{_PREFIX} {descriptor.name} reads {media} on the '{name}' channel in File mode "
+                f"only, and this channel is in Pipe mode. Set its InputMode to File, or convert "
+                f"the data to application/x-recordio-protobuf for Pipe mode."))
     return problems
 
 

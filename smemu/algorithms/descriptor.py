@@ -30,7 +30,8 @@ class ChannelRule:
     ``content_types`` are media types (no parameters) the container has a reader for on this
     channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
     outside them gets the service's ValidationException). The first distribution listed is the
-    one a flag-built job defaults to.
+    one a flag-built job defaults to. ``file_only_content_types`` are content types the container
+    reads on this channel in File mode only (Pipe mode with one of them is a ClientError).
     """
 
     name: str
@@ -38,6 +39,7 @@ class ChannelRule:
     content_types: tuple[str, ...] = (CSV, RECORDIO_PROTOBUF)
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
+    file_only_content_types: tuple[str, ...] = ()
     doc: str = ""
 
 

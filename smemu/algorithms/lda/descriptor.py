@@ -1,0 +1,33 @@
+"""LDA as smemu knows it: SageMaker's built-in ``lda`` image.
+
+Channels, content types and input modes follow the AWS developer guide page "Latent Dirichlet
+Allocation (LDA) Algorithm" (input/output interface: train and an optional test channel;
+RecordIO-protobuf dense or sparse in File or Pipe mode, CSV dense in File mode only); the
+hyperparameters "LDA Hyperparameters"; the objective "Tune an LDA Model" (``test:pwll``, Maximize).
+"""
+
+from __future__ import annotations
+
+from smemu.algorithms.descriptor import CSV, ChannelRule, AlgorithmDescriptor
+from smemu.algorithms.lda.schema import SCHEMA
+from smemu.algorithms.metric_definitions import COMMON, maximize, quality_metric
+
+DESCRIPTOR = AlgorithmDescriptor(
+    name="lda",
+    image_repositories=("lda",),
+    metrics_dimension="AWS/LDA",
+    schema=SCHEMA,
+    channels=(
+        ChannelRule("train", required=True, file_only_content_types=(CSV,),
+                    doc="documents as word counts"),
+        ChannelRule("test", distributions=("FullyReplicated",), file_only_content_types=(CSV,),
+                    doc="scored by per-word log-likelihood"),
+    ),
+    supervised=False,
+    metric_definitions=COMMON + (quality_metric("test", "pwll", "score"),),
+    tunable_metrics=maximize("test:pwll"),
+    trainer="smemu.algorithms.lda:LDA",
+    input_checks="smemu.algorithms.topic_models.word_counts:WordCountChecks",
+    predictor="smemu.algorithms.lda.inference:load_model",
+    sample="smemu.algorithms.lda.sample:sample",
+)
