@@ -1,0 +1,54 @@
+"""The SageMaker Python SDK (v2, in the oracle environment) with smemu's topic models: ``sagemaker.LDA``
+``fit(record_set, mini_batch_size)``, ``deploy()`` and ``predict()`` through the SDK's own
+RecordSerializer/RecordDeserializer; the topic mixtures it gets back recover the documents'
+dominant topics and the model file loads in real mxnet as ``[alpha, beta]``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from sklearn.metrics import adjusted_rand_score
+
+from smemu.algorithms.topic_models.corpus import synthetic_corpus
+
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
+
+LDA = SESSION + r"""
+import mxnet as mx
+from sagemaker import LDA
+session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
+                                                       endpoint_url=sagemaker_url)
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+X = np.load("x.npy")
+lda = LDA(role=ROLE, instance_type="ml.c5.xlarge", num_topics=4, alpha0=0.4,
+          output_path=f"s3://{bucket}/sdk-lda", sagemaker_session=session)
+lda.fit(lda.record_set(X), mini_batch_size=200, logs=False)
+status = session.describe_training_job(lda.latest_training_job.name)["TrainingJobStatus"]
+names, model = model_file(lda.model_data)
+open("model_algo-1", "wb").write(model)
+alpha, beta = (a.asnumpy() for a in mx.nd.load("model_algo-1"))
+predictor = lda.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+records = predictor.predict(X[:300])
+mixtures = [list(r.label["topic_mixture"].float32_tensor.values) for r in records]
+predictor.delete_model()
+predictor.delete_endpoint()
+print()
+print(json.dumps({"status": status, "names": names, "alpha": alpha.tolist(),
+                  "beta_shape": list(beta.shape), "mixtures": mixtures}))
+"""
+
+
+def test_lda_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_path):
+    corpus = synthetic_corpus(np.random.default_rng(11), documents=1500)
+    np.save(tmp_path / "x.npy", corpus.counts)
+    output = run_oracle(LDA, server.url, s3_server.url, s3_bucket, tmp_path)
+    answer = json.loads(output.strip().splitlines()[-1])
+    assert answer["status"] == "Completed" and answer["names"] == ["model_algo-1"]
+    assert len(answer["alpha"]) == 4 and answer["beta_shape"] == [4, 40]
+    mixtures = np.array(answer["mixtures"])
+    assert mixtures.shape == (300, 4)
+    np.testing.assert_allclose(mixtures.sum(axis=1), 1.0, rtol=1e-4)
+    assert adjusted_rand_score(corpus.dominant[:300], mixtures.argmax(axis=1)) >= 0.8
