@@ -9,9 +9,11 @@ from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
 from .recordio_protobuf import read_recordio_protobuf
+from .text import read_text_lines
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
+TEXT = "text/plain"
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0")
 
 
@@ -56,4 +58,6 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
         if label_size not in ("0", "1"):
             raise _unsupported(content_type, "label_size must be 0 or 1")
         return functools.partial(read_csv, label_size=int(label_size))
+    if media == TEXT:
+        return read_text_lines
     raise _unsupported(content_type)
