@@ -1,7 +1,7 @@
-"""The SageMaker Python SDK (v2, in the oracle environment) with smemu's topic models: ``sagemaker.LDA``
-``fit(record_set, mini_batch_size)``, ``deploy()`` and ``predict()`` through the SDK's own
-RecordSerializer/RecordDeserializer; the topic mixtures it gets back recover the documents'
-dominant topics and the model file loads in real mxnet as ``[alpha, beta]``."""
+"""The SageMaker Python SDK (v2, in the oracle environment) with smemu's topic models:
+``sagemaker.LDA`` and ``sagemaker.NTM`` ``fit(record_set)``, ``deploy()`` and ``predict()``
+through the SDK's own RecordSerializer/RecordDeserializer; the topic mixtures / weights it gets
+back recover the documents' dominant topics and the model files load in real mxnet."""
 
 from __future__ import annotations
 
@@ -52,3 +52,45 @@ def test_lda_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_pa
     assert mixtures.shape == (300, 4)
     np.testing.assert_allclose(mixtures.sum(axis=1), 1.0, rtol=1e-4)
     assert adjusted_rand_score(corpus.dominant[:300], mixtures.argmax(axis=1)) >= 0.8
+
+
+NTM = SESSION + r"""
+import mxnet as mx
+from sagemaker import NTM
+session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
+                                                       endpoint_url=sagemaker_url)
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+X = np.load("x.npy")
+ntm = NTM(role=ROLE, instance_count=1, instance_type="ml.c5.xlarge", num_topics=4,
+          output_path=f"s3://{bucket}/sdk-ntm", sagemaker_session=session)
+train = ntm.record_set(X[:1200])
+validation = ntm.record_set(X[1200:], channel="validation")
+ntm.fit([train, validation], mini_batch_size=100, logs=False)
+job = session.describe_training_job(ntm.latest_training_job.name)
+names, model = model_file(ntm.model_data)
+open("model_algo-1", "wb").write(model)
+arrays = mx.nd.load("model_algo-1")
+predictor = ntm.deploy(initial_instance_count=1, instance_type="ml.m5.large")
+records = predictor.predict(X[:300])
+weights = [list(r.label["topic_weights"].float32_tensor.values) for r in records]
+predictor.delete_model()
+predictor.delete_endpoint()
+print()
+print(json.dumps({"status": job["TrainingJobStatus"], "names": names,
+                  "metrics": {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])},
+                  "arrays": sorted(arrays), "weights": weights}))
+"""
+
+
+def test_ntm_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_path):
+    corpus = synthetic_corpus(np.random.default_rng(12), documents=1500)
+    np.save(tmp_path / "x.npy", corpus.counts)
+    output = run_oracle(NTM, server.url, s3_server.url, s3_bucket, tmp_path)
+    answer = json.loads(output.strip().splitlines()[-1])
+    assert answer["status"] == "Completed" and answer["names"] == ["model_algo-1"]
+    assert {"enc0_weight", "dec_weight", "mu_weight"} <= set(answer["arrays"])
+    assert answer["metrics"]["validation:total_loss"] > 0
+    weights = np.array(answer["weights"])
+    assert weights.shape == (300, 4)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-4)
+    assert adjusted_rand_score(corpus.dominant[:300], weights.argmax(axis=1)) >= 0.6

@@ -20,8 +20,7 @@ def sample(rng) -> SampleData:
         channels={"train": (corpus.counts, labels), "validation": (corpus.counts[:100], None),
                   "test": (corpus.counts[100:200], None)},
         hyperparameters={"num_topics": str(K), "feature_dim": str(VOCABULARY),
-                         "mini_batch_size": "64", "epochs": "30", "optimizer": "adam",
-                         "learning_rate": "0.01"},
+                         "mini_batch_size": "64"},
         content_type="application/x-recordio-protobuf",
         quality=_quality,
     )
