@@ -5,11 +5,13 @@ the first problem; ``smemu validate`` reports them all, in the same words."""
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
+from smemu.formats.text import read_text_fields
 from smemu.formats.content_types import parse_content_type
 
 _PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
@@ -40,7 +42,12 @@ def channel_problems(descriptor: AlgorithmDescriptor,
             media, _params = parse_content_type(cfg.get("ContentType"))
         except FormatError:
             continue   # content_type_problem reports it
-        if media in rule.file_only_content_types:
+        if "Pipe" not in rule.input_modes:
+            problems.append(CustomerError(
+                f"{_PREFIX} {descriptor.name} reads the '{name}' channel in File mode only, and "
+                f"this channel is in Pipe mode. Set its InputMode (or the job's "
+                f"TrainingInputMode) to File."))
+        elif media in rule.file_only_content_types:
             problems.append(CustomerError(
                 f"{_PREFIX} {descriptor.name} reads {media} on the '{name}' channel in File mode "
                 f"only, and this channel is in Pipe mode. Set its InputMode to File, or convert "
@@ -66,3 +73,14 @@ def content_type_problem(name: str, content_type: str | None,
             f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
             f"'{name}' channel: {exc}")
     return None
+
+
+def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None):
+    """The formats reader for a channel: the content type's (``reader_for``), or for a channel
+    of text records (``ChannelRule.text_fields``) CSV lines split into that many strings."""
+    rule = descriptor.channel(name) if descriptor is not None else None
+    if rule is not None and rule.text_fields:
+        media, _params = parse_content_type(content_type)
+        if media == "text/csv":
+            return functools.partial(read_text_fields, columns=rule.text_fields)
+    return reader_for(content_type)

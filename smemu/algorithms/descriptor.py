@@ -32,6 +32,8 @@ class ChannelRule:
     outside them gets the service's ValidationException). The first distribution listed is the
     one a flag-built job defaults to. ``file_only_content_types`` are content types the container
     reads on this channel in File mode only (Pipe mode with one of them is a ClientError).
+    ``text_fields`` > 0: the channel's text/csv records are that many strings each (e.g. IP
+    Insights' ``entity,ip``), read by ``smemu.formats.read_text_fields``, not numbers.
     """
 
     name: str
@@ -40,6 +42,7 @@ class ChannelRule:
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
     file_only_content_types: tuple[str, ...] = ()
+    text_fields: int = 0
     doc: str = ""
 
 
@@ -77,12 +80,15 @@ class SampleData:
     hyperparameters that train on it in a second or so. ``content_type`` is what the channels
     are written as. ``quality(predictions, features, labels) -> (value, floor)`` checks what the
     predictor answers for the train features is better than a floor (a real result, not a
-    constant)."""
+    constant). ``evaluation``, when given, is the ``(features, labels)`` the predictor is asked
+    about and ``quality`` judges instead of the train channel's (e.g. IP Insights: observed pairs
+    followed by as many negative pairs, whose scores only mean something side by side)."""
 
     channels: Mapping[str, tuple[Any, Any]]
     hyperparameters: Mapping[str, str]
     content_type: str = CSV
     quality: Callable | None = None
+    evaluation: tuple[Any, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,22 @@ class Updater:
                 g = g + self.wd * p
             getattr(self, "_" + self.kind)(p, g, self.state[name])
 
+    def step_rows(self, name: str, param: np.ndarray, rows: np.ndarray, grad: np.ndarray) -> None:
+        """A lazy update of the ``rows`` of an embedding table (``grad`` holds their gradients,
+        one row each): only those rows and their optimizer state change, as MXNet updates
+        row-sparse gradients. Call it after ``step`` of the same update (which counts it)."""
+        g = grad * self.rescale
+        if self.clip is not None and np.isfinite(self.clip):
+            g = np.clip(g, -self.clip, self.clip)
+        p = param[rows]
+        if self.wd:
+            g = g + self.wd * p
+        state = [s[rows] for s in self.state[name]]
+        getattr(self, "_" + self.kind)(p, g, state)
+        param[rows] = p
+        for full, part in zip(self.state[name], state):
+            full[rows] = part
+
     def _sgd(self, p, g, state):
         p -= self.lr * g
 

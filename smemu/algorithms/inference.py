@@ -26,6 +26,13 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
+    #: outputs given only when the Accept type says ``verbose=true`` (IP Insights' embeddings)
+    verbose_outputs: tuple[str, ...] = ()
+    #: > 0 when requests are records of that many text fields rather than numbers (IP
+    #: Insights' ``entity,ip``): CSV lines split on commas, JSON/JSON Lines instances whose
+    #: ``features`` (or ``data.features.values``) is a list of strings; ``predict`` then gets an
+    #: ``(n, request_fields)`` object array, and RecordIO-protobuf requests are refused (415)
+    request_fields: int = 0
 
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from smemu.algorithms.errors import CustomerError
-from smemu.containers.media_types import CSV, JSON, InvocationError, choose_accept
+from smemu.containers.media_types import CSV, JSON, InvocationError, MediaType, choose_accept
 from smemu.containers.request_decoding import decode_request
 from smemu.containers.response_encoding import RESPONSE_TYPES, encode_response
 
@@ -32,6 +32,12 @@ DEFAULT_MAX_PAYLOAD = 6 * MEGABYTE
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
             406: "Not Acceptable", 411: "Length Required", 413: "Payload Too Large",
             415: "Unsupported Media Type", 500: "Internal Server Error"}
+
+
+def _verbose(accept: str | None) -> bool:
+    """Whether an Accept header asks for verbose answers (``application/json;verbose=True``)."""
+    return any(MediaType.parse(item).params.get("verbose", "").lower() in ("true", "1")
+               for item in (accept or "").split(",") if item.strip())
 
 
 class InvocationsApp:
@@ -64,9 +70,13 @@ class InvocationsApp:
         try:
             body = self._read_body(environ)
             accept = self._accept(environ.get("HTTP_ACCEPT"))
-            batch = decode_request(body, environ.get("CONTENT_TYPE"))
+            batch = decode_request(body, environ.get("CONTENT_TYPE"),
+                                   self.predictor.request_fields)
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self.predictor.predict(batch.features)
+            if not _verbose(environ.get("HTTP_ACCEPT")):
+                outputs = {name: values for name, values in outputs.items()
+                           if name not in self.predictor.verbose_outputs}
             payload = encode_response(outputs, accept)
         except InvocationError as exc:
             return self._refuse(start_response, exc.status, str(exc))

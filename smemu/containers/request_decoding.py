@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from smemu.containers.media_types import (
     CSV, JSON, JSONLINES, RECORDIO_PROTOBUF, InvocationError, MediaType)
 from smemu.formats import FormatError, read_csv, read_recordio_protobuf
+from smemu.formats.text import read_text_fields
 
 REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
 # what error messages call the body (formats' messages say "line 3 of file <name>")
@@ -50,19 +51,24 @@ def bad_request(message: str) -> InvocationError:
     return InvocationError(400, message)
 
 
-def decode_request(body: bytes, content_type: str | None) -> RequestBatch:
-    """The records in ``body``; an InvocationError naming the record when it cannot be read."""
+def decode_request(body: bytes, content_type: str | None, text_fields: int = 0) -> RequestBatch:
+    """The records in ``body``; an InvocationError naming the record when it cannot be read.
+    With ``text_fields`` > 0 the records are that many strings each (see
+    ``Predictor.request_fields``)."""
     if not content_type or not content_type.strip():
         raise InvocationError(
             415, f"The request has no Content-Type. Send one of: {', '.join(REQUEST_TYPES)}.")
     media = MediaType.parse(content_type)
-    decoder = _DECODERS.get(media.essence)
+    decoders = _TEXT_DECODERS if text_fields else _DECODERS
+    decoder = decoders.get(media.essence)
     if decoder is None:
         raise InvocationError(
             415, f"The content type {content_type.strip()!r} is not supported. "
-                 f"Send one of: {', '.join(REQUEST_TYPES)}.")
+                 f"Send one of: {', '.join(decoders)}.")
     if not body.strip():
         raise bad_request("The request body is empty: send at least one record.")
+    if text_fields:
+        return decoder(body, text_fields)
     return decoder(body, media)
 
 
@@ -222,4 +228,77 @@ _DECODERS = {
     JSON: _decode_json,
     JSONLINES: _decode_jsonlines,
     RECORDIO_PROTOBUF: _decode_recordio_protobuf,
+}
+
+
+# text records (Predictor.request_fields): strings, not numbers ---------------------------------
+
+def _text_batch(rows: list, where: Callable[[int], str]) -> RequestBatch:
+    if not rows:
+        raise bad_request("The request holds no records: send at least one.")
+    features = np.empty((len(rows), len(rows[0])), dtype=object)
+    features[:] = rows
+    return RequestBatch(features, where)
+
+
+def _text_instance(obj, fields: int, where: Callable[[], str]) -> list:
+    values = obj.get("features") if isinstance(obj, dict) else None
+    if values is None and isinstance(obj, dict):
+        data = obj.get("data")
+        tensor = data.get("features") if isinstance(data, dict) else None
+        values = tensor.get("values") if isinstance(tensor, dict) else None
+    if (not isinstance(values, list) or len(values) != fields
+            or not all(isinstance(v, str) for v in values)):
+        raise bad_request(f"{where()} must be {{\"features\": [...]}} or {{\"data\": "
+                          f"{{\"features\": {{\"values\": [...]}}}}}} with {fields} strings, "
+                          f"e.g. [\"entity_id_1\", \"192.168.1.2\"].")
+    return [v.strip() for v in values]
+
+
+def _decode_text_csv(body: bytes, fields: int) -> RequestBatch:
+    try:
+        batches = list(read_text_fields(io.BytesIO(body), fields, batch_size=_ALL,
+                                        name=BODY_NAME))
+    except FormatError as exc:
+        raise bad_request(str(exc)) from None
+    if not batches:
+        raise bad_request("The request body holds no records: send at least one.")
+    return RequestBatch(batches[0].features, batches[0].location)
+
+
+def _decode_text_json(body: bytes, fields: int) -> RequestBatch:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"The request body is not valid JSON ({exc}).") from None
+    instances = document.get("instances") if isinstance(document, dict) else None
+    if not isinstance(instances, list):
+        raise bad_request('A JSON request is an object {"instances": [...]}.')
+
+    def where(i: int) -> str:
+        return f"instances[{i}] of the request body"
+
+    return _text_batch([_text_instance(obj, fields, functools.partial(where, i))
+                        for i, obj in enumerate(instances)], where)
+
+
+def _decode_text_jsonlines(body: bytes, fields: int) -> RequestBatch:
+    rows, numbers = [], []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        place = f"line {number} of the request body"
+        try:
+            obj = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
+        rows.append(_text_instance(obj, fields, lambda: place))
+        numbers.append(number)
+    return _text_batch(rows, lambda i: f"line {numbers[i]} of the request body")
+
+
+_TEXT_DECODERS = {
+    CSV: _decode_text_csv,
+    JSON: _decode_text_json,
+    JSONLINES: _decode_text_jsonlines,
 }

@@ -146,4 +146,5 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
-        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count)
+        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count,
+                         algorithm)

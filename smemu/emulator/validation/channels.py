@@ -13,7 +13,8 @@ from smemu.algorithms.errors import DataError
 from smemu.emulator import sharding, staging
 from smemu.emulator.pipes import epoch_order
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats import Batch, FormatError, reader_for
+from smemu.algorithms.channel_config import channel_reader
+from smemu.formats import Batch, FormatError
 from smemu.formats.files import CountingReader
 
 from .pipe_stream import ChannelStream
@@ -25,7 +26,8 @@ READ_BUFFER = 1 << 20
 
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
-                     collect: Collector, progress, instance_count: int = 1) -> None:
+                     collect: Collector, progress, instance_count: int = 1,
+                     descriptor=None) -> None:
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -42,7 +44,8 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
         else {"algo-1": objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
-    reader = reader_for(channel.content_type)   # the container's; validate passes on_error
+    # the container's reader (validate passes on_error)
+    reader = channel_reader(descriptor, channel.name, channel.content_type)
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
