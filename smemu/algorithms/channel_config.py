@@ -39,7 +39,8 @@ def channel_problems(descriptor: AlgorithmDescriptor,
         if rule is None or mode.lower() != "pipe":
             continue
         try:
-            media, _params = parse_content_type(cfg.get("ContentType"))
+            media, _params = parse_content_type(
+                effective_content_type(descriptor, name, cfg.get("ContentType")))
         except FormatError:
             continue   # content_type_problem reports it
         if "Pipe" not in rule.input_modes:
@@ -59,6 +60,7 @@ def content_type_problem(name: str, content_type: str | None,
                          descriptor: AlgorithmDescriptor | None = None) -> CustomerError | None:
     """None when the container has a reader for the channel's ContentType (and, given the
     descriptor, when the algorithm takes that content type on that channel)."""
+    content_type = effective_content_type(descriptor, name, content_type)
     base = (content_type or "").split(";")[0].strip()
     try:
         media, _params = parse_content_type(content_type)
@@ -78,9 +80,19 @@ def content_type_problem(name: str, content_type: str | None,
 def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None):
     """The formats reader for a channel: the content type's (``reader_for``), or for a channel
     of text records (``ChannelRule.text_fields``) CSV lines split into that many strings."""
+    content_type = effective_content_type(descriptor, name, content_type)
     rule = descriptor.channel(name) if descriptor is not None else None
     if rule is not None and rule.text_fields:
         media, _params = parse_content_type(content_type)
         if media == "text/csv":
             return functools.partial(read_text_fields, columns=rule.text_fields)
     return reader_for(content_type)
+
+
+def effective_content_type(descriptor: AlgorithmDescriptor | None, name: str,
+                           content_type: str | None) -> str | None:
+    """The channel's ContentType, or when it has none what the algorithm reads it as."""
+    if content_type and content_type.strip():
+        return content_type
+    rule = descriptor.channel(name) if descriptor is not None else None
+    return rule.default_content_type if rule is not None else content_type

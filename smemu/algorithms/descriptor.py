@@ -32,6 +32,8 @@ class ChannelRule:
     outside them gets the service's ValidationException). The first distribution listed is the
     one a flag-built job defaults to. ``file_only_content_types`` are content types the container
     reads on this channel in File mode only (Pipe mode with one of them is a ClientError).
+    ``default_content_type``: what a channel without a ContentType is read as (the built-ins
+    read RecordIO-protobuf; IP Insights, which reads nothing else, CSV).
     ``text_fields`` > 0: the channel's text/csv records are that many strings each (e.g. IP
     Insights' ``entity,ip``), read by ``smemu.formats.read_text_fields``, not numbers.
     """
@@ -43,6 +45,7 @@ class ChannelRule:
     distributions: tuple[str, ...] = DISTRIBUTIONS
     file_only_content_types: tuple[str, ...] = ()
     text_fields: int = 0
+    default_content_type: str = RECORDIO_PROTOBUF
     doc: str = ""
 
 

@@ -13,7 +13,8 @@ import os
 import traceback
 
 from smemu.algorithms.registry import get_descriptor
-from smemu.algorithms.channel_config import channel_problems, content_type_problem
+from smemu.algorithms.channel_config import (
+    channel_problems, content_type_problem, effective_content_type)
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.reporting import Reporter
 from smemu.containers.artifacts import write_model
@@ -90,7 +91,7 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         problem = content_type_problem(name, content_type, descriptor)
         if problem is not None:
             raise problem
-        media, _params = parse_content_type(content_type)
+        media, _params = parse_content_type(effective_content_type(descriptor, name, content_type))
         if media not in announced:
             announced.add(media)
             log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)

@@ -146,6 +146,7 @@ def test_deterministic_and_sub_sampled(corpus, caplog):
     again = train(corpus.counts[:600], num_topics=3, epochs=2)
     for name in first.arrays:
         np.testing.assert_array_equal(first.arrays[name], again.arrays[name])
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="smemu"):
         train(corpus.counts[:2000], num_topics=3, epochs=1, sub_sample=0.25)
     (line,) = [l for l in _lines(caplog) if l.startswith("# Finished training epoch 1 on ")]

@@ -35,4 +35,7 @@ SCHEMA = Schema(
         "weight_decay": Float("0.00001", min=0.0, max=10.0, doc="L2 regularisation"),
     },
     checks=(_sampling_rates,),
+    # the SageMaker Python SDK's IPInsights sends the RecordSet's feature_dim (2) like every
+    # Amazon estimator; the container takes it and nothing depends on it
+    tolerated=("feature_dim",),
 )
