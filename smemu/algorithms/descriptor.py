@@ -78,19 +78,30 @@ def _resolve(target: str) -> Any:
 
 @dataclass(frozen=True)
 class SampleData:
-    """A tiny data set of the kind an algorithm trains on, for the common algorithm test and for
-    documentation: per channel a dense float feature matrix and labels (or None), plus the
-    hyperparameters that train on it in a second or so. ``content_type`` is what the channels
-    are written as. ``quality(predictions, features, labels) -> (value, floor)`` checks what the
-    predictor answers for the train features is better than a floor (a real result, not a
-    constant). ``evaluation``, when given, is the ``(features, labels)`` the predictor is asked
-    about and ``quality`` judges instead of the train channel's (e.g. IP Insights: observed pairs
-    followed by as many negative pairs, whose scores only mean something side by side)."""
+    """A tiny data set of the kind an algorithm trains on, for the common algorithm test
+    (tests/algorithms/test_every_algorithm.py) and for documentation.
+
+    * ``channels``: per channel, ``(features, labels)`` — a dense float matrix (or a scipy CSR
+      matrix for RecordIO-protobuf) and the labels the records carry (None: no labels);
+    * ``hyperparameters``: what trains on it in a second or so;
+    * ``content_type``: what the channels are written as (``text/csv...`` with the label in the
+      first column, or ``application/x-recordio-protobuf``), verbatim as the channel's ContentType;
+    * ``quality(predictions, features, truth) -> (value, floor)``: the predictor's answer for the
+      train features must score above the floor (a real result, not a constant); ``truth`` is
+      ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
+    * ``serving_type``: the request content type the test invokes the endpoint with (default: the
+      channels' content type, without its parameters);
+    * ``evaluation``: ``(features, truth)`` the predictor is asked about and ``quality`` judges
+      instead of the train features (e.g. IP Insights: observed pairs followed by as many pairs
+      with other entities' addresses, whose scores only mean something side by side).
+    """
 
     channels: Mapping[str, tuple[Any, Any]]
     hyperparameters: Mapping[str, str]
     content_type: str = CSV
     quality: Callable | None = None
+    truth: Any = None
+    serving_type: str | None = None
     evaluation: tuple[Any, Any] | None = None
 
 
@@ -114,9 +125,12 @@ class AlgorithmDescriptor:
       constructed with the resolved Config;
     * ``predictor``: ``"module:function"`` taking a ModelArtifact and giving a
       :class:`~smemu.algorithms.inference.Predictor`, or None when it cannot be served;
+    * ``default_config_file``: the name of the defaults file its ``Reading default configuration
+      from ...`` log line shows (``default-input.json``; PCA's is ``default-conf.json``);
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
       serving);
-    * ``sample``: ``"module:function"`` giving a :class:`SampleData` for a numpy Generator.
+    * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
+      list of them (variants that together print every metric the definitions name).
     """
 
     name: str
@@ -133,6 +147,7 @@ class AlgorithmDescriptor:
     tunable_metrics: tuple[TunableMetric, ...] = ()
     predictor: str | None = None
     model_files: tuple[str, ...] = ("model_algo-1",)
+    default_config_file: str = "default-input.json"
     doc: str = field(default="", compare=False)
 
     # channels ---------------------------------------------------------------------------------
@@ -167,8 +182,9 @@ class AlgorithmDescriptor:
             raise LookupError(f"{self.name} models cannot be served")
         return _resolve(self.predictor)(artifact)
 
-    def sample_data(self, rng) -> SampleData:
-        return _resolve(self.sample)(rng)
+    def samples(self, rng) -> list[SampleData]:
+        made = _resolve(self.sample)(rng)
+        return list(made) if isinstance(made, (list, tuple)) else [made]
 
     @property
     def serves(self) -> bool:

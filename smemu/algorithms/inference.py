@@ -26,7 +26,10 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
-    #: outputs given only when the Accept type says ``verbose=true`` (IP Insights' embeddings)
+    #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
+    response_root: str = "predictions"
+    #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
+    #: ``distances`` and ``labels``); ``predict`` always computes them
     verbose_outputs: tuple[str, ...] = ()
     #: > 0 when requests are records of that many text fields rather than numbers (IP
     #: Insights' ``entity,ip``): CSV lines split on commas, JSON/JSON Lines instances whose

@@ -1,7 +1,9 @@
 """The serving container's web application: ``GET /ping`` and ``POST /invocations``.
 
 A plain WSGI application (waitress serves it, see ``smemu.containers.serve``). What it answers
-follows the built-in containers (builtin-algorithms.md §1.6, container-contract.md §4):
+follows the built-in containers ("Common data formats for inference" and "Use Your Own Inference
+Code with Hosting Services" in the SageMaker developer guide; the 400 body as reported in
+aws/sagemaker-spark#102 and aws/amazon-sagemaker-examples#1881):
 
 * ``/ping``: 200 with an empty body (the app exists only once the model is loaded);
 * ``/invocations``: the request decoded (``request_decoding``), the model's ``predict``, the
@@ -19,7 +21,8 @@ from __future__ import annotations
 import logging
 
 from smemu.algorithms.errors import CustomerError
-from smemu.containers.media_types import CSV, JSON, InvocationError, MediaType, choose_accept
+from smemu.containers.media_types import (
+    CSV, JSON, InvocationError, accept_params, choose_accept)
 from smemu.containers.request_decoding import decode_request
 from smemu.containers.response_encoding import RESPONSE_TYPES, encode_response
 
@@ -32,12 +35,6 @@ DEFAULT_MAX_PAYLOAD = 6 * MEGABYTE
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
             406: "Not Acceptable", 411: "Length Required", 413: "Payload Too Large",
             415: "Unsupported Media Type", 500: "Internal Server Error"}
-
-
-def _verbose(accept: str | None) -> bool:
-    """Whether an Accept header asks for verbose answers (``application/json;verbose=True``)."""
-    return any(MediaType.parse(item).params.get("verbose", "").lower() in ("true", "1")
-               for item in (accept or "").split(",") if item.strip())
 
 
 class InvocationsApp:
@@ -73,11 +70,9 @@ class InvocationsApp:
             batch = decode_request(body, environ.get("CONTENT_TYPE"),
                                    self.predictor.request_fields)
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
-            outputs = self.predictor.predict(batch.features)
-            if not _verbose(environ.get("HTTP_ACCEPT")):
-                outputs = {name: values for name, values in outputs.items()
-                           if name not in self.predictor.verbose_outputs}
-            payload = encode_response(outputs, accept)
+            outputs = self._answered(self.predictor.predict(batch.features),
+                                     accept_params(environ.get("HTTP_ACCEPT"), accept))
+            payload = encode_response(outputs, accept, self.predictor.response_root)
         except InvocationError as exc:
             return self._refuse(start_response, exc.status, str(exc))
         except CustomerError as exc:
@@ -117,6 +112,14 @@ class InvocationsApp:
                         self.algorithm, JSON)
             return JSON
         return accept
+
+    def _answered(self, outputs: dict, params: dict) -> dict:
+        """The outputs the answer holds: the model's ``verbose_outputs`` only when the Accept type
+        says ``verbose=true`` (k-NN's distances and labels of the neighbours)."""
+        if params.get("verbose", "").lower() == "true":
+            return outputs
+        return {name: values for name, values in outputs.items()
+                if name not in self.predictor.verbose_outputs}
 
     # replies ---------------------------------------------------------------------------------
     def _refuse(self, start_response, status: int, message: str):

@@ -8,9 +8,7 @@ returns the centroids as one float32 ``(k, feature_dim)`` NDArray.
 
 from __future__ import annotations
 
-import json
 import time
-import zlib
 from typing import Mapping
 
 import numpy as np
@@ -36,8 +34,7 @@ _MODEL_KEYS = ("feature_dim", "k", "init_method", "mini_batch_size", "epochs",
 
 def model_seed(config: Config) -> int:
     """A fixed seed for these hyperparameters: same data + same hyperparameters = same model."""
-    shown = {key: config.raw.get(key) for key in _MODEL_KEYS}
-    return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
+    return config.seed(_MODEL_KEYS)
 
 
 def _records(channel: DataChannel, batch_size: int, checks: KMeansChecks):

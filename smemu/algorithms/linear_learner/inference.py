@@ -10,8 +10,9 @@ The model is what ``model_algo-1`` holds (smemu.formats.mxnet_checkpoint): ``arg
 normalisation and the label un-normalisation folded in, and a manifest naming the output
 (``sigmoid``, ``softmax`` or ``identity``) and the binary classifier's ``threshold`` on that
 output's scale. :func:`predict` is the arithmetic; :func:`load_model` gives the serving container's
-:class:`~smemu.algorithms.inference.Predictor` (responses as builtin-algorithms.md §3.5; the real
-container has no CSV output, hence ``csv_output = False``).
+:class:`~smemu.algorithms.inference.Predictor` (responses as the AWS developer guide page
+"Linear learner response formats" documents them; the real container has no CSV output, hence
+``csv_output = False``).
 """
 
 from __future__ import annotations
