@@ -50,12 +50,12 @@ def other_entity_pairs(rows: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return out
 
 
-def _quality(predictions, features, labels):
-    """AUC of observed pairs (label 1) against the same entities with other entities'
-    addresses (label 0)."""
+def _quality(predictions, features, truth):
+    """AUC of observed pairs (truth 1) against the same entities with other entities'
+    addresses (truth 0)."""
     from smemu.algorithms.ipinsights import auc
     scores = np.asarray(predictions["dot_product"])
-    return auc(scores[labels == 1], scores[labels == 0]), 0.8
+    return auc(scores[truth == 1], scores[truth == 0]), 0.8
 
 
 def sample(rng) -> SampleData:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
-from smemu.algorithms.descriptor import SampleData
+from smemu.algorithms.descriptor import RECORDIO_PROTOBUF, SampleData
 from smemu.algorithms.topic_models.corpus import K, VOCABULARY, dominant_agreement, synthetic_corpus
 
 
-def _quality(predictions, features, labels):
+def _quality(predictions, features, truth):
     predicted = np.asarray(predictions["topic_weights"]).argmax(axis=1)
-    return dominant_agreement(predicted, labels.astype(int)), 1.0 / K + 0.4
+    return dominant_agreement(predicted, np.asarray(truth, dtype=int)), 1.0 / K + 0.4
 
 
-def sample(rng) -> SampleData:
+def sample(rng) -> list[SampleData]:
+    """The corpus as sparse RecordIO-protobuf and as dense CSV (train, validation, test)."""
     corpus = synthetic_corpus(rng, documents=600)
-    labels = corpus.dominant.astype(np.float32)
-    return SampleData(
-        channels={"train": (corpus.counts, labels), "validation": (corpus.counts[:100], None),
-                  "test": (corpus.counts[100:200], None)},
-        hyperparameters={"num_topics": str(K), "feature_dim": str(VOCABULARY),
-                         "mini_batch_size": "64"},
-        content_type="application/x-recordio-protobuf",
-        quality=_quality,
-    )
+    counts = corpus.counts
+    common = dict(hyperparameters={"num_topics": str(K), "feature_dim": str(VOCABULARY),
+                                   "mini_batch_size": "64"},
+                  quality=_quality, truth=corpus.dominant)
+    parts = {"train": counts, "validation": counts[:100], "test": counts[100:200]}
+    return [
+        SampleData(channels={n: (sp.csr_matrix(x), None) for n, x in parts.items()},
+                   content_type=RECORDIO_PROTOBUF, **common),
+        SampleData(channels={n: (x, None) for n, x in parts.items()},
+                   content_type="text/csv;label_size=0", **common),
+    ]
