@@ -24,10 +24,22 @@ def init_params(num_entities: int, ip_rows: int, dim: int, layers: int,
     return params
 
 
+def _averaging(rows: np.ndarray):
+    """``(unique table rows, A)`` with ``A`` (m x unique, CSR) averaging each pair's prefix rows:
+    ``A @ table[unique]`` is the mean of each pair's rows, ``A.T @ g`` sends ``g`` back."""
+    m, k = rows.shape
+    unique, inverse = np.unique(rows.ravel(), return_inverse=True)
+    A = sp.csr_matrix((np.full(m * k, 1.0 / k), (np.repeat(np.arange(m), k), inverse)),
+                      shape=(m, len(unique)))
+    A.sum_duplicates()
+    return unique, A
+
+
 def encode_ips(params, rows: np.ndarray, layers: int):
     """``(ip vectors, cache)`` for ``(m, PREFIXES)`` table rows."""
-    h = params["ip_embedding"][rows].mean(axis=1)
-    cache = []
+    unique, A = _averaging(rows)
+    h = np.asarray(A @ params["ip_embedding"][unique])
+    cache = [(unique, A)]
     for i in range(layers):
         a = h @ params[f"ip_encoder{i}_weight"] + params[f"ip_encoder{i}_bias"]
         out = np.maximum(a, 0.0) if i < layers - 1 else a
@@ -65,14 +77,13 @@ def gradients(params, entity_rows, ip_table_rows, labels, layers: int):
     de = ds[:, None] * ip
     dh = ds[:, None] * e
     dense = {}
+    (unique, A), layer_cache = cache[0], cache[1:]
     for i in reversed(range(layers)):
-        inp, out = cache[i]
+        inp, out = layer_cache[i]
         da = dh if i == layers - 1 else dh * (out > 0)
         dense[f"ip_encoder{i}_weight"] = inp.T @ da
         dense[f"ip_encoder{i}_bias"] = da.sum(axis=0)
         dh = da @ params[f"ip_encoder{i}_weight"].T
-    k = ip_table_rows.shape[1]
-    table_grads = np.repeat(dh / k, k, axis=0)             # each prefix row gets 1/k of it
     sparse = {"entity_embedding": _scatter(entity_rows, de),
-              "ip_embedding": _scatter(ip_table_rows.ravel(), table_grads)}
+              "ip_embedding": (unique, np.asarray(A.T @ dh))}
     return dense, sparse, loss
