@@ -17,3 +17,12 @@ def _controller() -> ThreadpoolController:
 def single_blas_thread():
     """A context in which BLAS runs single-threaded."""
     return _controller().limit(limits=1, user_api="blas")
+
+
+def with_single_blas_thread(method):
+    """Decorates a function to run with one BLAS thread."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with single_blas_thread():
+            return method(*args, **kwargs)
+    return wrapper

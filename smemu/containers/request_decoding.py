@@ -188,7 +188,9 @@ def _assemble(instances: list, where: Callable[[int], str]) -> RequestBatch:
     return RequestBatch(features, where)
 
 
-def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
+def _json_instances(body: bytes, forms: str):
+    """``(instances, where)`` of a JSON request ``{"instances": [...]}``; ``where(i)`` names the
+    i-th instance in errors."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -196,31 +198,36 @@ def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
     instances = document.get("instances") if isinstance(document, dict) else None
     if not isinstance(instances, list):
         raise bad_request('A JSON request is an object {"instances": [...]} where each instance '
-                          f"is {_INSTANCE_FORMS}.")
+                          f"is {forms}.")
+    return instances, (lambda i: f"instances[{i}] of the request body")
 
-    def where(i: int) -> str:
-        return f"instances[{i}] of the request body"
 
+def _jsonlines_instances(body: bytes):
+    """``(objects, where)`` of a JSON Lines request, one object a non-blank line; ``where(i)``
+    names the line of the i-th object."""
+    objects, numbers = [], []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            objects.append(json.loads(line))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"line {number} of the request body is not valid JSON ({exc}).") \
+                from None
+        numbers.append(number)
+    return objects, (lambda i: f"line {numbers[i]} of the request body")
+
+
+def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
+    instances, where = _json_instances(body, _INSTANCE_FORMS)
     return _assemble([_instance(obj, functools.partial(where, i))
                       for i, obj in enumerate(instances)], where)
 
 
 def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
-    lines = []     # (1-based line number, parsed instance)
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        place = f"line {number} of the request body"
-        try:
-            obj = json.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
-        lines.append((number, _instance(obj, lambda: place)))
-
-    def where(i: int) -> str:
-        return f"line {lines[i][0]} of the request body"
-
-    return _assemble([instance for _, instance in lines], where)
+    objects, where = _jsonlines_instances(body)
+    return _assemble([_instance(obj, functools.partial(where, i))
+                      for i, obj in enumerate(objects)], where)
 
 
 _DECODERS = {
@@ -266,35 +273,20 @@ def _decode_text_csv(body: bytes, fields: int) -> RequestBatch:
     return RequestBatch(batches[0].features, batches[0].location)
 
 
+_TEXT_FORMS = ('{"features": ["entity_id_1", "192.168.1.2"]} or '
+               '{"data": {"features": {"values": ["entity_id_1", "192.168.1.2"]}}}')
+
+
 def _decode_text_json(body: bytes, fields: int) -> RequestBatch:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request(f"The request body is not valid JSON ({exc}).") from None
-    instances = document.get("instances") if isinstance(document, dict) else None
-    if not isinstance(instances, list):
-        raise bad_request('A JSON request is an object {"instances": [...]}.')
-
-    def where(i: int) -> str:
-        return f"instances[{i}] of the request body"
-
+    instances, where = _json_instances(body, _TEXT_FORMS)
     return _text_batch([_text_instance(obj, fields, functools.partial(where, i))
                         for i, obj in enumerate(instances)], where)
 
 
 def _decode_text_jsonlines(body: bytes, fields: int) -> RequestBatch:
-    rows, numbers = [], []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        place = f"line {number} of the request body"
-        try:
-            obj = json.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
-        rows.append(_text_instance(obj, fields, lambda: place))
-        numbers.append(number)
-    return _text_batch(rows, lambda i: f"line {numbers[i]} of the request body")
+    objects, where = _jsonlines_instances(body)
+    return _text_batch([_text_instance(obj, fields, functools.partial(where, i))
+                        for i, obj in enumerate(objects)], where)
 
 
 _TEXT_DECODERS = {

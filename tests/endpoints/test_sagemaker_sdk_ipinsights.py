@@ -10,19 +10,16 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from test_sagemaker_sdk_topics import DEPLOYING  # the SDK Session, deploying to smemu
 
 from smemu.algorithms.ipinsights import auc
 from smemu.algorithms.ipinsights.sample import other_entity_pairs, synthetic_events
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-IPINSIGHTS = SESSION + r"""
+IPINSIGHTS = DEPLOYING + r"""
 from sagemaker import IPInsights
 from sagemaker.amazon.amazon_estimator import RecordSet
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 s3 = boto_session.client("s3")
 s3.put_object(Bucket=bucket, Key="ipi/train/events.csv", Body=open("train.csv", "rb").read())
 s3.put_object(Bucket=bucket, Key="ipi/validation/events.csv", Body=open("validation.csv", "rb").read())

@@ -16,12 +16,17 @@ from smemu.algorithms.topic_models.corpus import synthetic_corpus
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-LDA = SESSION + r"""
-import mxnet as mx
-from sagemaker import LDA
+#: the SDK Session, also deploying to smemu's endpoints (its runtime client pointed at smemu, and
+#: deploy() polling every second rather than every 30)
+DEPLOYING = SESSION + r"""
 session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
                                                        endpoint_url=sagemaker_url)
 sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+"""
+
+LDA = DEPLOYING + r"""
+import mxnet as mx
+from sagemaker import LDA
 X = np.load("x.npy")
 lda = LDA(role=ROLE, instance_type="ml.c5.xlarge", num_topics=4, alpha0=0.4,
           output_path=f"s3://{bucket}/sdk-lda", sagemaker_session=session)
@@ -54,12 +59,9 @@ def test_lda_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_pa
     assert adjusted_rand_score(corpus.dominant[:300], mixtures.argmax(axis=1)) >= 0.8
 
 
-NTM = SESSION + r"""
+NTM = DEPLOYING + r"""
 import mxnet as mx
 from sagemaker import NTM
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 X = np.load("x.npy")
 ntm = NTM(role=ROLE, instance_count=1, instance_type="ml.c5.xlarge", num_topics=4,
           output_path=f"s3://{bucket}/sdk-ntm", sagemaker_session=session)

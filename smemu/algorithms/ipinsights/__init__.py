@@ -17,7 +17,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
-from smemu.algorithms.blas import single_blas_thread
+from smemu.algorithms.blas import with_single_blas_thread
 from smemu.algorithms.gradient_updates import Updater
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.ipinsights.addresses import (
@@ -59,13 +59,9 @@ def with_negatives(entities: np.ndarray, packed: Packed, random_rate: int, shuff
 
 
 class IPInsights(Algorithm):
+    @with_single_blas_thread
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
-        with single_blas_thread():
-            return self._train(config, channels, reporter)
-
-    def _train(self, config: Config, channels: Mapping[str, DataChannel],
-               reporter: Reporter) -> ModelArtifact:
         started = time.time()
         rng = np.random.default_rng(hyperparameter_seed(config))
         layers = config["num_ip_encoder_layers"]

@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
-from smemu.algorithms.blas import single_blas_thread
+from smemu.algorithms.blas import with_single_blas_thread
 from smemu.algorithms.data import as_float
 from smemu.algorithms.gradient_updates import Updater
 from smemu.algorithms.hyperparameters import Config
@@ -48,13 +48,9 @@ class EarlyStopping:
 
 
 class NTM(Algorithm):
+    @with_single_blas_thread
     def train(self, config: Config, channels: Mapping[str, DataChannel],
               reporter: Reporter) -> ModelArtifact:
-        with single_blas_thread():
-            return self._train(config, channels, reporter)
-
-    def _train(self, config: Config, channels: Mapping[str, DataChannel],
-               reporter: Reporter) -> ModelArtifact:
         started = time.time()
         rng = np.random.default_rng(hyperparameter_seed(config))
         layers = encoder_sizes(config)

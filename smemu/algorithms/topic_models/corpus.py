@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
+
+from smemu.algorithms.descriptor import RECORDIO_PROTOBUF, SampleData
 
 K, VOCABULARY, DOCUMENTS, WORDS = 4, 40, 2000, 60
 
@@ -50,3 +53,24 @@ def dominant_agreement(predicted: np.ndarray, truth: np.ndarray) -> float:
     for t in np.unique(truth):
         agree += np.bincount(predicted[truth == t]).max()
     return agree / len(truth)
+
+
+def corpus_samples(corpus: Corpus, parts: dict, hyperparameters: dict, output: str,
+                   floor: float) -> list[SampleData]:
+    """The common algorithm test's samples of a topic model: ``corpus`` cut into channels
+    (``parts``: channel -> row slice) as sparse RecordIO-protobuf and as dense CSV, judged by how
+    well the argmax of the predictor's ``output`` recovers each document's dominant topic."""
+    k = corpus.topics.shape[0]
+
+    def quality(predictions, features, truth):
+        predicted = np.asarray(predictions[output]).argmax(axis=1)
+        return dominant_agreement(predicted, np.asarray(truth, dtype=int)), 1.0 / k + floor
+
+    common = dict(hyperparameters=hyperparameters, quality=quality, truth=corpus.dominant)
+    counts = {name: corpus.counts[rows] for name, rows in parts.items()}
+    return [
+        SampleData(channels={n: (sp.csr_matrix(x), None) for n, x in counts.items()},
+                   content_type=RECORDIO_PROTOBUF, **common),
+        SampleData(channels={n: (x, None) for n, x in counts.items()},
+                   content_type="text/csv;label_size=0", **common),
+    ]
