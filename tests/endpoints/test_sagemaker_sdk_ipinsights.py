@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 import pytest
-from test_sagemaker_sdk_topics import DEPLOYING  # the SDK Session, deploying to smemu
+from test_sagemaker_sdk_pca_knn import DEPLOYING  # the SDK Session, deploying to smemu
 
 from smemu.algorithms.ipinsights import auc
 from smemu.algorithms.ipinsights.sample import other_entity_pairs, synthetic_events

@@ -9,23 +9,14 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
 from sklearn.metrics import adjusted_rand_score
+from test_sagemaker_sdk_pca_knn import DEPLOYING  # the SDK Session, deploying to smemu
 
 from smemu.algorithms.topic_models.corpus import synthetic_corpus
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-#: the SDK Session, also deploying to smemu's endpoints (its runtime client pointed at smemu, and
-#: deploy() polling every second rather than every 30)
-DEPLOYING = SESSION + r"""
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
-"""
-
 LDA = DEPLOYING + r"""
-import mxnet as mx
 from sagemaker import LDA
 X = np.load("x.npy")
 lda = LDA(role=ROLE, instance_type="ml.c5.xlarge", num_topics=4, alpha0=0.4,
@@ -60,7 +51,6 @@ def test_lda_fit_deploy_predict(server, s3_server, s3_bucket, run_oracle, tmp_pa
 
 
 NTM = DEPLOYING + r"""
-import mxnet as mx
 from sagemaker import NTM
 X = np.load("x.npy")
 ntm = NTM(role=ROLE, instance_count=1, instance_type="ml.c5.xlarge", num_topics=4,
