@@ -66,7 +66,7 @@ class IPInsights(Algorithm):
         rng = np.random.default_rng(hyperparameter_seed(config))
         layers = config["num_ip_encoder_layers"]
         params = init_params(config["num_entity_vectors"], IP_BUCKETS, config["vector_dim"],
-                             layers, rng)
+                             layers, rng, dtype=np.float32)
         updater = Updater("adam", params, learning_rate=config["learning_rate"],
                           wd=config["weight_decay"])
         validation = None

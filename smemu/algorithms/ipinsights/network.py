@@ -13,7 +13,9 @@ import scipy.sparse as sp
 
 
 def init_params(num_entities: int, ip_rows: int, dim: int, layers: int,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
+                rng: np.random.Generator, dtype=np.float64) -> dict[str, np.ndarray]:
+    """Normal embeddings (scale 1/sqrt(dim)), Xavier-uniform encoder layers, zero biases; every
+    computation then runs in ``dtype`` (training uses float32, as MXNet does)."""
     scale = 1.0 / np.sqrt(dim)
     params = {"entity_embedding": rng.normal(scale=scale, size=(num_entities, dim)),
               "ip_embedding": rng.normal(scale=scale, size=(ip_rows, dim))}
@@ -21,15 +23,15 @@ def init_params(num_entities: int, ip_rows: int, dim: int, layers: int,
         bound = np.sqrt(6.0 / (2 * dim))
         params[f"ip_encoder{i}_weight"] = rng.uniform(-bound, bound, (dim, dim))
         params[f"ip_encoder{i}_bias"] = np.zeros(dim)
-    return params
+    return {name: p.astype(dtype) for name, p in params.items()}
 
 
-def _averaging(rows: np.ndarray):
+def _averaging(rows: np.ndarray, dtype):
     """``(unique table rows, A)`` with ``A`` (m x unique, CSR) averaging each pair's prefix rows:
     ``A @ table[unique]`` is the mean of each pair's rows, ``A.T @ g`` sends ``g`` back."""
     m, k = rows.shape
     unique, inverse = np.unique(rows.ravel(), return_inverse=True)
-    A = sp.csr_matrix((np.full(m * k, 1.0 / k), (np.repeat(np.arange(m), k), inverse)),
+    A = sp.csr_matrix((np.full(m * k, 1.0 / k, dtype=dtype), (np.repeat(np.arange(m), k), inverse)),
                       shape=(m, len(unique)))
     A.sum_duplicates()
     return unique, A
@@ -37,8 +39,9 @@ def _averaging(rows: np.ndarray):
 
 def encode_ips(params, rows: np.ndarray, layers: int):
     """``(ip vectors, cache)`` for ``(m, PREFIXES)`` table rows."""
-    unique, A = _averaging(rows)
-    h = np.asarray(A @ params["ip_embedding"][unique])
+    table = params["ip_embedding"]
+    unique, A = _averaging(rows, table.dtype)
+    h = np.asarray(A @ table[unique])
     cache = [(unique, A)]
     for i in range(layers):
         a = h @ params[f"ip_encoder{i}_weight"] + params[f"ip_encoder{i}_bias"]
@@ -59,7 +62,7 @@ def _scatter(rows: np.ndarray, grads: np.ndarray):
     """``(unique rows, summed gradient per unique row)``."""
     unique, inverse = np.unique(rows, return_inverse=True)
     m = len(rows)
-    pick = sp.csr_matrix((np.ones(m), (inverse, np.arange(m))), shape=(len(unique), m))
+    pick = sp.csr_matrix((np.ones(m, dtype=grads.dtype), (inverse, np.arange(m))), shape=(len(unique), m))
     return unique, np.asarray(pick @ grads)
 
 
@@ -67,6 +70,7 @@ def gradients(params, entity_rows, ip_table_rows, labels, layers: int):
     """``(dense grads, sparse grads {table: (rows, grad rows)}, mean logistic loss)``."""
     m = len(labels)
     e = params["entity_embedding"][entity_rows]
+    labels = labels.astype(e.dtype, copy=False)
     ip, cache = encode_ips(params, ip_table_rows, layers)
     s = np.einsum("ij,ij->i", e, ip)
     # logistic loss, stably: log(1 + exp(-s)) for positives, log(1 + exp(s)) for negatives
