@@ -56,8 +56,9 @@ class NTM(Algorithm):
         layers = encoder_sizes(config)
         k, vocabulary = config["num_topics"], config["feature_dim"]
         net = NTMNetwork(len(layers), config["encoder_layers_activation"], config["batch_norm"])
-        params = init_params(vocabulary, layers, k, config["batch_norm"], rng)
-        stats = running_stats(layers) if config["batch_norm"] else {}
+        # float32 throughout, as MXNet trains
+        params = init_params(vocabulary, layers, k, config["batch_norm"], rng, dtype=np.float32)
+        stats = running_stats(layers, dtype=np.float32) if config["batch_norm"] else {}
         clip = config["clip_gradient"]
         updater = Updater(config["optimizer"], params, learning_rate=config["learning_rate"],
                           wd=config["weight_decay"], rescale_grad=config["rescale_gradient"],
@@ -126,14 +127,14 @@ class NTM(Algorithm):
         checks = self.input_checks(config)
         seen = 0
         for batch in checked_batches(channel, config["mini_batch_size"], checks):
-            x = as_float(batch.features, np.float64)
+            x = as_float(batch.features, np.float32)
             seen += x.shape[0]
             if config["sub_sample"] < 1.0:
                 keep = np.flatnonzero(rng.random(x.shape[0]) < config["sub_sample"])
                 if len(keep) == 0:
                     continue
                 x = x[keep]
-            eps = rng.standard_normal((x.shape[0], config["num_topics"]))
+            eps = rng.standard_normal((x.shape[0], config["num_topics"]), dtype=np.float32)
             grads, recons, kld = net.gradients(params, stats, x, eps)
             updater.step(params, grads, no_decay=decay)
             sums["recons_loss"] += float(recons.sum())
@@ -153,7 +154,7 @@ class NTM(Algorithm):
         recons_sum = kld_sum = 0.0
         records = 0
         for batch in checked_batches(channel, config["mini_batch_size"], checks):
-            x = as_float(batch.features, np.float64)
+            x = as_float(batch.features, np.float32)
             recons, kld = net.losses(params, stats, x)
             recons_sum += float(recons.sum())
             kld_sum += float(kld.sum())

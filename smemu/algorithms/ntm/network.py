@@ -49,7 +49,7 @@ def _log_softmax(a):
 
 
 def init_params(vocabulary: int, layers: list[int], topics: int, batch_norm: bool,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
+                rng: np.random.Generator, dtype=np.float64) -> dict[str, np.ndarray]:
     """Xavier-uniform weights, zero biases; batch-norm scale 1, shift 0, running stats 0 / 1."""
     params = {}
     sizes = [vocabulary] + layers
@@ -67,14 +67,14 @@ def init_params(vocabulary: int, layers: list[int], topics: int, batch_norm: boo
     bound = np.sqrt(6.0 / (topics + vocabulary))
     params["dec_weight"] = rng.uniform(-bound, bound, (topics, vocabulary))
     params["dec_bias"] = np.zeros(vocabulary)
-    return params
+    return {name: p.astype(dtype) for name, p in params.items()}
 
 
-def running_stats(layers: list[int]) -> dict[str, np.ndarray]:
+def running_stats(layers: list[int], dtype=np.float64) -> dict[str, np.ndarray]:
     out = {}
     for i, size in enumerate(layers):
-        out[f"enc{i}_moving_mean"] = np.zeros(size)
-        out[f"enc{i}_moving_var"] = np.ones(size)
+        out[f"enc{i}_moving_mean"] = np.zeros(size, dtype=dtype)
+        out[f"enc{i}_moving_var"] = np.ones(size, dtype=dtype)
     return out
 
 
