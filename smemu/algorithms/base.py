@@ -58,7 +58,9 @@ class ModelArtifact:
       name -> array dict), as ``mx.nd.save`` writes it (k-means).
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
       (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
-      (linear learner).
+      (linear learner); ``checkpoint_style`` names the zip's members (a key of
+      ``smemu.formats.mxnet_checkpoint.STYLES``: ``"mx-mod"`` for linear learner, ``"plain"`` —
+      ``symbol.json``/``params``/``meta.json`` — for factorization machines).
     * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
       serialised by the algorithm itself (the descriptor's ``model_files`` names them).
 
@@ -69,6 +71,7 @@ class ModelArtifact:
     layout: str = "ndarray"
     symbol: dict | None = None
     manifest: dict = field(default_factory=dict)
+    checkpoint_style: str = "mx-mod"
     files: dict = field(default_factory=dict)
     extra_files: dict = field(default_factory=dict)
 

@@ -19,8 +19,8 @@ _PREFIX = "Unable to initialize the algorithm. Failed to validate input data con
 
 def channel_problems(descriptor: AlgorithmDescriptor,
                      input_config: Mapping[str, dict]) -> list[CustomerError]:
-    """Channels the algorithm does not take, required channels that are missing, then content
-    types the algorithm reads in File mode only given in Pipe mode."""
+    """Channels the algorithm does not take, required channels that are missing, then channels
+    in Pipe mode that the algorithm reads in File mode only."""
     allowed = descriptor.channel_names
     problems = []
     for name in input_config:
@@ -36,35 +36,26 @@ def channel_problems(descriptor: AlgorithmDescriptor,
     for name, cfg in input_config.items():
         rule = descriptor.channel(name)
         mode = str(cfg.get("TrainingInputMode", "File"))
-        if rule is None or mode.lower() != "pipe":
-            continue
-        try:
-            media, _params = parse_content_type(
-                effective_content_type(descriptor, name, cfg.get("ContentType")))
-        except FormatError:
-            continue   # content_type_problem reports it
-        if "Pipe" not in rule.input_modes:
+        if rule is not None and mode.lower() == "pipe" and "Pipe" not in rule.input_modes:
             problems.append(CustomerError(
                 f"{_PREFIX} {descriptor.name} reads the '{name}' channel in File mode only, and "
                 f"this channel is in Pipe mode. Set its InputMode (or the job's "
                 f"TrainingInputMode) to File."))
-        elif media in rule.file_only_content_types:
-            problems.append(CustomerError(
-                f"{_PREFIX} {descriptor.name} reads {media} on the '{name}' channel in File mode "
-                f"only, and this channel is in Pipe mode. Set its InputMode to File, or convert "
-                f"the data to application/x-recordio-protobuf for Pipe mode."))
     return problems
 
 
 def content_type_problem(name: str, content_type: str | None,
-                         descriptor: AlgorithmDescriptor | None = None) -> CustomerError | None:
+                         descriptor: AlgorithmDescriptor | None = None,
+                         input_mode: str | None = None) -> CustomerError | None:
     """None when the container has a reader for the channel's ContentType (and, given the
-    descriptor, when the algorithm takes that content type on that channel)."""
-    content_type = effective_content_type(descriptor, name, content_type)
+    descriptor, when the algorithm takes that content type on that channel, in ``input_mode``)."""
     base = (content_type or "").split(";")[0].strip()
     try:
         media, _params = parse_content_type(content_type)
         rule = descriptor.channel(name) if descriptor is not None else None
+        refusal = rule.pipe_refusals.get(media) if rule is not None else None
+        if refusal and str(input_mode or "").lower() == "pipe":
+            return CustomerError(f"{refusal} (channel '{name}')")
         if rule is not None and media not in rule.content_types:
             raise FormatError(
                 f"{descriptor.name} reads the '{name}' channel as "
@@ -80,19 +71,11 @@ def content_type_problem(name: str, content_type: str | None,
 def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None):
     """The formats reader for a channel: the content type's (``reader_for``), or for a channel
     of text records (``ChannelRule.text_fields``) CSV lines split into that many strings."""
-    content_type = effective_content_type(descriptor, name, content_type)
+    if descriptor is not None:
+        content_type = descriptor.content_type_of(name, content_type)
     rule = descriptor.channel(name) if descriptor is not None else None
     if rule is not None and rule.text_fields:
         media, _params = parse_content_type(content_type)
         if media == "text/csv":
             return functools.partial(read_text_fields, columns=rule.text_fields)
     return reader_for(content_type)
-
-
-def effective_content_type(descriptor: AlgorithmDescriptor | None, name: str,
-                           content_type: str | None) -> str | None:
-    """The channel's ContentType, or when it has none what the algorithm reads it as."""
-    if content_type and content_type.strip():
-        return content_type
-    rule = descriptor.channel(name) if descriptor is not None else None
-    return rule.default_content_type if rule is not None else content_type

@@ -14,8 +14,7 @@ import traceback
 
 from smemu import contract
 from smemu.algorithms.registry import get_descriptor
-from smemu.algorithms.channel_config import (
-    channel_problems, content_type_problem, effective_content_type)
+from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.reporting import Reporter
 from smemu.containers.artifacts import write_model
@@ -89,12 +88,15 @@ def _check_channels(algorithm, input_config: dict) -> None:
 
 def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
     announced = set()
+    input_config = {name: dict(cfg, ContentType=descriptor.content_type_of(
+        name, cfg.get("ContentType"))) for name, cfg in input_config.items()}
     for name, cfg in input_config.items():
         content_type = cfg.get("ContentType")
-        problem = content_type_problem(name, content_type, descriptor)
+        problem = content_type_problem(name, content_type, descriptor,
+                                       cfg.get("TrainingInputMode"))
         if problem is not None:
             raise problem
-        media, _params = parse_content_type(effective_content_type(descriptor, name, content_type))
+        media, _params = parse_content_type(content_type)
         if media not in announced:
             announced.add(media)
             log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)

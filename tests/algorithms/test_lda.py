@@ -10,7 +10,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
 from smemu.algorithms import get_algorithm, get_descriptor
-from smemu.algorithms.channel_config import channel_problems
+from smemu.algorithms.channel_config import content_type_problem
 from smemu.algorithms.errors import CustomerError, DataError, HyperparameterError
 from smemu.algorithms.lda.inference import load_model
 from smemu.algorithms.lda.mixture import floored, log_likelihood, mixtures
@@ -151,12 +151,9 @@ def test_documents_too_short_are_refused():
 
 def test_csv_is_file_mode_only():
     lda = get_descriptor("lda")
-    pipe_csv = {"train": {"ContentType": "text/csv", "TrainingInputMode": "Pipe"}}
-    (problem,) = channel_problems(lda, pipe_csv)
+    problem = content_type_problem("train", "text/csv", lda, "Pipe")
     assert "File mode only" in str(problem) and "'train'" in str(problem)
-    assert channel_problems(lda, {"train": {"ContentType": "text/csv",
-                                            "TrainingInputMode": "File"}}) == []
-    assert channel_problems(lda, {"train": {"ContentType": "application/x-recordio-protobuf",
-                                            "TrainingInputMode": "Pipe"}}) == []
+    assert content_type_problem("train", "text/csv", lda, "File") is None
+    assert content_type_problem("train", "application/x-recordio-protobuf", lda, "Pipe") is None
     # k-means takes CSV in Pipe mode
-    assert channel_problems(get_descriptor("kmeans"), pipe_csv) == []
+    assert content_type_problem("train", "text/csv", get_descriptor("kmeans"), "Pipe") is None

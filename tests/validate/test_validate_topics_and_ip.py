@@ -42,7 +42,7 @@ def test_ipinsights_and_lda_refuse_pipe_mode_where_the_real_ones_do(tmp_path):
     lda = request("lda-pipe", IMAGE.format("lda"),
                   {"num_topics": "2", "feature_dim": "3", "mini_batch_size": "2"},
                   [("train", "docs/", "text/csv", {"InputMode": "Pipe"})])
-    assert any("reads text/csv on the 'train' channel in File mode only" in m
+    assert any("lda reads text/csv in File mode only" in m and "(channel 'train')" in m
                for m in _messages(validate_request(lda, str(tmp_path))))
 
 

@@ -20,9 +20,11 @@ DESCRIPTOR = AlgorithmDescriptor(
     schema=SCHEMA,
     channels=(
         ChannelRule("train", required=True, content_types=(CSV,), input_modes=("File",),
-                    text_fields=2, default_content_type=CSV, doc="entity,ip rows"),
+                    text_fields=2,
+                    default_content_type=CSV, doc="entity,ip rows"),
         ChannelRule("validation", content_types=(CSV,), input_modes=("File",),
-                    distributions=("FullyReplicated",), text_fields=2, default_content_type=CSV,
+                    distributions=("FullyReplicated",), text_fields=2,
+                    default_content_type=CSV,
                     doc="entity,ip rows scored by discriminator AUC every epoch"),
     ),
     supervised=False,

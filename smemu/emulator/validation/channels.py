@@ -28,7 +28,10 @@ READ_BUFFER = 1 << 20
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
                      collect: Collector, progress, instance_count: int = 1,
-                     descriptor=None) -> None:
+                     content_type: str | None = None, descriptor=None) -> None:
+    """Reads the channel as the container would (as ``content_type`` when given: the algorithm's
+    default for a channel without ContentType; with the reader the algorithm's ``descriptor``
+    declares for it), reporting every problem to ``collect``."""
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -45,8 +48,8 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
         else {contract.FIRST_HOST: objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
-    # the container's reader (validate passes on_error)
-    reader = channel_reader(descriptor, channel.name, channel.content_type)
+    # the container's reader; validate passes on_error
+    reader = channel_reader(descriptor, channel.name, content_type or channel.content_type)
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
