@@ -20,6 +20,7 @@ from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.console.routes import register_console
 from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
@@ -49,6 +50,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets(LOGS_PREFIX, JobLogs(store).operations()),
                       **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
     register_runtime(app, endpoints)
+    register_console(app, store, endpoints, listen_host=host)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     max_request_body_size=MAX_REQUEST_BYTES + 1024,
@@ -56,6 +58,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
           f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
+    print(f"The console: {address}/console/ in a browser.", file=out, flush=True)
     print(f"Point clients at it with --endpoint-url {address} (AWS CLI) or "
           f"boto3.client('sagemaker', endpoint_url='{address}').", file=out, flush=True)
 
