@@ -140,16 +140,21 @@ def pictures(record: dict, arrays: dict[str, np.ndarray]) -> list[dict]:
     return []
 
 
+def kmeans_projection(sample: np.ndarray, centroids: np.ndarray):
+    """``(projected sample, projected centroids, nearest centroid of each record)``: the sample
+    centred and projected on its first two principal components (SVD), the centroids likewise."""
+    centre = sample.mean(axis=0)
+    _u, _s, vt = np.linalg.svd(sample - centre, full_matrices=False)
+    axes = vt[:2].T if vt.shape[0] >= 2 else np.eye(sample.shape[1], 2)
+    distances = ((sample[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return (sample - centre) @ axes, (centroids - centre) @ axes, distances.argmin(axis=1)
+
+
 def _kmeans(record: dict, centroids: np.ndarray) -> list[dict]:
     sample = training_sample(record)
     if sample is None or sample.shape[1] != centroids.shape[1] or len(sample) < 2:
         return []
-    centre = sample.mean(axis=0)
-    _u, _s, vt = np.linalg.svd(sample - centre, full_matrices=False)
-    axes = vt[:2].T if vt.shape[0] >= 2 else np.eye(sample.shape[1], 2)
-    projected, centres = (sample - centre) @ axes, (centroids - centre) @ axes
-    distances = ((sample[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-    nearest = distances.argmin(axis=1)
+    projected, centres, nearest = kmeans_projection(sample, centroids)
     groups = {f"{k}: {int((nearest == k).sum())} pts":
               [tuple(p) for p in projected[nearest == k]] for k in range(len(centroids))}
     chart = svg.scatter("k-means clusters on the first two principal components", groups,

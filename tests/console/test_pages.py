@@ -1,0 +1,175 @@
+"""The console's pages without a browser: escaping, charts, metrics per epoch from the log, the
+pictures of real trained models checked against scikit-learn, the bounded log tail, the Host
+rule and `smemu report`."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+
+from smemu.cli import main
+from smemu.emulator.console import data, model_view, pages, svg
+from smemu.emulator.console.routes import console_app, host_allowed
+from smemu.emulator.store import JobStore
+
+HOSTILE = "<script>alert('x')</script>"
+
+
+def _hostile_job(root) -> JobStore:
+    """A failed job whose hyperparameters, failure reason and log lines carry HTML."""
+    store = JobStore(root)
+    now = time.time()
+    store.create({
+        "TrainingJobName": "hostile", "TrainingJobStatus": "Failed", "SecondaryStatus": "Failed",
+        "CreationTime": now, "TrainingStartTime": now, "TrainingEndTime": now + 3,
+        "AlgorithmSpecification": {
+            "TrainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1",
+            "MetricDefinitions": [
+                {"Name": "train:objective_loss", "Regex": r"epoch=\d+, train loss <loss>=(\S+)"},
+                {"Name": "validation:objective_loss",
+                 "Regex": r"epoch=\d+, validation loss <loss>=(\S+)"}]},
+        "HyperParameters": {"feature_dim": HOSTILE},
+        "SecondaryStatusTransitions": [{"Status": "Failed", "StartTime": now,
+                                        "StatusMessage": HOSTILE}],
+        "FailureReason": f"ClientError: Line 7, column 2 of file train.csv: {HOSTILE} is not a "
+                         f"number."})
+    lines = [HOSTILE, "<img src=x onerror=alert(1)>"]
+    for epoch, (train, validation) in enumerate([(0.9, 0.95), (0.5, 0.6), (0.3, 0.41)]):
+        lines += [f"[12/01/2026 00:00:0{epoch} INFO 1] #quality_metric: host=algo-1, "
+                  f"epoch={epoch}, train loss <loss>={train}",
+                  f"[12/01/2026 00:00:0{epoch} INFO 1] #quality_metric: host=algo-1, "
+                  f"epoch={epoch}, validation loss <loss>={validation}"]
+    store.log_path("hostile").write_text("\n".join(lines) + "\n")
+    return store
+
+
+def test_job_page_escapes_everything_and_highlights_the_failure_place(tmp_path):
+    store = _hostile_job(tmp_path)
+    page = pages.job_page(data.Console(store), "hostile")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;alert(") >= 4     # hyperparameter, reason, status, log
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<mark>Line 7, column 2 of file train.csv</mark>" in page
+
+
+def test_metrics_per_epoch_are_read_from_the_log_and_charted_together(tmp_path):
+    store = _hostile_job(tmp_path)
+    charts, _single = data.Console(store).metric_series("hostile")
+    assert charts == {"objective_loss": {"train": [0.9, 0.5, 0.3],
+                                         "validation": [0.95, 0.6, 0.41]}}
+    page = pages.job_page(data.Console(store), "hostile")
+    chart = re.search(r'<figure class="metric-chart">(<svg.*?</svg>)', page, re.S).group(1)
+    assert chart.count('class="series"') == 2           # one line each for train and validation
+    assert "train" in chart and "validation" in chart   # the legend names them in words
+
+
+def test_svg_charts_are_not_empty_and_escape_their_text():
+    line = svg.line_chart("<b>loss</b>", {"train": [3, 2, 1]})
+    assert line.startswith("<svg") and "<polyline" in line and "&lt;b&gt;loss" in line
+    bars = svg.bar_chart("w", ["a", "b", "c"], [1.0, -2.0, 0.5])
+    assert bars.count('class="bar"') == 3 and "url(#hatch)" in bars   # negative bar hatched
+    values = np.random.default_rng(0).normal(size=500)
+    histogram = svg.histogram("h", values, bins=10, markers={"threshold": 0.2})
+    heights = [float(h) for h in re.findall(r'class="bar"[^>]*height="([\d.]+)"', histogram)]
+    assert len(heights) == 10 and max(heights) > 0 and 'class="marker"' in histogram
+    points = svg.scatter("s", {"a": [(0, 0), (1, 1)], "b": [(2, 0)]}, {"c": [(1, 0)]})
+    assert points.count("<circle") + points.count("<rect") >= 4
+
+
+def test_kmeans_picture_is_the_first_two_principal_components(trained_root):
+    sklearn = pytest.importorskip("sklearn.decomposition")
+    record = JobStore(trained_root).load("console-kmeans")
+    arrays = model_view.read_arrays(model_view.artifact_path(record))
+    centroids = next(iter(arrays.values()))
+    sample = model_view.training_sample(record)
+    assert sample.shape == (1000, 7) and centroids.shape == (5, 7)
+    projected, centres, nearest = model_view.kmeans_projection(sample, centroids)
+    reference = sklearn.PCA(n_components=2).fit(sample)
+    expected = reference.transform(sample)
+    for axis in range(2):   # principal axes are defined up to their sign
+        sign = np.sign(expected[:, axis] @ projected[:, axis])
+        np.testing.assert_allclose(projected[:, axis], sign * expected[:, axis], atol=1e-6)
+        np.testing.assert_allclose(centres[:, axis],
+                                   sign * reference.transform(centroids)[:, axis], atol=1e-6)
+    # the example data has five well separated blobs: every cluster gets a fifth or so
+    counts = np.bincount(nearest, minlength=5)
+    assert counts.min() > 150, counts
+    picture = model_view.pictures(record, arrays)
+    assert len(picture) == 1 and picture[0]["svg"].count('class="highlight"') == 5
+
+
+def test_linear_learner_pictures_show_weights_and_threshold(trained_root):
+    record = JobStore(trained_root).load("console-linear")
+    arrays = model_view.read_arrays(model_view.artifact_path(record))
+    weight = arrays["arg:fc0_weight"]
+    pictures = {p["title"]: p["svg"] for p in model_view.pictures(record, arrays)}
+    assert pictures["Weights"].count('class="bar"') == weight.shape[1]
+    threshold = float(arrays["threshold"].ravel()[0])
+    assert f"threshold = {svg._fmt(threshold)}" in pictures["Scores"]
+    summary = {a["name"]: a for a in model_view.summary(arrays)}
+    assert summary["arg:fc0_weight"]["shape"] == f"1×{weight.shape[1]}"
+    assert summary["arg:fc0_weight"]["first"].startswith(f"{weight.ravel()[0]:.5g}")
+
+
+def test_the_live_tail_stays_bounded_and_waits_for_whole_lines(tmp_path):
+    store = _hostile_job(tmp_path)
+    console = data.Console(store)
+    lines, offset, _cut = console.log_since("hostile", 0)
+    assert lines[0] == HOSTILE and offset == store.log_path("hostile").stat().st_size
+    with open(store.log_path("hostile"), "a") as log:
+        for i in range(10_000):
+            log.write(f"line {i}\n")
+        log.write("half a li")
+    more, next_offset, cut = console.log_since("hostile", offset)
+    assert cut and len(more) == data.LOG_TAIL_LINES and more[-1] == "line 9999"
+    assert next_offset == store.log_path("hostile").stat().st_size - len("half a li")
+    assert console.log_since("hostile", next_offset)[0] == []
+
+
+def test_jobs_page_lists_newest_first_and_filters(trained_root):
+    console = data.Console(JobStore(trained_root))
+    names = [r["name"] for r in console.jobs()]
+    assert names == ["console-linear", "console-kmeans"]
+    assert [r["name"] for r in console.jobs("KMEANS")] == ["console-kmeans"]
+    assert console.jobs(status="Failed") == []
+    page = pages.jobs_page(console, "kmeans")
+    assert "console-kmeans" in page and "console-linear" not in page
+    assert "train:msd =" in page
+
+
+def test_host_check_and_cross_site_posts(trained_root):
+    client = console_app(JobStore(trained_root)).test_client()
+    assert client.get("/console/", headers={"Host": "localhost:8766"}).status_code == 200
+    assert client.get("/console/", headers={"Host": "[::1]:8766"}).status_code == 200
+    assert client.get("/console/", headers={"Host": "evil.example:8766"}).status_code == 403
+    assert client.get("/", headers={"Host": "localhost", "Accept": "text/html"}).status_code == 302
+    posted = client.post("/console/endpoints/x/invocations", data={"body": "1"},
+                         headers={"Host": "localhost", "Origin": "http://evil.example"})
+    assert posted.status_code == 403
+    posted = client.post("/console/endpoints/x/invocations", data={"body": "1"},
+                         headers={"Host": "localhost"})
+    assert posted.status_code == 403 and b"Read-only console" in posted.data
+    assert host_allowed("myhost:80", "myhost") and not host_allowed("other:80", "myhost")
+    page = client.get("/console/jobs/console-kmeans", headers={"Host": "127.0.0.1"})
+    assert page.status_code == 200 and b"<svg" in page.data
+    tail = json.loads(client.get("/console/jobs/console-kmeans/log.json?offset=0",
+                                 headers={"Host": "127.0.0.1"}).data)
+    assert tail["running"] is False and any("msd" in line for line in tail["lines"])
+    download = client.get("/console/jobs/console-kmeans/model.tar.gz", headers={"Host": "127.0.0.1"})
+    assert download.status_code == 200 and download.data[:2] == b"\x1f\x8b"
+    assert client.get("/console/jobs/nope", headers={"Host": "127.0.0.1"}).status_code == 404
+
+
+def test_report_writes_one_self_contained_page(trained_root, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", "console-linear", "--html", str(out),
+                 "--jobs-root", str(trained_root)]) == 0
+    page = out.read_text()
+    assert page.count("<svg") == 3          # objective loss, weights, scores
+    assert "<script" not in page and 'src="http' not in page and "<link" not in page
+    assert main(["report", "nope", "--html", str(out), "--jobs-root", str(trained_root)]) == 1
+    assert "Could not find training job 'nope'" in capsys.readouterr().err
