@@ -170,6 +170,6 @@ def test_report_writes_one_self_contained_page(trained_root, tmp_path, capsys):
                  "--jobs-root", str(trained_root)]) == 0
     page = out.read_text()
     assert page.count("<svg") == 3          # objective loss, weights, scores
-    assert "<script" not in page and 'src="http' not in page and "<link" not in page
+    assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
     assert main(["report", "nope", "--html", str(out), "--jobs-root", str(trained_root)]) == 1
     assert "Could not find training job 'nope'" in capsys.readouterr().err
