@@ -173,3 +173,13 @@ def test_report_writes_one_self_contained_page(trained_root, tmp_path, capsys):
     assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
     assert main(["report", "nope", "--html", str(out), "--jobs-root", str(trained_root)]) == 1
     assert "Could not find training job 'nope'" in capsys.readouterr().err
+
+
+def test_the_jobs_page_sees_a_changed_record(tmp_path):
+    store = _hostile_job(tmp_path)
+    console = data.Console(store)
+    assert [r["status"] for r in console.jobs()] == ["Failed"]
+    record = store.load("hostile")
+    record.update(TrainingJobStatus="Stopped", SecondaryStatus="Stopped")
+    store.save(record)
+    assert [r["status"] for r in console.jobs()] == ["Stopped"]

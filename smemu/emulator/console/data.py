@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.hosting_store import HostingStore
-from smemu.emulator.store import JobNotFound, JobStore
+from smemu.emulator.store import FINAL, JobNotFound, JobStore
 from smemu.emulator.tuning.store import TuningJobNotFound, TuningStore, objective_value
 from smemu.emulator.tuning.store import summary as tuning_summary
 
@@ -62,12 +62,37 @@ class Console:
         self.tuning = TuningStore(store)
         self.hosting = HostingStore(store.root)
         self.metrics = TrainingJobMetrics(store)
+        self._records: dict[str, tuple[tuple, dict]] = {}   # name -> ((mtime, size), record)
+
+    def training_records(self) -> list[dict]:
+        """Every training job's record, as ``JobStore.load`` gives it; a finished job's record is
+        parsed again only when its job.json changed (the jobs page and its live refresh read
+        them all every few seconds)."""
+        out = []
+        for name in self.store.names():
+            path = self.store.job_dir(name) / self.store.RECORD
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = self._records.get(name)
+            if cached and cached[0] == key and cached[1].get("TrainingJobStatus") in FINAL:
+                out.append(cached[1])
+                continue
+            try:
+                record = self.store.load(name)
+            except (JobNotFound, ValueError):
+                continue
+            self._records[name] = (key, record)
+            out.append(record)
+        return out
 
     # jobs page ---------------------------------------------------------------------------------
     def jobs(self, query: str = "", status: str = "") -> list[dict]:
         """Training, tuning and transform jobs, newest first, filtered by name and status."""
         rows = []
-        for record in self.store.records():
+        for record in self.training_records():
             objective = final_objective(record)
             rows.append({"kind": "training", "name": record["TrainingJobName"],
                          "status": record.get("TrainingJobStatus", ""),
