@@ -19,6 +19,10 @@ JOBS = {
                        "--channel",
                        f"validation=file://{EXAMPLES}/linear-learner/validation/,content-type=text/csv",
                        "--hyperparameters", "predictor_type=binary_classifier,epochs=8"],
+    "console-pca": ["--algorithm", "pca", "--channel",
+                    f"train=file://{EXAMPLES}/kmeans/,content-type=text/csv;label_size=0",
+                    "--hyperparameters",
+                    "feature_dim=7,num_components=3,mini_batch_size=500,algorithm_mode=regular"],
 }
 
 

@@ -133,11 +133,11 @@ def test_the_live_tail_stays_bounded_and_waits_for_whole_lines(tmp_path):
 def test_jobs_page_lists_newest_first_and_filters(trained_root):
     console = data.Console(JobStore(trained_root))
     names = [r["name"] for r in console.jobs()]
-    assert names == ["console-linear", "console-kmeans"]
+    assert names == ["console-pca", "console-linear", "console-kmeans"]
     assert [r["name"] for r in console.jobs("KMEANS")] == ["console-kmeans"]
     assert console.jobs(status="Failed") == []
     page = pages.jobs_page(console, "kmeans")
-    assert "console-kmeans" in page and "console-linear" not in page
+    assert "console-kmeans" in page and "console-linear" not in page and "console-pca" not in page
     assert "train:msd =" in page
 
 
@@ -183,3 +183,51 @@ def test_the_jobs_page_sees_a_changed_record(tmp_path):
     record.update(TrainingJobStatus="Stopped", SecondaryStatus="Stopped")
     store.save(record)
     assert [r["status"] for r in console.jobs()] == ["Stopped"]
+
+
+def test_pca_picture_is_the_explained_variance_scikit_learn_finds(trained_root):
+    sklearn = pytest.importorskip("sklearn.decomposition")
+    record = JobStore(trained_root).load("console-pca")
+    arrays = model_view.read_arrays(model_view.artifact_path(record))
+    picture = model_view.pictures(record, arrays)[0]["svg"]
+    shares = [float(v) for v in re.findall(r"PC\d=([-\d.e]+)", str(picture))]
+    sample = np.loadtxt(sorted((model_view.local_path(
+        record["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"])).glob("*"))[0],
+        delimiter=",")
+    variance = sklearn.PCA(n_components=3).fit(sample).explained_variance_
+    np.testing.assert_allclose(sorted(shares, reverse=True), variance / variance.sum(), rtol=2e-3)
+
+
+def test_tuning_and_transform_jobs(trained_root, tmp_path):
+    """A tuning job over two of the trained jobs and a transform job, in a root of their own."""
+    import shutil
+
+    from smemu.emulator.hosting_store import HostingStore
+    from smemu.emulator.tuning.store import TuningStore
+
+    root = tmp_path / "jobs"
+    for name in ("console-kmeans", "console-pca"):
+        shutil.copytree(trained_root / name, root / name)
+    store = JobStore(root)
+    now = time.time()
+    TuningStore(store).create({
+        "HyperParameterTuningJobName": "tune-<1>"[:6], "HyperParameterTuningJobStatus": "Completed",
+        "CreationTime": now, "HyperParameterTuningEndTime": now + 5, "LastModifiedTime": now,
+        "HyperParameterTuningJobConfig": {"Strategy": "Random", "HyperParameterTuningJobObjective": {
+            "Type": "Minimize", "MetricName": "train:msd"}},
+        "TrainingJobDefinition": {"AlgorithmSpecification": {
+            "TrainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"}},
+        "_training_jobs": [{"TrainingJobName": "console-kmeans", "TunedHyperParameters": {"k": "5"}},
+                           {"TrainingJobName": "console-pca", "TunedHyperParameters": {"k": "4"}}]})
+    HostingStore(root).transform_jobs.save("batch-1", {
+        "TransformJobName": "batch-1", "TransformJobStatus": "Completed", "ModelName": "m",
+        "CreationTime": now + 10, "TransformStartTime": now + 10, "TransformEndTime": now + 12})
+    console = data.Console(store)
+    assert [(r["kind"], r["name"]) for r in console.jobs()][:2] == [("transform", "batch-1"),
+                                                                     ("tuning", "tune-<")]
+    page = pages.tuning_page(console, "tune-<")
+    assert "tune-&lt;" in page and "tune-<" not in page
+    msd = JobStore(root).load("console-kmeans")["FinalMetricDataList"]
+    best = next(m["Value"] for m in msd if m["MetricName"] == "train:msd")
+    assert f"train:msd = {best:.6g}" in page and "(best)" in page
+    assert page.count('class="series"') == 0 and "<svg" in page   # one scored job: one point

@@ -13,8 +13,7 @@ from collections import OrderedDict
 from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.hosting_store import HostingStore
 from smemu.emulator.store import FINAL, JobNotFound, JobStore
-from smemu.emulator.tuning.store import TuningJobNotFound, TuningStore, objective_value
-from smemu.emulator.tuning.store import summary as tuning_summary
+from smemu.emulator.tuning.store import TuningJobNotFound, TuningStore
 
 UNCHARTED = ("progress", "throughput")     # one value per epoch-less report: shown, not charted
 LOG_TAIL_LINES = 2000                      # lines a page shows (and the live tail keeps)
@@ -179,18 +178,10 @@ class Console:
     def tuning_job(self, name: str) -> tuple[dict, list[dict]]:
         """(DescribeHyperParameterTuningJob, its training jobs with objective) -- TuningJobNotFound."""
         described = self.tuning.describe(name)
-        record = self.tuning.load(name)
-        metric = record["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"][
-            "MetricName"]
-        jobs = []
-        for launched in record.get("_training_jobs", []):
-            try:
-                job = self.store.load(launched["TrainingJobName"])
-            except JobNotFound:
-                continue
-            row = tuning_summary(job, record, launched)
-            row["objective"] = objective_value(job, metric)
-            jobs.append(row)
+        jobs = self.tuning.training_jobs(self.tuning.load(name))
+        for row in jobs:
+            row["objective"] = (row.get("FinalHyperParameterTuningJobObjectiveMetric")
+                                or {}).get("Value")
         jobs.sort(key=lambda j: j["CreationTime"])
         return described, jobs
 
