@@ -154,3 +154,38 @@ def test_try_it_form_returns_the_prediction(browser, live, trained_root, tmp_pat
     assert prediction["distance_to_cluster"] == pytest.approx(float(distances.min()), rel=1e-4)
     assert _errors(browser) == []
     _screenshot(browser, tmp_path, "console-endpoints.png")
+
+
+def test_live_tail_follows_a_running_job_and_stays_bounded(browser, live, trained_root):
+    """A job recorded as running (its runner is this test's process) whose log grows by 10,000
+    lines: the page shows the newest lines, keeps at most LOG_TAIL_LINES of them, and takes the
+    final status when the job ends."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from smemu.emulator.console.data import LOG_TAIL_LINES
+
+    store = JobStore(trained_root)
+    now = time.time()
+    record = {"TrainingJobName": "console-running", "TrainingJobStatus": "InProgress",
+              "SecondaryStatus": "Training", "CreationTime": now, "TrainingStartTime": now}
+    store.create(record)
+    try:
+        store.claim("console-running")
+        store.log_path("console-running").write_text("first line\n")
+        browser.get(live.url + "/console/jobs/console-running")
+        log = browser.find_element(By.ID, "log")
+        assert log.text.strip() == "first line"
+        with open(store.log_path("console-running"), "a") as handle:
+            handle.writelines(f"line {i} <b>not bold</b>\n" for i in range(10_000))
+        WebDriverWait(browser, 20).until(lambda _: "line 9999 <b>" in log.text)
+        spans = browser.execute_script("return document.querySelectorAll('#log span').length")
+        assert spans <= LOG_TAIL_LINES
+        assert not browser.find_elements(By.CSS_SELECTOR, "#log b")     # text, not HTML
+        record.update(TrainingJobStatus="Completed", SecondaryStatus="Completed")
+        store.save(record)
+        WebDriverWait(browser, 20).until(
+            lambda _: browser.find_element(By.ID, "job-status").text == "Completed")
+        assert _errors(browser) == []
+    finally:
+        shutil.rmtree(store.job_dir("console-running"))
