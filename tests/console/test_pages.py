@@ -231,3 +231,25 @@ def test_tuning_and_transform_jobs(trained_root, tmp_path):
     best = next(m["Value"] for m in msd if m["MetricName"] == "train:msd")
     assert f"train:msd = {best:.6g}" in page and "(best)" in page
     assert page.count('class="series"') == 0 and "<svg" in page   # one scored job: one point
+
+
+def test_smemu_console_serves_the_pages_read_only(trained_root):
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    process = subprocess.Popen([sys.executable, "-m", "smemu", "console", "--port", "0",
+                                "--jobs-root", str(trained_root)], stdout=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        url = re.search(r"(http://\S+/console/)", process.stdout.readline()).group(1)
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            assert answer.status == 200 and b"console-kmeans" in answer.read()
+        request = urllib.request.Request(url + "endpoints/x/invocations", data=b"body=1")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 403
+    finally:
+        process.terminate()
+        process.wait(10)
