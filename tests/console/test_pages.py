@@ -162,6 +162,9 @@ def test_host_check_and_cross_site_posts(trained_root):
     download = client.get("/console/jobs/console-kmeans/model.tar.gz", headers={"Host": "127.0.0.1"})
     assert download.status_code == 200 and download.data[:2] == b"\x1f\x8b"
     assert client.get("/console/jobs/nope", headers={"Host": "127.0.0.1"}).status_code == 404
+    (trained_root.parent / "job.json").write_text("{}")    # beside the root: never reachable
+    for path in ("/console/jobs/..", "/console/jobs/../model.tar.gz", "/console/tuning/.."):
+        assert client.get(path, headers={"Host": "127.0.0.1"}).status_code == 404
 
 
 def test_report_writes_one_self_contained_page(trained_root, tmp_path, capsys):

@@ -14,6 +14,7 @@ Safety:
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from urllib.parse import urlparse
 
@@ -26,6 +27,7 @@ from smemu.emulator.store import JobNotFound, JobStore
 from smemu.emulator.tuning.store import TuningJobNotFound
 
 PREFIX = "/console"
+NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")   # SageMaker's job and endpoint names
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 HTML = "text/html; charset=utf-8"
 
@@ -75,6 +77,10 @@ def console_blueprint(store: JobStore, endpoints=None, listen_host: str = "127.0
             return Response("smemu console: this server answers requests for this machine's "
                             "loopback names only (Host header refused).\n", status=403,
                             content_type="text/plain")
+        name = (request.view_args or {}).get("name")
+        if name is not None and not NAME.fullmatch(name):
+            return Response(f"smemu console: {name!r} is not a SageMaker resource name.\n",
+                            status=404, content_type="text/plain")
         if request.method == "POST":
             origin = request.headers.get("Origin") or request.headers.get("Referer")
             if origin and origin != "null" and urlparse(origin).netloc != request.host:
