@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from smemu.commands._jobs import add_jobs_root, load_record, store_from
+from smemu.commands._jobs import add_jobs_root, add_listen_options, load_record, store_from
 
 DEFAULT_PORT = 8766
 
@@ -18,10 +18,7 @@ def register(subparsers) -> None:
         description="Serve the console over a jobs root at http://HOST:PORT/console/ without "
                     "the SageMaker API. `smemu server` serves the same console beside the API, "
                     "with the endpoints' try-it form.")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    add_listen_options(parser, DEFAULT_PORT)
     add_jobs_root(parser)
     parser.set_defaults(func=run_console)
 
