@@ -16,7 +16,7 @@ from typing import Mapping
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "adam", "adagrad", "adadelta", "rmsprop")
+from smemu.algorithms.optimizer_names import OPTIMIZERS
 
 
 class Updater:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from smemu.algorithms.gradient_updates import OPTIMIZERS
 from smemu.algorithms.hyperparameters import (
     AUTO, Boolean, Choice, Float, Integer, Param, Schema)
+from smemu.algorithms.optimizer_names import OPTIMIZERS
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
