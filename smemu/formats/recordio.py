@@ -25,6 +25,8 @@ try:   # the compiled twin of the framing below (and of wire.py's decoder), wher
     from . import _wire_c
 except ImportError:   # pragma: no cover - SMEMU_PURE_PYTHON builds
     _wire_c = None
+# an extension built from older sources (a checkout updated without reinstalling) has no frame()
+_compiled_frame = getattr(_wire_c, "frame", None)
 
 MAGIC = 0xCED7230A
 MAGIC_BYTES = MAGIC.to_bytes(4, "little")
@@ -166,7 +168,7 @@ def _frame_block(buf: np.ndarray, n: int, base: int, first_record: int, name: st
     """Returns (Frames or None, bytes consumed, bytes needed to finish the next record)."""
     nw = n // 4
     words = buf[:nw * 4].view("<u4")
-    found = _wire_c.frame(buf, n) if _wire_c is not None else None
+    found = _compiled_frame(buf, n) if _compiled_frame is not None else None
     if found is not None:   # single-part records, their headers followed in C
         starts = np.frombuffer(found[0], np.int64)
         frames = (Frames(buf, starts, np.frombuffer(found[1], np.int64), base + starts - 8,

@@ -12,12 +12,13 @@ import pytest
 from smemu.formats import FormatError, recordio
 from smemu.formats.recordio import MAGIC_BYTES, frame, iter_frames
 
-pytestmark = pytest.mark.skipif(recordio._wire_c is None, reason="the compiled module is not built")
+pytestmark = pytest.mark.skipif(recordio._compiled_frame is None,
+                                reason="the compiled module is not built")
 
 
 def framed(data: bytes, block_size: int, compiled: bool, monkeypatch):
     """[(record index, offset, payload)] and the error, if any, reading ``data`` in blocks."""
-    monkeypatch.setattr(recordio, "_wire_c", recordio._wire_c if compiled else None)
+    monkeypatch.setattr(recordio, "_compiled_frame", recordio._compiled_frame if compiled else None)
     found, error = [], None
     try:
         for frames in iter_frames(io.BytesIO(data), "data.rec", block_size):
@@ -61,15 +62,14 @@ def test_compiled_framing_agrees_with_numpy(seed, block_size, ending, monkeypatc
 
 def test_compiled_framing_is_used_for_single_part_records(monkeypatch):
     calls = []
-    real = recordio._wire_c
+    real = recordio._compiled_frame
 
-    class Counting:
-        def frame(self, buf, n):
-            out = real.frame(buf, n)
-            calls.append(out is not None)
-            return out
+    def counting(buf, n):
+        out = real(buf, n)
+        calls.append(out is not None)
+        return out
 
-    monkeypatch.setattr(recordio, "_wire_c", Counting())
+    monkeypatch.setattr(recordio, "_compiled_frame", counting)
     data = b"".join(frame(b"r%d" % i) for i in range(10))
     assert sum(len(f) for f in iter_frames(io.BytesIO(data), "d.rec")) == 10
     assert calls and all(calls)
