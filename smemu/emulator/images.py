@@ -45,6 +45,7 @@ SOURCE_LABEL = "org.smemu.source-digest"  # smemu's sources alone: the Docker ba
 # smemu's dependencies that only the host side uses (the API server, S3, this module); the image
 # gets all the others, waitress included: the serving container answers with it
 HOST_ONLY_DEPENDENCIES = frozenset({"flask", "boto3", "docker", "cbor2", "jsonpath-ng", "optuna"})
+# (the host-only ones' own requirements stay out too, unless a runtime dependency needs them)
 REQUIREMENTS_FILE = "runtime-requirements.txt"   # in the build context's wheels/dependencies/
 
 DEBIAN_SUITE = "bookworm"          # its python3 is 3.11, like the wheels the host runs
@@ -146,13 +147,39 @@ def _declared_dependencies() -> list[str]:
                 if "extra" not in r.partition(";")[2]]
 
 
+def _requirement_name(requirement: str) -> str:
+    return re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower().replace("_", "-")
+
+
+def _installed_requirements(name: str) -> list[str]:
+    """The names an installed distribution requires (its extras' requirements left out; other
+    environment markers judged for this Python, the image's being the same version)."""
+    from packaging.requirements import Requirement
+
+    found = []
+    for text in importlib.metadata.requires(name) or []:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        found.append(requirement.name.lower().replace("_", "-"))
+    return found
+
+
 def runtime_dependencies() -> list[str]:
-    """smemu's declared dependencies that run in a container (numpy, scipy, protobuf, ...)."""
+    """smemu's declared dependencies that run in a container (numpy, scipy, protobuf, ...) and
+    what they require in turn (faiss-cpu needs packaging): the wheels are fetched one by one
+    (``--no-deps``), so the image's offline ``pip install`` needs the whole closure."""
     names = []
-    for requirement in _declared_dependencies():
-        name = re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower()
-        if name not in HOST_ONLY_DEPENDENCIES and name not in names:
-            names.append(name)
+    pending = [_requirement_name(r) for r in _declared_dependencies()]
+    while pending:
+        name = pending.pop(0)
+        if name in HOST_ONLY_DEPENDENCIES or name in names:
+            continue
+        names.append(name)
+        try:
+            pending += _installed_requirements(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
     return names
 
 
