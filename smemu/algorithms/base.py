@@ -56,8 +56,8 @@ class ModelArtifact:
     * ``"ndarray"``: ``model_algo-1`` is an MXNet NDArray file of ``arrays`` (a list or a
       name -> array dict), as ``mx.nd.save`` writes it (k-means).
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
-      (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
-      (linear learner).
+      (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest`` as
+      its ``additional-params.json`` (linear learner).
     * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
       serialised by the algorithm itself (the descriptor's ``model_files`` names them).
 

@@ -1,6 +1,7 @@
 """Linear Learner: learned quality against scikit-learn, selection, errors, log lines, artifact."""
 
 import io
+import json
 import re
 
 import numpy as np
@@ -47,7 +48,7 @@ def test_digits_accuracy_matches_logistic_regression():
     Xtr, Xte, ytr, yte = split(load_digits)
     art, _ = train(dict(SMALL_DATA, predictor_type="multiclass_classifier", num_classes="10",
                         num_models="8"), train=(Xtr, ytr))
-    assert art.arrays["arg:fc0_weight"].shape == (10, 64)
+    assert art.arrays["arg:fc0_weight"].shape == (64, 10)
     ours = float((predict_labels(art, Xte) == yte).mean())
     assert ours >= logistic_reference(Xtr, ytr, Xte, yte) - 0.012
 
@@ -66,8 +67,8 @@ def test_regressor_recovers_known_weights_in_label_units():
     y = (X @ w + 100.0 + rng.normal(0, 0.1, 4000)).astype(np.float32)
     art, _ = train({"predictor_type": "regressor", "mini_batch_size": "100", "epochs": "30"},
                    train=(X, y))
-    np.testing.assert_allclose(art.arrays["arg:fc0_weight"][0], w, rtol=0.02, atol=0.02)
-    assert abs(float(art.arrays["arg:fc0_bias"][0]) - 100.0) < 2.0
+    np.testing.assert_allclose(art.arrays["arg:fc0_weight"][:, 0], w, rtol=0.02, atol=0.02)
+    assert abs(float(art.arrays["arg:fc0_bias"][0, 0]) - 100.0) < 2.0
 
 
 def synthetic_binary(n=3000, d=50, density=0.1, seed=2):
@@ -126,7 +127,8 @@ def test_hinge_loss_classifies_and_outputs_raw_scores():
     Xtr, Xte, ytr, yte = split(load_breast_cancer)
     art, _ = train(dict(SMALL_DATA, predictor_type="binary_classifier", loss="hinge_loss",
                         num_models="4"), train=(Xtr, ytr))
-    assert art.manifest["output"] == "identity"
+    assert art.symbol["nodes"][-1]["op"] == "LinearRegressionOutput"  # raw scores
+    assert art.manifest["metrics_params"]["margin"] == 1.0
     assert float((predict_labels(art, Xte) == yte).mean()) > 0.93
 
 
@@ -348,45 +350,68 @@ def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():
 
 
 # the artifact ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("hp, shape, output", [
-    ({"predictor_type": "binary_classifier"}, (1, 30), "sigmoid"),
-    ({"predictor_type": "regressor"}, (1, 30), "identity"),
-    ({"predictor_type": "multiclass_classifier", "num_classes": "3"}, (3, 30), "softmax"),
+@pytest.mark.parametrize("hp, shape, op", [
+    ({"predictor_type": "binary_classifier"}, (30, 1), "LogisticRegressionOutput"),
+    ({"predictor_type": "regressor"}, (30, 1), "LinearRegressionOutput"),
+    ({"predictor_type": "multiclass_classifier", "num_classes": "3"}, (30, 3), "SoftmaxOutput"),
 ])
-def test_artifact_zip_holds_an_mxnet_module_checkpoint(tmp_path, hp, shape, output):
+def test_artifact_zip_is_laid_out_as_the_real_one(tmp_path, hp, shape, op):
     X, y = load_breast_cancer(return_X_y=True)
     if hp["predictor_type"] == "multiclass_classifier":
         y = (X[:, 0] > 12).astype(float) + (X[:, 0] > 16)
     art, _ = train(dict(hp, epochs="1", num_models="2"), train=(X.astype(np.float32), y))
-    assert art.layout == "mxnet-module" and art.manifest["output"] == output
+    assert art.layout == "mxnet-module"
     path = tmp_path / "model_algo-1"
     write_module_zip(path, art.symbol, art.arrays, art.manifest)
     import zipfile
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == sorted(["mx-mod-symbol.json", "mx-mod-0000.params",
-                                                "additional-params.json", "manifest.json"])
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == ["mx-mod-0000.params", "mx-mod-symbol.json",
+                                               "manifest.json", "additional-params.json"]
+        assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
+        assert zf.read("manifest.json") == (
+            b'{"additional-params.json": "json", "mx-mod": "mxnet_module", "version": 1}')
+        additional = json.loads(zf.read("additional-params.json"))
         params = load_ndarrays(io.BytesIO(zf.read("mx-mod-0000.params")))
+    assert list(additional) == ["threshold", "loss_type", "metrics_params", "predictor_type"]
+    assert list(additional["metrics_params"]) == [
+        "eps_insensitive_loss_type", "class_weights", "huber_delta", "quantile",
+        "loss_insensitivity", "positive_example_weight_mult", "accuracy_top_k", "threshold",
+        "f_beta", "margin"]
+    assert additional["predictor_type"] == hp["predictor_type"]
     assert sorted(params) == ["arg:fc0_bias", "arg:fc0_weight"]
-    assert params["arg:fc0_weight"].shape == shape and params["arg:fc0_bias"].shape == shape[:1]
+    assert params["arg:fc0_weight"].shape == shape and params["arg:fc0_bias"].shape == (1, shape[1])
     assert params["arg:fc0_weight"].dtype == np.float32
-    symbol, arrays, manifest = read_module_zip(path)
-    assert symbol == art.symbol and manifest["predictor_type"] == hp["predictor_type"]
+    assert [n["op"] for n in art.symbol["nodes"]] == [
+        "null", "null", "dot", "null", "broadcast_add", "null", op]
+    symbol, arrays, back = read_module_zip(path)
+    assert symbol == art.symbol and back == art.manifest
     np.testing.assert_array_equal(arrays["arg:fc0_weight"], art.arrays["arg:fc0_weight"])
-    np.testing.assert_allclose(arrays["stdev_weight"], art.arrays["stdev_weight"], rtol=1e-6)
-    names = [node["name"] for node in symbol["nodes"]]
-    assert names == ["data", "fc0_weight", "fc0_bias", "fc0", "out_label", "out"]
     # zips of the same model are byte-identical
     again = tmp_path / "again"
     write_module_zip(again, art.symbol, art.arrays, art.manifest)
     assert again.read_bytes() == path.read_bytes()
 
 
+def test_a_default_regressor_writes_the_real_regressors_additional_params():
+    Xtr, _, ytr, _ = split(load_diabetes)
+    art, _ = train({"predictor_type": "regressor", "epochs": "1", "num_models": "2"},
+                   train=(Xtr, ytr))
+    # the file of a real regressor trained with the defaults, byte for byte
+    assert json.dumps(art.manifest) == (
+        '{"threshold": 0.5, "loss_type": "squared_loss", "metrics_params": '
+        '{"eps_insensitive_loss_type": null, "class_weights": null, "huber_delta": null, '
+        '"quantile": null, "loss_insensitivity": null, "positive_example_weight_mult": 1.0, '
+        '"accuracy_top_k": 3, "threshold": 0.5, "f_beta": null, "margin": null}, '
+        '"predictor_type": "regressor"}')
+
+
 def test_binary_threshold_is_stored_on_the_output_scale():
     Xtr, Xte, ytr, yte = split(load_breast_cancer)
     art, _ = train(dict(SMALL_DATA, predictor_type="binary_classifier", num_models="2"),
                    train=(Xtr, ytr))
-    threshold = float(art.arrays["threshold"][0])
-    assert 0.0 < threshold < 1.0 and threshold == pytest.approx(art.manifest["threshold"])
+    threshold = art.manifest["threshold"]
+    assert 0.0 < threshold < 1.0 and threshold == art.manifest["metrics_params"]["threshold"]
     probability = 1 / (1 + np.exp(-raw_scores(art, Xte)[:, 0]))
     assert ((probability >= threshold) == predict_labels(art, Xte)).all()
 
@@ -425,18 +450,18 @@ def test_an_unreachable_target_precision_falls_back_to_accuracy():
     assert (predict_labels(art, X) == 0).all()  # the best accuracy: predict the majority class
 
 
-def test_scaler_options_reach_the_artifact():
+def test_scaler_options_are_folded_into_the_raw_feature_model():
     Xtr, Xte, ytr, yte = split(load_diabetes)
     art, log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2"),
                      train=(Xtr, ytr))
-    assert art.arrays["mean_label"][0] == pytest.approx(ytr.mean(), rel=1e-5)
-    assert art.arrays["stdev_label"][0] == pytest.approx(ytr.std(), rel=1e-4)
-    np.testing.assert_allclose(art.arrays["stdev_weight"], Xtr.std(axis=0), rtol=1e-4)
-    plain, _ = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
-                          normalize_data="false", normalize_label="false", unbias_data="false",
-                          unbias_label="false"), train=(Xtr, ytr))
-    assert "mean_label" not in plain.arrays and "stdev_label" not in plain.arrays
-    assert (plain.arrays["stdev_weight"] == 1).all() and (plain.arrays["mean_weight"] == 0).all()
+    assert "'stdev_label': <NDArray 1 @cpu(0)>, 'mean_label': <NDArray 1 @cpu(0)>" in log.text
+    plain, plain_log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
+                                  normalize_data="false", normalize_label="false",
+                                  unbias_data="false", unbias_label="false"), train=(Xtr, ytr))
+    assert "'stdev_label': None, 'mean_label': None" in plain_log.text
+    # the model holds no statistics (as the real one): both act on raw features, in label units
+    assert sorted(art.arrays) == sorted(plain.arrays) == ["arg:fc0_bias", "arg:fc0_weight"]
+    assert r2_score(yte, predict_labels(art, Xte)) > 0.3
 
 
 def test_use_bias_false_gives_a_model_through_the_origin():
@@ -445,4 +470,4 @@ def test_use_bias_false_gives_a_model_through_the_origin():
     y = (X @ np.array([1.0, -2.0, 0.5]) + 5.0).astype(np.float32)
     art, _ = train({"predictor_type": "regressor", "use_bias": "False", "mini_batch_size": "100",
                     "epochs": "10", "num_models": "2"}, train=(X, y))
-    assert float(art.arrays["arg:fc0_bias"][0]) == 0.0
+    assert float(art.arrays["arg:fc0_bias"][0, 0]) == 0.0

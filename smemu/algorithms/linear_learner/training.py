@@ -12,12 +12,12 @@ import scipy.sparse as sp
 from smemu.algorithms.base import ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.linear_learner import metrics, selection
+from smemu.algorithms.linear_learner.artifact import model_artifact
 from smemu.algorithms.linear_learner.checks import LinearLearnerChecks, labels_of, no_records
 from smemu.algorithms.linear_learner.losses import make_loss
 from smemu.algorithms.linear_learner.model import LinearModels, search_settings
 from smemu.algorithms.linear_learner.optimizers import FactorSchedule, Optimizer
 from smemu.algorithms.linear_learner.scaling import fit_scaler
-from smemu.algorithms.linear_learner.symbol import module_symbol
 from smemu.algorithms.reporting import Reporter, Throughput
 
 
@@ -293,7 +293,7 @@ class Run:
             self.score_channel("test", single_W, single_b, threshold)
         else:
             report.info("Test data is not provided.")
-        return self.artifact(chosen, W, b, threshold, description)
+        return self.artifact(chosen, W, b, threshold)
 
     def single_scores(self, channel_name, W, b):
         """Scores of one model (records,) or (records, classes), in label units, and labels."""
@@ -321,36 +321,12 @@ class Run:
             self.report.quality(channel_name, name, value, kind=kind)
         return results
 
-    def artifact(self, chosen, W, b, threshold, description) -> ModelArtifact:
+    def artifact(self, chosen, W, b, threshold) -> ModelArtifact:
         weight, bias = self.models.folded(chosen, W, b)
-        loss = self.eval_loss.name
         out_threshold = None
         if threshold is not None:
             # the model outputs a probability under logistic loss, a raw margin under hinge loss
-            out_threshold = float(1.0 / (1.0 + np.exp(-threshold))) if loss == "logistic" \
-                else float(threshold)
-        arrays = {"arg:fc0_weight": weight, "arg:fc0_bias": bias,
-                  "mean_weight": self.scaler.mean_weight, "stdev_weight": self.scaler.stdev_weight}
-        if self.scaler.mean_label is not None:
-            arrays["mean_label"] = np.array([self.scaler.mean_label], dtype=np.float32)
-        if self.scaler.stdev_label is not None:
-            arrays["stdev_label"] = np.array([self.scaler.stdev_label], dtype=np.float32)
-        if out_threshold is not None:
-            arrays["threshold"] = np.array([out_threshold], dtype=np.float32)
-        symbol, output = module_symbol(loss, self.outputs)
-        manifest = {
-            "algorithm": "linear-learner",
-            "predictor_type": self.kind,
-            "num_classes": self.outputs if self.multiclass else None,
-            "feature_dim": self.feature_dim,
-            "loss": loss,
-            "output": output,
-            "threshold": out_threshold,
-            "normalization": "folded into arg:fc0_weight and arg:fc0_bias; apply them to raw "
-                             "features",
-            "hyperparameters": description,
-            "module": {"prefix": "mx-mod", "epoch": 0, "data_names": ["data"],
-                       "label_names": ["out_label"]},
-        }
-        return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
-                             manifest=manifest)
+            out_threshold = float(1.0 / (1.0 + np.exp(-threshold))) \
+                if self.eval_loss.name == "logistic" else float(threshold)
+        positive = float(self.settings.positive_weight[chosen]) if self.binary else 1.0
+        return model_artifact(self.cfg, weight, bias, out_threshold, positive, self.class_weights)
