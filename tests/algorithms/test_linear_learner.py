@@ -282,13 +282,13 @@ def test_missing_labels_and_wrong_width_are_client_errors():
 # The service's built-in MetricDefinitions for linear-learner (reference §3.3)
 METRIC_REGEXES = {
     "train:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, train \S+_objective <loss>=(\S+)",
-    "train:objective_loss:final": r"#quality_metric: host=\S+, train \S+_objective <loss>=(\S+)",
     "validation:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, validation \S+_objective <loss>=(\S+)",
     "validation:objective_loss:final": r"#quality_metric: host=\S+, validation \S+_objective <loss>=(\S+)",
     "test:objective_loss": r"#quality_metric: host=\S+, test \S+_objective <loss>=(\S+)",
     "train:progress": r"#progress_metric: host=\S+, completed (\S+) %",
     "train:throughput": r"#throughput_metric: host=\S+, train throughput=(\S+) records/second",
 }
+TRAIN_FINAL = r"#quality_metric: host=\S+, train \S+_objective <loss>=(\S+)"
 BINARY_REGEXES = {
     "test:binary_classification_accuracy": r"#quality_metric: host=\S+, test binary_classification_accuracy <score>=(\S+)",
     "test:binary_f_beta": r"#quality_metric: host=\S+, test binary_f_\S+ <score>=(\S+)",
@@ -323,6 +323,8 @@ def test_metric_definitions_find_their_lines(loader, hp, extra):
     for name, regex in {**METRIC_REGEXES, **extra}.items():
         values = [float(v) for v in re.findall(regex, log.text)]
         assert values and all(np.isfinite(values)), name
+    # with a validation channel the real job prints no final train objective line
+    assert re.findall(TRAIN_FINAL, log.text) == []
     # the final validation score of the chosen model is what the test metrics recompute
     kind = hp["predictor_type"]
     if kind == "multiclass_classifier":
@@ -338,6 +340,55 @@ def test_metric_definitions_find_their_lines(loader, hp, extra):
         assert accuracy == pytest.approx(float((predict_labels(art, Xte) == yte).mean()))
     assert "#test_score (algo-1) : (" in log.text
     assert "Scaling model computed with parameters: {'stdev_weight': <NDArray" in log.text
+
+
+@pytest.mark.parametrize("loader, hp, names", [
+    (load_breast_cancer, {"predictor_type": "binary_classifier"},
+     ("binary_classification_accuracy", "precision", "recall")),
+    (load_diabetes, {"predictor_type": "regressor"}, ("mse", "absolute_loss")),
+])
+def test_without_validation_the_chosen_model_is_scored_on_train(loader, hp, names):
+    Xtr, _, ytr, _ = split(loader)
+    art, log = train(dict(hp, epochs="3", num_models="4"), train=(Xtr, ytr))
+    final = [float(v) for v in re.findall(TRAIN_FINAL, log.text)]
+    assert len(final) == 1          # train:objective_loss:final, the chosen model's train score
+    assert f"#train_score (algo-1) : ('{names[0]}', " in log.text
+    for name in names:
+        assert re.search(rf"#quality_metric: host=\S+, train {name} <\w+>=(\S+)", log.text), name
+    if hp["predictor_type"] == "regressor":
+        mse = float(re.search(r"train mse <loss>=(\S+)", log.text).group(1))
+        assert mse == pytest.approx(float(((predict_labels(art, Xtr) - ytr) ** 2).mean()),
+                                    rel=1e-4)
+        assert final[0] == pytest.approx(mse, rel=1e-6)   # mse_objective is the mse
+    else:
+        accuracy = float(re.search(r"train binary_classification_accuracy <score>=(\S+)",
+                                   log.text).group(1))
+        assert accuracy == pytest.approx(float((predict_labels(art, Xtr) == ytr).mean()))
+
+
+def test_a_regressors_epoch_train_objective_is_on_the_normalised_label_scale():
+    # as in the real logs (about 1 at epoch 0 while validation is in label units)
+    Xtr, Xva, ytr, yva = split(load_diabetes)
+    _, log = train({"predictor_type": "regressor", "epochs": "1", "num_models": "1"},
+                   train=(Xtr, ytr), validation=(Xva, yva))
+    train_epoch = float(re.search(r"epoch=0, train mse_objective <loss>=(\S+)", log.text).group(1))
+    validation_epoch = float(re.search(r"epoch=0, validation mse_objective <loss>=(\S+)",
+                                       log.text).group(1))
+    assert 0.3 < train_epoch < 1.5                        # the label's variance is 1 there
+    assert validation_epoch > 1000                        # diabetes labels vary by ~77
+    assert train_epoch == pytest.approx(validation_epoch / ytr.std() ** 2, rel=0.5)
+
+
+def test_each_epoch_prints_its_throughput_and_checkpoint():
+    Xtr, _, ytr, _ = split(load_breast_cancer)
+    _, log = train({"predictor_type": "binary_classifier", "epochs": "3", "num_models": "2",
+                    "early_stopping_patience": "5"}, train=(Xtr, ytr))
+    assert len(re.findall(r"#throughput_metric: host=algo-1, train throughput=\S+ records/second",
+                          log.text)) == 3
+    saved = re.findall(r'Saved checkpoint to "(\S+)"', log.text)
+    saving = re.findall(r"Saving model for epoch: (\d+)", log.text)
+    assert saved and len(saved) == len(saving)
+    assert re.fullmatch(r"/\S+/tmp[a-z0-9_]{8}/mx-mod-0000\.params", saved[0])
 
 
 def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+import string
+import tempfile
 import time
 from typing import Iterator, Mapping
 
@@ -26,6 +29,15 @@ from smemu.algorithms.reporting import Reporter, Throughput
 SELECTION_SAMPLE = 100_000
 #: num_models=auto trains fewer than 32 models when feature_dim x outputs x models exceeds this
 MAX_AUTO_PARAMETERS = 16_000_000
+
+
+def checkpoint_name() -> str:
+    """Where the real job says it saves each improved epoch's module: ``mx-mod-0000.params`` in a
+    fresh temporary directory (``/tmp/tmpXXXXXXXX``). smemu only prints the name; the model it
+    keeps is in memory."""
+    letters = string.ascii_lowercase + string.digits + "_"
+    name = "".join(random.SystemRandom().choice(letters) for _ in range(8))
+    return f"{tempfile.gettempdir()}/tmp{name}/mx-mod-0000.params"
 
 
 class Run:
@@ -123,8 +135,9 @@ class Run:
 
     # one mini-batch ---------------------------------------------------------------------------------
     def step(self, X, y):
-        """One update of every model; returns each model's summed loss on the batch (label
-        units, before the update)."""
+        """One update of every model; returns each model's summed training loss on the batch
+        (before the update; a regressor's on the normalised label scale, as the real job's
+        per-epoch train objective is)."""
         models, sc = self.models, self.scaler
         S = models.scores(X)
         regressor = self.kind == "regressor"
@@ -132,12 +145,6 @@ class Run:
         y_train = (y32 - np.float32(sc.label_shift)) / np.float32(sc.label_scale) if regressor \
             else y32
         loss, G = self.train_loss.value_and_grad(S, y_train)
-        if regressor and (sc.label_scale != 1.0 or sc.label_shift != 0.0):
-            degree = getattr(self.eval_loss, "degree", None)
-            if degree is None:  # a parameter in label units: evaluate in label units
-                loss = self.eval_loss.value(self.to_label_units(S), y32)
-            else:
-                loss = loss * np.float32(sc.label_scale ** degree)
         if self.binary:
             if np.any(self.settings.positive_weight != 1.0):
                 w = np.where(y32[:, None] == 1, self.settings.positive_weight.astype(np.float32),
@@ -195,10 +202,11 @@ class Run:
         best_value = best_W = best_b = None
         overall_best, stale = -np.inf, 0
         last_train_loss = None
-        throughput = Throughput()
         objective = self.eval_loss.objective
+        checkpoint = checkpoint_name()
         for epoch in range(epochs):
             start = time.time()
+            throughput = Throughput()
             loss_sum = 0.0  # becomes one sum per model (num_models is final once data is seen)
             seen = 0
             for X, y in self.train_batches():
@@ -212,6 +220,7 @@ class Run:
             train_loss = loss_sum / max(seen, 1)
             last_train_loss = train_loss
             end = time.time()
+            records_per_second = throughput.per_second
             for m in range(models_n):
                 report.metrics({f"train_{objective}": float(train_loss[m])}, start=start, end=end,
                                epoch=epoch, model=m)
@@ -241,15 +250,16 @@ class Run:
                 overall_best, stale = max(epoch_best, overall_best), 0
                 report.info("Epoch %d: Loss improved. Updating best model", epoch)
                 report.info("Saving model for epoch: %d", epoch)
+                report.info('Saved checkpoint to "%s"', checkpoint)
             else:
                 stale += 1
                 report.info("Epoch %d: Loss has not improved for %d epochs.", epoch, stale)
             report.progress((epoch + 1) / epochs, whole=True)
+            report.throughput(records_per_second)
             if stale >= cfg["early_stopping_patience"]:
                 report.info("Epoch %d: Loss has not improved for %d epochs. Early stopping.",
                             epoch, stale)
                 break
-        report.throughput(throughput.per_second)
         return self.finish(best_W if has_validation else self.models.W,
                            best_b if has_validation else self.models.b,
                            best_value, last_train_loss)
@@ -284,11 +294,11 @@ class Run:
                 threshold = float(thr[0])
             else:
                 threshold = 0.0
-        if has_validation:
-            self.score_channel("validation", single_W, single_b, threshold)
+        # the chosen model scored on validation, or (as the real job does without one) on train:
+        # its objective line is then train:objective_loss:final
+        self.score_channel(calibration, single_W, single_b, threshold)
         description = self.settings.describe(chosen, cfg)
         report.info("Best model found for hyperparameters: %s", json.dumps(description))
-        report.quality("train", self.eval_loss.objective, float(last_train_loss[chosen]))
         if "test" in self.channels:
             self.score_channel("test", single_W, single_b, threshold)
         else:
