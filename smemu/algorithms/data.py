@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from smemu.algorithms.builtin_errors import INFINITE_VALUES, MISSING_VALUES
 from smemu.algorithms.errors import DataError
 
 
@@ -36,9 +37,10 @@ def check_finite(batch, channel: str) -> None:
         row = int(np.searchsorted(feats.indptr, bad_pos, side="right") - 1)
     else:
         row = int(np.flatnonzero(~np.isfinite(feats).all(axis=1))[0])
-    raise DataError(
-        f"Channel '{channel}' has a NaN or infinite feature value at {batch.location(row)}. "
-        f"Remove or impute it and try again.")
+    dense_row = feats[row].toarray().ravel() if sp.issparse(feats) else feats[row]
+    words = MISSING_VALUES if np.isnan(dense_row).any() else INFINITE_VALUES
+    raise DataError(words.say(f"The first is at {batch.location(row)}: remove or impute it.",
+                              channel=channel))
 
 
 def require_labels(batch, channel: str) -> np.ndarray:

@@ -18,6 +18,7 @@ import json
 import math
 from typing import Any, Callable, Iterable, Mapping
 
+from smemu.algorithms.builtin_errors import MISSING_HYPERPARAMETER, UNKNOWN_HYPERPARAMETER
 from smemu.algorithms.errors import HyperparameterError
 
 AUTO = "auto"
@@ -245,16 +246,15 @@ class Schema:
         for key in unknown:
             hint = difflib.get_close_matches(key, list(self.params), n=1)
             suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-            errors.append(HyperparameterError(
-                f"Additional properties are not allowed ('{key}' was unexpected).{suggestion} "
-                f"{self.algorithm} accepts: {', '.join(sorted(self.params))}.", name=key))
+            errors.append(HyperparameterError(UNKNOWN_HYPERPARAMETER.say(
+                f"{suggestion.strip()} {self.algorithm} accepts: "
+                f"{', '.join(sorted(self.params))}.".strip(), name=key), name=key))
         missing = [n for n in self.required if n not in provided or _text(provided[n]).strip() == ""]
         if missing:
             names = ", ".join(f"'{n}'" for n in missing)
-            errors.append(HyperparameterError(
-                f"No value(s) were specified for {names} which are required hyperparameter(s) "
-                f"of {self.algorithm}. Set them in HyperParameters and try again.",
-                name=missing[0]))
+            errors.append(HyperparameterError(MISSING_HYPERPARAMETER.say(
+                f"{self.algorithm} requires them: set them in HyperParameters and try again.",
+                names=names), name=missing[0]))
         raw = self.defaults()
         raw.update({k: _text(v) for k, v in provided.items()})
         values: dict[str, Any] = {}

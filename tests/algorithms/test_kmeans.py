@@ -233,7 +233,7 @@ def test_nan_is_named_by_record(blobs):
     X, _, _ = blobs
     X = X.copy()
     X[1234, 3] = np.nan
-    with pytest.raises(DataError, match=r"NaN or infinite .* record 1234 of file"):
+    with pytest.raises(DataError, match=r"Found missing \(NaN\) values.* record 1234 of file"):
         train(X, k=3, mini_batch_size=1000)
 
 

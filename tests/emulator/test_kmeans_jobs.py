@@ -72,7 +72,7 @@ def test_trains_and_scores_the_test_channel(tmp_path, mode, fmt):
     ("width", lambda rows: np.hstack([rows, rows[:, :1]]),
      ["'train'", "(5,", "feature_dim", "(4)", "line 1 of file", "part-0.csv"]),
     ("nan", lambda rows: np.where(np.arange(len(rows))[:, None] == 41, np.nan, rows),
-     ["NaN or infinite", "line 42 of file", "part-0.csv"]),
+     ["Found missing (NaN) values", "line 42 of file", "part-0.csv"]),
     ("fewer-than-k", lambda rows: rows[:2], ["2 records, fewer than k=3"]),
     ("empty", lambda rows: rows[:0], ["Channel 'train' has no records"]),
 ])
