@@ -70,17 +70,27 @@ def _resolve(target: str) -> Any:
 
 @dataclass(frozen=True)
 class SampleData:
-    """A tiny data set of the kind an algorithm trains on, for the common algorithm test and for
-    documentation: per channel a dense float feature matrix and labels (or None), plus the
-    hyperparameters that train on it in a second or so. ``content_type`` is what the channels
-    are written as. ``quality(predictions, features, labels) -> (value, floor)`` checks what the
-    predictor answers for the train features is better than a floor (a real result, not a
-    constant)."""
+    """A tiny data set of the kind an algorithm trains on, for the common algorithm test
+    (tests/algorithms/test_every_algorithm.py) and for documentation.
+
+    * ``channels``: per channel, ``(features, labels)`` — a dense float matrix (or a scipy CSR
+      matrix for RecordIO-protobuf) and the labels the records carry (None: no labels);
+    * ``hyperparameters``: what trains on it in a second or so;
+    * ``content_type``: what the channels are written as (``text/csv...`` with the label in the
+      first column, or ``application/x-recordio-protobuf``), verbatim as the channel's ContentType;
+    * ``quality(predictions, features, truth) -> (value, floor)``: the predictor's answer for the
+      train features must score above the floor (a real result, not a constant); ``truth`` is
+      ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
+    * ``serving_type``: the request content type the test invokes the endpoint with (default: the
+      channels' content type, without its parameters).
+    """
 
     channels: Mapping[str, tuple[Any, Any]]
     hyperparameters: Mapping[str, str]
     content_type: str = CSV
     quality: Callable | None = None
+    truth: Any = None
+    serving_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,8 @@ class AlgorithmDescriptor:
       :class:`~smemu.algorithms.inference.Predictor`, or None when it cannot be served;
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
       serving);
-    * ``sample``: ``"module:function"`` giving a :class:`SampleData` for a numpy Generator.
+    * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
+      list of them (variants that together print every metric the definitions name).
     """
 
     name: str
@@ -156,8 +167,9 @@ class AlgorithmDescriptor:
             raise LookupError(f"{self.name} models cannot be served")
         return _resolve(self.predictor)(artifact)
 
-    def sample_data(self, rng) -> SampleData:
-        return _resolve(self.sample)(rng)
+    def samples(self, rng) -> list[SampleData]:
+        made = _resolve(self.sample)(rng)
+        return list(made) if isinstance(made, (list, tuple)) else [made]
 
     @property
     def serves(self) -> bool:

@@ -1,7 +1,8 @@
 """Metric and progress lines in the shapes SageMaker's built-in algorithms print.
 
 Users' ``MetricDefinitions`` regexes (and the service's own for built-ins) read these lines, so
-their shapes are fixed; see ``shared/reference/builtin-behaviour.md``. Everything goes through the
+their shapes are fixed (as the built-ins' training logs print them, e.g. in AWS's example
+notebooks). Everything goes through the
 ``smemu.algorithm`` logger (lines get the ``[MM/DD/YYYY HH:MM:SS INFO tid]`` prefix from the
 container's handler) except ``#metrics`` JSON lines, which the built-ins print bare, through
 ``smemu.metrics``.

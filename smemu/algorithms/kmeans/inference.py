@@ -1,7 +1,8 @@
 """K-Means at inference time: the closest centroid of each record and the Euclidean distance to it.
 
 The model is what ``model_algo-1`` holds: a list with one float32 NDArray of shape
-(k, feature_dim), the centroids (builtin-algorithms.md §2.4). A user's own ``mx.nd.save`` of
+(k, feature_dim), the centroids (AWS's k-means example notebooks read a trained model with
+``mx.ndarray.load('model_algo-1')`` and find this one array). A user's own ``mx.nd.save`` of
 scikit-learn centroids ("bring your own model") loads the same way.
 """
 

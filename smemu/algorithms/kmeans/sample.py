@@ -25,7 +25,10 @@ def sample(rng) -> SampleData:
     blob = rng.integers(0, K, size=ROWS)
     features = (centres[blob] + rng.normal(size=(ROWS, DIM))).astype(np.float32)
     return SampleData(
-        channels={"train": (features, blob.astype(np.float32)), "test": (features[:60], None)},
-        hyperparameters={"k": str(K), "feature_dim": str(DIM), "mini_batch_size": "100"},
+        channels={"train": (features, None), "test": (features[:60], None)},
+        hyperparameters={"k": str(K), "feature_dim": str(DIM), "mini_batch_size": "100",
+                         "eval_metrics": '["msd", "ssd"]'},
+        content_type="text/csv;label_size=0",
         quality=_quality,
+        truth=blob,
     )

@@ -2,7 +2,8 @@
 
 Names, valid values and defaults follow the SageMaker developer guide (k-means-api-config); the
 default map, its order and its private ``_`` keys are those the real container prints from its
-``default-input.json`` (see shared/reference/builtin-algorithms.md §2.1).
+``default-input.json`` in its ``Reading default configuration`` log line (printed in public
+training logs).
 """
 
 from __future__ import annotations

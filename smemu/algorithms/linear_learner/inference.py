@@ -9,7 +9,8 @@ otherwise; ``predicted_label`` is 1 when the score reaches the threshold (binary
 real built-in's (``dot`` symbol, ``arg:fc0_weight`` (feature_dim, outputs), ``arg:fc0_bias``
 (1, outputs), predictor type and threshold in ``additional-params.json``) and the one smemu wrote
 before (``FullyConnected`` symbol, weight (outputs, feature_dim), its own manifest). The output
-(``sigmoid``, ``softmax`` or ``identity``) comes from the symbol's head operator. The real
+(``sigmoid``, ``softmax`` or ``identity``) comes from the symbol's head operator. Responses are
+as the AWS developer guide page "Linear learner response formats" documents them; the real
 container has no CSV output, hence ``csv_output = False``.
 """
 

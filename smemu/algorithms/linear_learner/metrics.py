@@ -2,7 +2,7 @@
 
 Each function returns an ordered list of ``(name, value, kind)`` with kind ``loss`` or
 ``score``, in the order the real container prints them (``#validation_score`` /
-``#quality_metric`` lines; see ``shared/reference/builtin-algorithms.md`` §3.3).
+``#quality_metric`` lines, as in the training logs AWS's linear learner example notebooks print).
 """
 
 from __future__ import annotations

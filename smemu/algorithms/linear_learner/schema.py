@@ -1,8 +1,8 @@
 """Linear Learner's hyperparameters: declared once, with the real container's defaults.
 
-Defaults are the strings the real container's ``default-input.json`` holds (see
-``shared/reference/builtin-algorithms.md`` §3.1), so ``Reading default configuration`` prints
-the same map. ``resolve_auto`` turns the remaining ``auto`` values into numbers.
+Defaults are the strings the real container's ``default-input.json`` holds (its ``Reading
+default configuration`` log line, printed in public training logs; the values are those of the
+AWS developer guide page "Linear learner hyperparameters"), so smemu prints the same map. ``resolve_auto`` turns the remaining ``auto`` values into numbers.
 """
 
 from __future__ import annotations
