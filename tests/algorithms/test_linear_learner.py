@@ -210,8 +210,6 @@ SCHEMA = get_algorithm("linear-learner").schema
     ({"predictor_type": "binary_classifier", "loss": "squared_loss"},
      ["loss='squared_loss'", "binary_classifier"]),
     ({"predictor_type": "multiclass_classifier"}, ["num_classes", "multiclass_classifier"]),
-    ({"predictor_type": "binary_classifier", "num_classes": "5"},
-     ["num_classes=5", "predictor_type='binary_classifier'"]),
     ({"predictor_type": "regressor", "positive_example_weight_mult": "3"},
      ["positive_example_weight_mult", "regressor"]),
     ({"predictor_type": "regressor", "binary_classifier_model_selection_criteria": "f_beta"},
@@ -229,6 +227,19 @@ def test_bad_hyperparameters_name_what_is_wrong(given, words):
         SCHEMA.resolve(given)
     for word in words:
         assert word in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["binary_classifier", "regressor"])
+def test_num_classes_is_ignored_unless_multiclass_as_documented(kind):
+    Xtr, _, ytr, _ = split(load_breast_cancer)
+    art, log = train({"predictor_type": kind, "num_classes": "5", "epochs": "1",
+                      "num_models": "2"}, train=(Xtr, ytr))
+    assert (f"num_classes=5 is ignored: it is used only when predictor_type is "
+            f"multiclass_classifier (predictor_type is {kind}).") in log.lines
+    assert art.arrays["arg:fc0_weight"].shape == (30, 1)
+    _, quiet = train({"predictor_type": kind, "epochs": "1", "num_models": "2"},
+                     train=(Xtr, ytr))
+    assert "is ignored" not in quiet.text
 
 
 def test_defaults_are_the_real_containers_and_sdk_strings_parse():
