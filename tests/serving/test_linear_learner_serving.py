@@ -74,6 +74,19 @@ def write_older_smemu_model(root, predictor_type, loss, threshold, weight, bias)
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
 
 
+def served_predictions(root):
+    """The JSON predictions a live server of ``root``'s model gives for ROWS."""
+    server = LiveServer(root, "linear-learner")
+    try:
+        return invoke_json(server, ROWS)
+    finally:
+        server.close()
+
+
+def softmax(z):
+    return np.exp(z) / np.exp(z).sum(1, keepdims=True)
+
+
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
@@ -88,11 +101,7 @@ def invoke_json(server, rows):
 def test_binary_classifier_score_and_calibrated_threshold(tmp_path):
     weight, bias = write_ll_model(tmp_path, "binary_classifier", 1, "logistic", threshold=0.3)
     assert 0 < np.mean(sigmoid(ROWS @ weight[0] + bias[0]) >= 0.3) < 1   # both labels occur
-    server = LiveServer(tmp_path, "linear-learner")
-    try:
-        predictions = invoke_json(server, ROWS)
-    finally:
-        server.close()
+    predictions = served_predictions(tmp_path)
     expected = sigmoid(ROWS.astype(np.float64) @ weight[0] + bias[0])
     assert all(list(p) == ["score", "predicted_label"] for p in predictions)
     np.testing.assert_allclose([p["score"] for p in predictions], expected, rtol=1e-6)
@@ -102,13 +111,9 @@ def test_binary_classifier_score_and_calibrated_threshold(tmp_path):
 
 def test_multiclass_classifier_scores_every_class(tmp_path):
     weight, bias = write_ll_model(tmp_path, "multiclass_classifier", 3, "softmax_loss")
-    server = LiveServer(tmp_path, "linear-learner")
-    try:
-        predictions = invoke_json(server, ROWS)
-    finally:
-        server.close()
+    predictions = served_predictions(tmp_path)
     z = ROWS.astype(np.float64) @ weight.T + bias
-    expected = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    expected = softmax(z)
     np.testing.assert_allclose([p["score"] for p in predictions], expected, rtol=1e-6, atol=1e-7)
     assert [p["predicted_label"] for p in predictions] == expected.argmax(1).astype(float).tolist()
 
@@ -147,14 +152,10 @@ def test_a_model_in_smemus_older_layout_is_still_served(tmp_path, predictor_type
     weight = rng.normal(size=(outputs, 4)).astype(np.float32)
     bias = rng.normal(size=outputs).astype(np.float32)
     write_older_smemu_model(tmp_path, predictor_type, loss, 0.4, weight, bias)
-    server = LiveServer(tmp_path, "linear-learner")
-    try:
-        predictions = invoke_json(server, ROWS)
-    finally:
-        server.close()
+    predictions = served_predictions(tmp_path)
     z = ROWS.astype(np.float64) @ weight.T + bias
     if predictor_type == "multiclass_classifier":
-        expected = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+        expected = softmax(z)
         np.testing.assert_allclose([p["score"] for p in predictions], expected, rtol=1e-6,
                                    atol=1e-7)
         return
