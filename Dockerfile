@@ -1,6 +1,7 @@
 # smemu's container image: what runs inside a SageMaker built-in algorithm container, nothing more
 # (smemu.containers, the algorithms, the formats and their runtime dependencies: numpy, scipy,
-# protobuf, threadpoolctl, and waitress for `serve`; no API server, no boto3, no docker SDK).
+# protobuf, threadpoolctl, faiss-cpu for k-NN, and waitress for `serve`; no API server, no boto3,
+# no docker SDK).
 #
 # SageMaker runs it as `docker run <image> train` (or `serve`), so the entrypoint is exec-form and
 # takes that word as its argument. One image serves every algorithm; each per-algorithm tag

@@ -34,8 +34,11 @@ def make_channel(root: Path, shard: Path, gigabytes: float) -> tuple[Path, int]:
     return root, copies
 
 
-def run_worker(channel_dir: Path, out_dir: Path, store: Path, name: str, k: int, dim: int) -> dict:
-    """Run one Pipe-mode job in a fresh process and return its record and peak child RSS."""
+def run_worker(channel_dir: Path, out_dir: Path, store: Path, name: str, k: int = 0, dim: int = 0,
+               *, repository: str = "kmeans", hyperparameters: dict | None = None) -> dict:
+    """Run one Pipe-mode job of the built-in ``repository`` (k-means with ``k`` and ``dim`` unless
+    ``hyperparameters`` are given) in a fresh process; return its record and peak child RSS."""
+    hyperparameters = hyperparameters or {"k": str(k), "feature_dim": str(dim)}
     code = f"""
 import json, resource, time
 from smemu.emulator.runner import run_job
@@ -43,10 +46,10 @@ from smemu.emulator.spec import TrainingJobSpec
 from smemu.emulator.store import JobStore
 request = {{
     "TrainingJobName": {name!r},
-    "AlgorithmSpecification": {{"TrainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1",
+    "AlgorithmSpecification": {{"TrainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/{repository}:1",
                                "TrainingInputMode": "Pipe"}},
     "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-    "HyperParameters": {{"k": "{k}", "feature_dim": "{dim}"}},
+    "HyperParameters": {json.dumps(hyperparameters)},
     "InputDataConfig": [{{"ChannelName": "train", "DataSource": {{"S3DataSource": {{
         "S3DataType": "S3Prefix", "S3Uri": {channel_dir.as_uri() + '/'!r},
         "S3DataDistributionType": "FullyReplicated"}}}}}}],

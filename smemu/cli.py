@@ -5,25 +5,15 @@ parsed arguments and returning the exit code."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from smemu import __version__
+from smemu.commands import (build_images, convert, describe, inspect, list_jobs, serve, server,
+                            stop, train, transform, validate)
 
-# one line per subcommand module; the module's register() names the subcommand(s)
-COMMAND_MODULES = [
-    "smemu.commands.train",
-    "smemu.commands.describe",
-    "smemu.commands.list_jobs",
-    "smemu.commands.stop",
-    "smemu.commands.inspect",
-    "smemu.commands.convert",
-    "smemu.commands.serve",
-    "smemu.commands.build_images",
-    "smemu.commands.server",
-    "smemu.commands.validate",
-    "smemu.commands.transform",
-]
+# one entry per subcommand module; the module's register() names the subcommand(s)
+COMMAND_MODULES = [train, describe, list_jobs, stop, inspect, convert, serve, build_images, server,
+                   validate, transform]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run SageMaker built-in algorithm training jobs locally, as SageMaker would.")
     parser.add_argument("--version", action="version", version=f"smemu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+MIN_BYTES = 32 << 20   # less than this reads too fast for a bar to help
+
 
 class Progress:
     """``with Progress(total_bytes, "reading") as bar: bar.update(n)``.
@@ -23,6 +25,13 @@ class Progress:
         self.done = 0.0
         self.start = time.perf_counter()
         self._last = 0.0
+
+    @classmethod
+    def for_bytes(cls, total: float, label: str, forced: bool | None = None) -> "Progress":
+        """A bar for reading ``total`` bytes: drawn on a terminal when there are at least
+        MIN_BYTES, or always when ``forced``."""
+        return cls(total, label, enabled=forced if forced else (None if total >= MIN_BYTES
+                                                                 else False))
 
     def __enter__(self) -> "Progress":
         return self

@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping, Protocol, Union
 
 import numpy as np
 
+from smemu.algorithms.data import check_finite, check_width, empty_channel
 from smemu.algorithms.hyperparameters import Config, Schema
 from smemu.algorithms.reporting import Reporter
 
@@ -95,6 +96,24 @@ class InputChecks:
 
     def end(self, channel: str, records: int) -> None:
         pass
+
+
+class FeatureChecks(InputChecks):
+    """What every algorithm reading ``feature_dim`` features checks: the width of each batch,
+    finite values in every record, and a channel that is not empty. Algorithms extend it."""
+
+    def __init__(self, config: Config):
+        self.feature_dim = config["feature_dim"]
+
+    def batch(self, batch: Batch, channel: str) -> None:
+        check_width(batch, self.feature_dim, channel)
+
+    def records(self, batch: Batch, channel: str) -> None:
+        check_finite(batch, channel)
+
+    def end(self, channel: str, records: int) -> None:
+        if records == 0:
+            raise empty_channel(channel)
 
 
 def checked_batches(channel: "DataChannel", batch_size: int, checks: InputChecks) -> Iterator[Batch]:

@@ -43,6 +43,13 @@ def check_finite(batch, channel: str) -> None:
                               channel=channel))
 
 
+def empty_channel(name: str) -> DataError:
+    """The error for a channel that holds no records at all."""
+    return DataError(
+        f"Channel '{name}' has no records. Check that its S3 prefix or manifest points at your "
+        f"data files and that they are not empty.")
+
+
 def require_labels(batch, channel: str) -> np.ndarray:
     """The batch's labels; a DataError when the channel's records carry none."""
     if batch.labels is None:

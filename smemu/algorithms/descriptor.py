@@ -113,6 +113,8 @@ class AlgorithmDescriptor:
       constructed with the resolved Config;
     * ``predictor``: ``"module:function"`` taking a ModelArtifact and giving a
       :class:`~smemu.algorithms.inference.Predictor`, or None when it cannot be served;
+    * ``default_config_file``: the name of the defaults file its ``Reading default configuration
+      from ...`` log line shows (``default-input.json``; PCA's is ``default-conf.json``);
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
       serving);
     * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
@@ -133,6 +135,7 @@ class AlgorithmDescriptor:
     tunable_metrics: tuple[TunableMetric, ...] = ()
     predictor: str | None = None
     model_files: tuple[str, ...] = ("model_algo-1",)
+    default_config_file: str = "default-input.json"
     doc: str = field(default="", compare=False)
 
     # channels ---------------------------------------------------------------------------------

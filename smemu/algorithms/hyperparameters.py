@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import zlib
 from typing import Any, Callable, Iterable, Mapping
 
 from smemu.algorithms.builtin_errors import MISSING_HYPERPARAMETER, UNKNOWN_HYPERPARAMETER
@@ -195,6 +196,12 @@ class Config(dict):
     def __init__(self, values: Mapping[str, Any], raw: Mapping[str, str]):
         super().__init__(values)
         self.raw = dict(raw)
+
+    def seed(self, keys: Iterable[str]) -> int:
+        """A fixed random seed derived from the values of ``keys`` alone (the hyperparameters that
+        shape the model): same data + same hyperparameters = same model."""
+        shown = {key: self.raw.get(key) for key in keys}
+        return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
 
 
 Check = Callable[[Config], None]

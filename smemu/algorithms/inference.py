@@ -27,6 +27,11 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
+    #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
+    response_root: str = "predictions"
+    #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
+    #: ``distances`` and ``labels``); ``predict`` always computes them
+    verbose_outputs: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:

@@ -11,8 +11,6 @@ from smemu.formats import FormatError
 from smemu.formats import files
 from smemu.progress import Progress
 
-PROGRESS_MIN_BYTES = 32 << 20  # draw a bar for files at least this big (on a terminal)
-
 
 def fail(message: str) -> int:
     print(f"smemu: error: {message}", file=sys.stderr)
@@ -37,8 +35,9 @@ def guarded(func):
 def reading(path, kind, label, batch_size=10000, label_size=1, progress=None):
     """Yields an iterator of batches from ``path``, drawing a progress bar on big files."""
     size = os.path.getsize(path)
-    enabled = progress if progress is not None else (None if size >= PROGRESS_MIN_BYTES else False)
-    with open(path, "rb") as f, Progress(size, label, enabled=enabled) as bar:
+    bar = Progress(size, label, enabled=progress) if progress is not None \
+        else Progress.for_bytes(size, label)
+    with open(path, "rb") as f, bar:
         stream = files.CountingReader(f, bar.update)
         yield files.read_batches(path, kind, batch_size=batch_size, label_size=label_size,
                                  stream=stream)

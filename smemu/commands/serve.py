@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 
+from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.registry import serving_algorithms
 
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
                     "/invocations as the built-in algorithm's hosting container does, on "
                     "127.0.0.1. Stop with Ctrl-C.")
     add_model_arguments(parser)
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--port", type=int, default=contract.SERVING_PORT,
+                        help=f"port to listen on (default {contract.SERVING_PORT})")
     parser.add_argument("--backend", choices=["process", "docker"], default="process",
                         help="run the serving container as a local process (default) or in "
                              "the algorithm's smemu Docker image (smemu build-images)")

@@ -12,11 +12,9 @@ import json
 import os
 import sys
 
-from smemu.commands.train import UsageError, add_job_arguments, request_from_args
+from smemu.commands.job_request import UsageError, add_job_arguments, request_from_args
 from smemu.emulator.validation import problems_text, validate_request
 from smemu.progress import Progress
-
-PROGRESS_MIN_BYTES = 32 << 20   # channels smaller than this get no progress bar
 
 
 def register(subparsers) -> None:
@@ -45,9 +43,7 @@ def run(args) -> int:
         return 2
 
     def progress(total, label):
-        enabled = args.progress if args.progress else (None if total >= PROGRESS_MIN_BYTES
-                                                         else False)
-        return Progress(total, label, enabled=enabled)
+        return Progress.for_bytes(total, label, forced=args.progress)
 
     report = validate_request(request, base_dir=base_dir, max_errors=args.max_errors or None,
                               progress=progress)

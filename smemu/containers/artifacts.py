@@ -2,22 +2,24 @@
 when the serving container starts.
 
 The built-ins' ``model_algo-1`` is either an MXNet NDArray file (k-means: a list with the
-centroids) or a zip holding an MXNet module checkpoint (linear learner); builtin-algorithms.md
-§1.5, §2.4, §3.4.
+centroids) or a zip holding an MXNet module checkpoint (linear learner): what the real images
+write, which ``mxnet.ndarray.load`` and ``mxnet.module.Module.load`` read (see the SageMaker
+developer guide's "K-Means Algorithm" and "Linear Learner Algorithm" pages on using the model
+outside SageMaker).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import zipfile
 from pathlib import Path
 
+from smemu import contract
 from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.errors import CustomerError
-from smemu.formats import FormatError, load_ndarrays, save_ndarrays
+from smemu.formats import FormatError, load_ndarrays, mxnet_checkpoint, save_ndarrays
 
-MODEL_FILE = "model_algo-1"
+MODEL_FILE = contract.MODEL_FILE
 
 
 def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
@@ -28,9 +30,7 @@ def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
     if artifact.layout == "ndarray":
         save_ndarrays(path, artifact.arrays)
     elif artifact.layout == "mxnet-module":
-        # written by the linear learner's side of the formats layer; imported only when needed
-        checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
-        checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest)
+        mxnet_checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest)
     elif artifact.layout == "files":
         if not artifact.files:
             raise ValueError("a 'files' model artifact holds no files")
@@ -75,8 +75,7 @@ def read_model(model_dir: Path, shown_as: str | None = None,
         raise _missing(Path(model_dir), shown_as, MODEL_FILE)
     try:
         if zipfile.is_zipfile(path):
-            checkpoint = importlib.import_module("smemu.formats.mxnet_checkpoint")
-            symbol, arrays, manifest = checkpoint.read_module_zip(path)
+            symbol, arrays, manifest = mxnet_checkpoint.read_module_zip(path)
             return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
                                  manifest=manifest)
         return ModelArtifact(arrays=load_ndarrays(path, name=f"{shown_as}/{MODEL_FILE}"))

@@ -17,11 +17,12 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
 from smemu.formats import reader_for
 
-FIFO_WAIT_SECONDS = float(os.environ.get("SMEMU_FIFO_WAIT_SECONDS", "120"))
+FIFO_WAIT_SECONDS = float(os.environ.get(contract.ENV_FIFO_WAIT_SECONDS, "120"))
 READ_BUFFER = 1 << 20
 
 
@@ -60,7 +61,7 @@ class PipeChannel:
         self._reader = reader_for(content_type)
 
     def fifo(self, epoch: int) -> Path:
-        return self.data_dir / f"{self.name}_{epoch}"
+        return self.data_dir / contract.fifo_name(self.name, epoch)
 
     def _wait_for(self, path: Path) -> None:
         deadline = time.monotonic() + FIFO_WAIT_SECONDS
@@ -90,5 +91,5 @@ def open_channels(opt_ml: OptML, input_data_config: dict) -> dict:
         if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
             channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
         else:
-            channels[name] = FileChannel(name, content_type, opt_ml.data_dir / name, opt_ml)
+            channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml)
     return channels

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from smemu import contract
 from smemu.containers import logs
 
 log = logging.getLogger("smemu.container")
@@ -21,14 +22,14 @@ def main(argv: list[str]) -> int:
     print(f"Docker entrypoint called with argument(s): {' '.join(argv)}", flush=True)
     print("Running default environment configuration script", flush=True)
     command = argv[0] if argv else ""
-    if command == "train":
+    if command == contract.TRAIN:
         from smemu.containers.train import train
         # As PID 1 of a container Python would ignore SIGTERM (no default action there), and a
         # `docker stop` would wait its 10 s before SIGKILL; SageMaker's StopTrainingJob sends
         # SIGTERM and expects the algorithm to end.
         signal.signal(signal.SIGTERM, _end_training)
         return train()
-    if command == "serve":
+    if command == contract.SERVE:
         from smemu.containers.serve import serve
         return serve()
     log.error("Unknown argument %r: the container takes 'train' or 'serve'.", command)

@@ -1,7 +1,9 @@
 """The serving container's web application: ``GET /ping`` and ``POST /invocations``.
 
 A plain WSGI application (waitress serves it, see ``smemu.containers.serve``). What it answers
-follows the built-in containers (builtin-algorithms.md §1.6, container-contract.md §4):
+follows the built-in containers ("Common data formats for inference" and "Use Your Own Inference
+Code with Hosting Services" in the SageMaker developer guide; the 400 body as reported in
+aws/sagemaker-spark#102 and aws/amazon-sagemaker-examples#1881):
 
 * ``/ping``: 200 with an empty body (the app exists only once the model is loaded);
 * ``/invocations``: the request decoded (``request_decoding``), the model's ``predict``, the
@@ -20,7 +22,8 @@ import logging
 
 from smemu.algorithms import builtin_errors
 from smemu.algorithms.errors import CustomerError
-from smemu.containers.media_types import CSV, JSON, InvocationError, choose_accept
+from smemu.containers.media_types import (
+    CSV, JSON, InvocationError, accept_params, choose_accept)
 from smemu.containers.request_decoding import decode_request
 from smemu.containers.response_encoding import RESPONSE_TYPES, encode_response
 
@@ -67,8 +70,9 @@ class InvocationsApp:
             accept = self._accept(environ.get("HTTP_ACCEPT"))
             batch = decode_request(body, environ.get("CONTENT_TYPE"))
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
-            outputs = self.predictor.predict(batch.features)
-            payload = encode_response(outputs, accept)
+            outputs = self._answered(self.predictor.predict(batch.features),
+                                     accept_params(environ.get("HTTP_ACCEPT"), accept))
+            payload = encode_response(outputs, accept, self.predictor.response_root)
         except InvocationError as exc:
             return self._refuse(start_response, exc.status, str(exc))
         except CustomerError as exc:
@@ -108,6 +112,14 @@ class InvocationsApp:
                         self.algorithm, JSON)
             return JSON
         return accept
+
+    def _answered(self, outputs: dict, params: dict) -> dict:
+        """The outputs the answer holds: the model's ``verbose_outputs`` only when the Accept type
+        says ``verbose=true`` (k-NN's distances and labels of the neighbours)."""
+        if params.get("verbose", "").lower() == "true":
+            return outputs
+        return {name: values for name, values in outputs.items()
+                if name not in self.predictor.verbose_outputs}
 
     # replies ---------------------------------------------------------------------------------
     def _refuse(self, start_response, status: int, message: str):

@@ -71,3 +71,14 @@ def choose_accept(header: str | None, offered: tuple[str, ...], default: str) ->
     raise InvocationError(
         406, f"The Accept type {header.strip()!r} is not supported. "
              f"Accept one of: {', '.join(offered)}.")
+
+
+def accept_params(header: str | None, essence: str) -> dict:
+    """The parameters the Accept ``header`` gives the type ``essence`` it was answered with
+    (``{"verbose": "true"}`` for ``application/json; verbose=true``); empty when none."""
+    for item in (header or "").split(","):
+        if item.strip():
+            media = MediaType.parse(item)
+            if media.essence == essence:
+                return media.params
+    return {}

@@ -11,33 +11,14 @@ import json
 import os
 from pathlib import Path
 
-LOGICAL_ROOT = "/opt/ml"
+from smemu import contract
+
+LOGICAL_ROOT = contract.OPT_ML
 
 
-class OptML:
+class OptML(contract.Tree):
     def __init__(self, root: str | os.PathLike | None = None):
-        self.root = Path(root or os.environ.get("SMEMU_OPT_ML") or LOGICAL_ROOT)
-
-    # places --------------------------------------------------------------------------------------
-    @property
-    def config_dir(self) -> Path:
-        return self.root / "input" / "config"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "input" / "data"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.root / "model"
-
-    @property
-    def output_dir(self) -> Path:
-        return self.root / "output"
-
-    @property
-    def failure_file(self) -> Path:
-        return self.output_dir / "failure"
+        super().__init__(root or os.environ.get(contract.ENV_OPT_ML) or LOGICAL_ROOT)
 
     def logical(self, path: str | os.PathLike) -> str:
         """``path`` under the root, shown as ``/opt/ml/...``."""
@@ -49,17 +30,18 @@ class OptML:
 
     # config files ------------------------------------------------------------------------------
     def read_config(self, name: str, default=None):
-        path = self.config_dir / name
+        path = self.config_file(name)
         if not path.exists() and default is not None:
             return default
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
 
     def hyperparameters(self) -> dict:
-        return self.read_config("hyperparameters.json", {})
+        return self.read_config(contract.HYPERPARAMETERS, {})
 
     def input_data_config(self) -> dict:
-        return self.read_config("inputdataconfig.json", {})
+        return self.read_config(contract.INPUT_DATA_CONFIG, {})
 
     def resource_config(self) -> dict:
-        return self.read_config("resourceconfig.json", {"current_host": "algo-1", "hosts": ["algo-1"]})
+        return self.read_config(contract.RESOURCE_CONFIG,
+                                {"current_host": contract.FIRST_HOST, "hosts": [contract.FIRST_HOST]})

@@ -2,11 +2,13 @@
 
 ``outputs`` maps each output name (``closest_cluster``, ``score``...) to a float array with one
 value per record, or one row of values per record (a multiclass score per class). Numbers are
-written as the float32 value they are, as Python floats: ``0.9999716281890869``, ``1.0``
-(builtin-algorithms.md §1.6).
+written as the float32 value they are, as Python floats: ``0.9999716281890869``, ``1.0`` — labels
+and cluster numbers too (the SageMaker developer guide's "Common data formats for inference" shows
+``"closest_cluster": 0.0``; public Linear Learner answers read ``"predicted_label": 1.0``).
 
 * ``application/json``: ``{"predictions": [{"closest_cluster": 1.0, ...}, ...]}``, spaced as
-  Python's ``json.dumps`` spaces it, as the real containers do.
+  Python's ``json.dumps`` spaces it, as the real containers do (the root key is the model's
+  ``response_root``: PCA answers ``{"projections": [{"projection": [...]}]}``).
 * ``application/jsonlines``: one per-record object a line.
 * ``application/x-recordio-protobuf``: one Record per input record, outputs as float32 tensors in
   its ``label`` map, ``features`` empty.
@@ -38,15 +40,15 @@ def _records(outputs) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*(values for _, values in columns))]
 
 
-def encode_json(outputs) -> bytes:
-    return json.dumps({"predictions": _records(outputs)}).encode()
+def encode_json(outputs, root: str = "predictions") -> bytes:
+    return json.dumps({root: _records(outputs)}).encode()
 
 
-def encode_jsonlines(outputs) -> bytes:
+def encode_jsonlines(outputs, root: str = "predictions") -> bytes:
     return "\n".join(json.dumps(record) for record in _records(outputs)).encode()
 
 
-def encode_csv(outputs) -> bytes:
+def encode_csv(outputs, root: str = "predictions") -> bytes:
     rows = zip(*(values for _, values in _python_columns(outputs)))
     lines = []
     for row in rows:
@@ -71,7 +73,7 @@ def _field(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
-def encode_recordio_protobuf(outputs) -> bytes:
+def encode_recordio_protobuf(outputs, root: str = "predictions") -> bytes:
     """Every record has the same layout (the same outputs, each of a fixed width), so the body is
     built as one byte matrix, a row per record: the constant protobuf and RecordIO bytes
     broadcast, the float32 values copied into their columns. The Records are what
@@ -118,6 +120,7 @@ ENCODERS = {
 }
 
 
-def encode_response(outputs, accept: str) -> bytes:
-    """``outputs`` as a body of type ``accept`` (one of RESPONSE_TYPES)."""
-    return ENCODERS[accept](outputs)
+def encode_response(outputs, accept: str, root: str = "predictions") -> bytes:
+    """``outputs`` as a body of type ``accept`` (one of RESPONSE_TYPES); ``root`` is the JSON
+    document's key for the per-record list (only JSON has one)."""
+    return ENCODERS[accept](outputs, root)

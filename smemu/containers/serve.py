@@ -3,7 +3,8 @@
 Loads ``/opt/ml/model/model_algo-1`` (the root is ``$SMEMU_OPT_ML`` when set) for the algorithm
 ``$SMEMU_ALGORITHM`` and answers ``GET /ping`` and ``POST /invocations`` with waitress, a
 production WSGI server, on ``0.0.0.0:8080`` — or ``$SAGEMAKER_BIND_TO_PORT``, as SageMaker's
-multi-container endpoints ask (container-contract.md §4). ``$SMEMU_BIND_HOST`` changes the address
+multi-container endpoints ask ("Use Your Own Inference Code with Hosting Services", the SageMaker
+developer guide). ``$SMEMU_BIND_HOST`` changes the address
 (smemu's host side binds loopback only). SIGTERM stops it, as SageMaker stops an endpoint.
 
 Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6),
@@ -18,6 +19,7 @@ import os
 import signal
 import sys
 
+from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.registry import get_descriptor, serving_algorithms
 from smemu.containers import logs
@@ -29,7 +31,7 @@ from smemu.containers.response_encoding import RESPONSE_TYPES
 
 log = logging.getLogger("smemu.serving")
 
-DEFAULT_PORT = 8080
+DEFAULT_PORT = contract.SERVING_PORT
 
 
 class ServingConfig:
@@ -37,23 +39,23 @@ class ServingConfig:
 
     def __init__(self, environ=None):
         env = os.environ if environ is None else environ
-        self.opt_ml = OptML(env.get("SMEMU_OPT_ML") or LOGICAL_ROOT)
-        self.algorithm = env.get("SMEMU_ALGORITHM", "")
-        self.host = env.get("SMEMU_BIND_HOST") or "0.0.0.0"
-        self.port = _integer(env, "SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT)
-        self.threads = _integer(env, "SMEMU_SERVING_THREADS", 4)
+        self.opt_ml = OptML(env.get(contract.ENV_OPT_ML) or LOGICAL_ROOT)
+        self.algorithm = env.get(contract.ENV_ALGORITHM, "")
+        self.host = env.get(contract.ENV_BIND_HOST) or "0.0.0.0"
+        self.port = _integer(env, contract.ENV_BIND_PORT, DEFAULT_PORT)
+        self.threads = _integer(env, contract.ENV_SERVING_THREADS, 4)
         self.max_payload = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB",
                                     DEFAULT_MAX_PAYLOAD // MEGABYTE) * MEGABYTE
         accept = MediaType.parse(
-            env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "application/json").essence
+            env.get(contract.ENV_DEFAULT_ACCEPT) or "application/json").essence
         if accept not in RESPONSE_TYPES:
             raise CustomerError(
-                f"SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT is {accept!r}; it must be one of "
+                f"{contract.ENV_DEFAULT_ACCEPT} is {accept!r}; it must be one of "
                 f"{', '.join(RESPONSE_TYPES)}.")
         self.default_accept = accept
         if not self.algorithm:
             raise CustomerError(
-                f"SMEMU_ALGORITHM is not set: set it to the algorithm whose model this is "
+                f"{contract.ENV_ALGORITHM} is not set: set it to the algorithm whose model this is "
                 f"({', '.join(serving_algorithms())}).")
 
 
@@ -114,8 +116,8 @@ def serve() -> int:
         log.error("Customer Error: %s", exc)
         return 2
     except OSError as exc:
-        log.error("Cannot listen on %s:%s: %s", os.environ.get("SMEMU_BIND_HOST") or "0.0.0.0",
-                  os.environ.get("SAGEMAKER_BIND_TO_PORT") or DEFAULT_PORT, exc)
+        log.error("Cannot listen on %s:%s: %s", os.environ.get(contract.ENV_BIND_HOST) or "0.0.0.0",
+                  os.environ.get(contract.ENV_BIND_PORT) or DEFAULT_PORT, exc)
         return 1
 
     def stop(signum, frame):

@@ -12,6 +12,7 @@ import logging
 import os
 import traceback
 
+from smemu import contract
 from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.builtin_errors import message_of
@@ -25,8 +26,9 @@ from smemu.formats.content_types import parse_content_type
 
 log = logging.getLogger("smemu.container")
 
-# where the real images keep their defaults; printed as they print it
-DEFAULT_CONFIG = "/opt/amazon/lib/python3.7/site-packages/algorithm/resources/default-input.json"
+# where the real images keep their defaults (the file is the descriptor's default_config_file);
+# printed as they print it
+DEFAULT_CONFIG_DIR = "/opt/amazon/lib/python3.7/site-packages/algorithm/resources"
 EXIT_FAILED = 1
 
 
@@ -50,9 +52,9 @@ def train(opt_ml: OptML | None = None) -> int:
 
 
 def _algorithm():
-    name = os.environ.get("SMEMU_ALGORITHM", "")
+    name = os.environ.get(contract.ENV_ALGORITHM, "")
     if not name:
-        raise AlgorithmSetupError("SMEMU_ALGORITHM is not set; the image must name its algorithm.")
+        raise AlgorithmSetupError(f"{contract.ENV_ALGORITHM} is not set; the image must name its algorithm.")
     try:
         return get_descriptor(name).new_trainer()
     except CustomerError as exc:
@@ -62,16 +64,17 @@ def _algorithm():
 def _train(opt_ml: OptML) -> None:
     algorithm = _algorithm()
     provided = opt_ml.hyperparameters()
-    log.info("Reading default configuration from %s: %r", DEFAULT_CONFIG, algorithm.schema.defaults())
+    log.info("Reading default configuration from %s/%s: %r", DEFAULT_CONFIG_DIR,
+             algorithm.descriptor.default_config_file, algorithm.schema.defaults())
     log.info("Merging with provided configuration from %s: %r",
-             opt_ml.logical(opt_ml.config_dir / "hyperparameters.json"), provided)
+             opt_ml.logical(opt_ml.config_file(contract.HYPERPARAMETERS)), provided)
     config = algorithm.schema.resolve(provided)
     log.info("Final configuration: %r", config.raw)
 
     input_config = opt_ml.input_data_config()
     _check_channels(algorithm, input_config)
     channels = _open_channels(opt_ml, input_config, algorithm.descriptor)
-    host = opt_ml.resource_config().get("current_host", "algo-1")
+    host = opt_ml.resource_config().get("current_host", contract.FIRST_HOST)
     reporter = Reporter(algorithm.metrics_name, host=host)
     # the algorithm prints its own progress, metrics, "Test data is not provided." and totaltime
     artifact = algorithm.train(config, channels, reporter)

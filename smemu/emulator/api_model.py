@@ -1,8 +1,9 @@
 """The parts of botocore's SageMaker API model the emulator checks requests against.
 
 Loading botocore's whole SageMaker model takes about half a second, a large share of a small job's
-overhead, so the CreateTrainingJob request shape is extracted once into a plain nested dict and
-cached as JSON under ``$SMEMU_HOME/cache`` (``~/.smemu/cache``), keyed by botocore's version.
+overhead, so the request shapes of the operations smemu serves (``OPERATIONS``) are extracted once
+into plain nested dicts and cached as JSON under ``$SMEMU_HOME/cache`` (``~/.smemu/cache``), keyed
+by botocore's version and by that list.
 
 A shape dict: ``{"type": "structure"|"list"|"map"|"string"|"integer"|..., "meta": {min, max,
 pattern, enum}, "members": {name: shape}, "required": [...], "member": shape, "key": shape,
@@ -12,17 +13,29 @@ pattern, enum}, "members": {name: shape}, "required": [...], "member": shape, "k
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+
+# the SageMaker operations smemu serves, whose requests are checked against the model
+OPERATIONS = (
+    "CreateTrainingJob", "DescribeTrainingJob", "ListTrainingJobs", "StopTrainingJob",
+    "CreateModel", "DescribeModel", "DeleteModel", "ListModels",
+    "CreateEndpointConfig", "DescribeEndpointConfig", "DeleteEndpointConfig",
+    "CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint",
+    "DeleteEndpoint", "ListEndpoints",
+    "CreateTransformJob", "DescribeTransformJob", "ListTransformJobs", "StopTransformJob",
+)
 
 
 def _cache_path() -> Path:
     import botocore
     home = os.environ.get("SMEMU_HOME")
     base = Path(home) if home else Path.home() / ".smemu"
-    return base / "cache" / f"sagemaker-api-{botocore.__version__}.json"
+    served = hashlib.sha256(" ".join(OPERATIONS).encode()).hexdigest()[:8]
+    return base / "cache" / f"sagemaker-api-{botocore.__version__}-{served}.json"
 
 
 def _extract(shape, seen: tuple = ()) -> dict:
@@ -46,7 +59,8 @@ def _from_botocore() -> dict:
     import botocore.session
     model = botocore.session.get_session().get_service_model("sagemaker")
     return {
-        "CreateTrainingJobRequest": _extract(model.operation_model("CreateTrainingJob").input_shape),
+        "Requests": {name: _extract(model.operation_model(name).input_shape)
+                     for name in OPERATIONS if name in model.operation_names},
         "DescribeTrainingJobMembers": list(model.shape_for("DescribeTrainingJobResponse").members),
     }
 
@@ -70,8 +84,10 @@ def _model() -> dict:
     return model
 
 
-def create_training_job_request() -> dict:
-    return _model()["CreateTrainingJobRequest"]
+def request_shape(operation: str) -> dict | None:
+    """The input shape of ``operation`` (one of ``OPERATIONS``), or None if this botocore does
+    not know it."""
+    return _model()["Requests"].get(operation)
 
 
 def describe_training_job_members() -> frozenset:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from smemu.emulator import json_records
 
 HOSTING_DIR = ".hosting"
 KINDS = ("models", "endpoint-configs", "endpoints", "transform-jobs")
@@ -52,23 +53,17 @@ class RecordDirectory:
     def create(self, name: str, record: dict) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         try:
-            fd = os.open(self.path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            json_records.create(self.path(name), record)
         except FileExistsError:
             raise RecordExists(name) from None
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=1)
 
     def save(self, name: str, record: dict) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".json", dir=self.directory)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=1)
-        os.replace(tmp, self.path(name))
+        json_records.save(self.path(name), record)
 
     def load(self, name: str) -> dict:
         try:
-            with open(self.path(name)) as handle:
-                return json.load(handle)
+            return json_records.load(self.path(name))
         except (FileNotFoundError, NotADirectoryError):
             raise RecordNotFound(name) from None
         except json.JSONDecodeError:   # a record being created this very moment

@@ -1,10 +1,6 @@
-"""Docker images: which algorithm a job's image names, and smemu's own images that run it.
-
-Users name a built-in algorithm the way they would for SageMaker: the ECR image
-(``382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1``, what ``sagemaker.image_uris.retrieve``
-returns), or a short name (``kmeans``, ``linear-learner``), optionally with a tag. The
-repository part of the image is the algorithm's registry name in ``smemu.algorithms``
-(:func:`algorithm_for_image`).
+"""Building smemu's own Docker images, which run the built-in algorithms (which algorithm a job's
+image names, and what smemu's images are called, is :mod:`smemu.emulator.image_names`: checking a
+request needs that, never this module).
 
 Every algorithm gets the tag ``smemu/<algorithm>:1`` (the way SageMaker has one image per built-in
 algorithm, e.g. ``.../kmeans:1``), all built from the repository's ``Dockerfile`` and so sharing
@@ -37,10 +33,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import smemu
-from smemu.algorithms.registry import algorithm_names, descriptor_for_repository, descriptors
+from smemu import contract
+from smemu.algorithms import algorithm_names
+from smemu.emulator.image_names import image_name
 
-IMAGE_TAG = "1"
-IMAGE_REPOSITORY = "smemu"
 DEFAULT_BASE = "python:3.11-slim"
 OFFLINE_BASE = "smemu/base:bookworm"
 CONTENT_LABEL = "org.smemu.content-hash"
@@ -71,45 +67,7 @@ class EngineUnavailable(ImageError):
 
 
 # ----------------------------------------------------------------------------------------------
-# which algorithm an image names
-
-# <registry>/<repository>[:<tag>|@<digest>]; the registry part is optional
-_IMAGE = re.compile(r"^(?:(?P<registry>[^/]+)/)?(?P<repo>[a-z0-9][a-z0-9._\-/]*?)(?::(?P<tag>[\w.\-]+))?(?:@sha256:[0-9a-f]+)?$")
-
-EXAMPLE_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}"
-
-
-class UnknownImage(ValueError):
-    """The image or algorithm name is not one smemu emulates; str() lists what it does emulate."""
-
-
-def emulated_images() -> str:
-    return ", ".join(
-        f"{name} (e.g. {EXAMPLE_IMAGE.format(repository=d.image_repositories[0], tag=d.image_tags[0])})"
-        for name, d in descriptors().items())
-
-
-def algorithm_for_image(image: str) -> str:
-    """The registry name of the algorithm ``image`` (an ECR image URI or short name) runs."""
-    text = (image or "").strip()
-    match = _IMAGE.match(text)
-    if match:
-        descriptor = descriptor_for_repository(match.group("repo").rsplit("/", 1)[-1])
-        if descriptor is not None:
-            return descriptor.name
-    raise UnknownImage(
-        f"smemu does not emulate the training image {image!r}. It emulates the built-in "
-        f"algorithms {emulated_images()}; name one of them by its image or short name.")
-
-
-# ----------------------------------------------------------------------------------------------
 # smemu's images
-
-
-def image_name(algorithm: str) -> str:
-    """The image that runs ``algorithm``, e.g. ``smemu/kmeans:1``."""
-    return f"{IMAGE_REPOSITORY}/{algorithm}:{IMAGE_TAG}"
-
 
 def docker_client():
     """A client of the Docker engine the environment names (DOCKER_HOST, else the local socket)."""
@@ -446,7 +404,7 @@ def build_images(client, *, base: str = DEFAULT_BASE, offline_base: bool = False
         for algorithm, previous in stale:
             name = image_name(algorithm)
             log(f"building {name} on {base}")
-            image_id = _build(client, context, name, {"BASE": base, "SMEMU_ALGORITHM": algorithm},
+            image_id = _build(client, context, name, {"BASE": base, contract.ENV_ALGORITHM: algorithm},
                               {CONTENT_LABEL: wanted[algorithm], SOURCE_LABEL: source}, log)
             results.append(ImageResult(name, image_id, built=True))
             if previous and previous != image_id:

@@ -6,6 +6,7 @@ import os
 import tarfile
 from pathlib import Path
 
+from smemu import contract
 from smemu.emulator import staging
 
 
@@ -24,14 +25,16 @@ def artifact_uri(output_path: str, job_name: str, filename: str) -> str:
     return f"{output_path.rstrip('/')}/{job_name}/output/{filename}"
 
 
-def upload_outputs(opt_ml: Path, staging_dir: Path, output_path: str, job_name: str) -> dict[str, str]:
+def upload_outputs(opt_ml: Path, staging_dir: Path, output_path: str, job_name: str,
+                   storages: staging.Storages | None = None) -> dict[str, str]:
     """Pack ``model/`` into model.tar.gz and ``output/data/`` into output.tar.gz, put both under the
     output path; returns {"model": uri, "output": uri}."""
     uris = {}
-    for key, source, filename in (("model", opt_ml / "model", "model.tar.gz"),
-                                  ("output", opt_ml / "output" / "data", "output.tar.gz")):
+    tree = contract.Tree(opt_ml)
+    for key, source, filename in (("model", tree.model_dir, contract.MODEL_ARCHIVE),
+                                  ("output", tree.output_data_dir, contract.OUTPUT_ARCHIVE)):
         archive = pack_directory(source, staging_dir / filename)
         uri = artifact_uri(output_path, job_name, filename)
-        staging.storage_for(uri).put(str(archive), uri)
+        staging.storage_for(uri, storages).put(str(archive), uri)
         uris[key] = uri
     return uris

@@ -1,9 +1,8 @@
 """Pipe mode on the host: one FIFO per channel per pass, fed from the channel's objects.
 
 For each pass the algorithm makes, a :class:`PipeFeeder` creates ``<data_dir>/<channel>_<epoch>``,
-waits until a reader opens it, streams the channel's objects into it in key order (shuffled per
-epoch when the channel has a ShuffleConfig seed; gunzipped for ``CompressionType=Gzip``; each object
-wrapped in one RecordIO record for ``RecordWrapperType=RecordIO``), closes it (the reader sees EOF),
+waits until a reader opens it, streams the pass's bytes into it (what
+:mod:`smemu.emulator.fifo_content` says a pass carries), closes it (the reader sees EOF),
 removes it and creates the next epoch's FIFO. A reader that closes early is normal (``EPIPE``): the
 feeder moves on to the next epoch. Waiting never blocks a stop: the writer end is opened
 non-blocking and polled.
@@ -14,15 +13,15 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import random
 import threading
 import zlib
 from pathlib import Path
 from typing import Callable
 
+from smemu import contract
 from smemu.emulator import staging
+from smemu.emulator.fifo_content import epoch_order, open_fed, verbatim
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats.recordio import MAX_PART, frame
 
 CHUNK = 1 << 20
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -47,7 +46,7 @@ class PipeFeeder(threading.Thread):
         self._stop_event.set()
 
     def fifo_path(self, epoch: int) -> Path:
-        return self.data_dir / f"{self.channel.name}_{epoch}"
+        return self.data_dir / contract.fifo_name(self.channel.name, epoch)
 
     def run(self) -> None:
         epoch = 0
@@ -110,11 +109,8 @@ class PipeFeeder(threading.Thread):
         for obj in self._ordered(epoch):
             if self._stop_event.is_set():
                 return
-            if self.channel.record_wrapper == "RecordIO":
-                self._feed_wrapped(fd, obj)
-                continue
-            with staging.open_object(obj, self.channel.compression) as src:
-                if self.channel.compression != "Gzip" and _has_fileno(src):
+            with open_fed(self.channel, obj) as src:
+                if verbatim(self.channel) and _has_fileno(src):
                     self._sendfile(fd, src.fileno())
                 else:
                     self._copy(fd, src)
@@ -138,25 +134,6 @@ class PipeFeeder(threading.Thread):
             _write_all(fd, view[:n])
             self.bytes_fed += n
 
-    def _feed_wrapped(self, fd: int, obj: staging.StoredObject) -> None:
-        with staging.open_object(obj, self.channel.compression) as src:
-            payload = src.read()
-        if len(payload) > MAX_PART:
-            raise ValueError(f"{obj.uri} is {len(payload)} bytes; RecordWrapperType=RecordIO "
-                             f"wraps objects of at most {MAX_PART} bytes.")
-        _write_all(fd, memoryview(frame(payload)))
-        self.bytes_fed += len(payload)
-
-
-def epoch_order(objects: list[staging.StoredObject], shuffle_seed: int | None,
-                epoch: int) -> list[staging.StoredObject]:
-    """The order a pass streams the objects in: key order, or shuffled per epoch by the
-    channel's ShuffleConfig seed."""
-    if shuffle_seed is None:
-        return objects
-    order = list(objects)
-    random.Random(f"{shuffle_seed}:{epoch}").shuffle(order)
-    return order
 
 
 def _has_fileno(stream) -> bool:

@@ -23,41 +23,27 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
 import traceback
 from typing import Callable
 
+from smemu import contract
 from smemu.emulator import api_model, layout, packaging, sharding, staging
+from smemu.emulator.api.shared import account_of, arn
 from smemu.emulator.backends import (DEFAULT_STOP_GRACE, MAX_RUNTIME_EXCEEDED, Backend,
                                      ContainerRun, RunOutcome, get_backend)
 from smemu.emulator.metrics import MetricCollector, builtin_definitions
 from smemu.emulator.pipes import PipeFeeder
 from smemu.emulator.spec import TrainingJobSpec
-from smemu.emulator.store import JobStore
+from smemu.emulator.store import MESSAGES, JobStore, transition
 
-MESSAGES = {
-    "Starting": "Preparing the instances for training",
-    "Downloading": "Downloading input data",
-    "Training": "Training image download completed. Training in progress.",
-    "Uploading": "Uploading generated training model",
-    "Completed": "Training job completed",
-    "Failed": "Training job failed",
-    "Stopping": "Stopping the training job",
-    "Stopped": "Training job stopped",
-    MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
-}
 FAILURE_LIMIT = 1024
 
 
 def job_arn(spec: TrainingJobSpec) -> str:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    role = spec.request.get("RoleArn") or ""
-    parts = role.split(":")
-    account = parts[4] if len(parts) > 4 and parts[4].isdigit() else "000000000000"
-    return f"arn:aws:sagemaker:{region}:{account}:training-job/{spec.name.lower()}"
+    return arn("training-job", spec.name, account_of(spec.request.get("RoleArn")))
 
 
 def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
@@ -127,11 +113,13 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
               on_log: Callable[[str], None] | None = None,
               on_status: Callable[[dict], None] | None = None,
               progress: Callable[[int, str], object] | None = None,
-              stop_grace: float = DEFAULT_STOP_GRACE) -> JobHandle:
+              stop_grace: float = DEFAULT_STOP_GRACE,
+              storages: staging.Storages | None = None) -> JobHandle:
     """Create the job's record (``JobExists`` if the name is taken) and run it in a thread.
 
     ``on_log(line)`` gets each container log line; ``on_status(record)`` each status change;
-    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies."""
+    ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies;
+    ``storages`` is where its data may come from and go to (default: anywhere)."""
     store = store or JobStore()
     if backend is None or isinstance(backend, str):
         backend = get_backend(backend or "process")
@@ -139,7 +127,7 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
     store.create(record)
     if on_status:
         on_status(dict(record))
-    job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace)
+    job = _JobRun(spec, store, backend, record, on_log, on_status, progress, stop_grace, storages)
     job.thread.start()
     return JobHandle(spec.name, store, job)
 
@@ -159,8 +147,10 @@ def run_job(spec: TrainingJobSpec, **options) -> dict:
 class _JobRun:
     """One job's life; every record change goes through ``_set`` under a lock."""
 
-    def __init__(self, spec, store, backend, record, on_log, on_status, progress, stop_grace):
+    def __init__(self, spec, store, backend, record, on_log, on_status, progress, stop_grace,
+                 storages=None):
         self.spec = spec
+        self.storages = storages
         self.store = store
         self.backend = backend
         self.record = record
@@ -175,7 +165,7 @@ class _JobRun:
         self.feed_error: str | None = None
         self.finished = threading.Event()
         self.job_dir = store.job_dir(spec.name)
-        self.opt_ml = self.job_dir / "opt_ml"
+        self.opt_ml = self.job_dir / contract.JOB_TREE
         self.metrics = MetricCollector(record["AlgorithmSpecification"]["MetricDefinitions"])
         self.thread = threading.Thread(target=self._main, name=f"job-{spec.name}", daemon=True)
 
@@ -183,22 +173,7 @@ class _JobRun:
     def _set(self, status: str | None = None, secondary: str | None = None,
              message: str | None = None, **fields) -> None:
         with self.lock:
-            now = time.time()
-            record = self.record
-            if status:
-                record["TrainingJobStatus"] = status
-            if secondary and secondary != record["SecondaryStatus"]:
-                transitions = record["SecondaryStatusTransitions"]
-                if transitions:
-                    transitions[-1].setdefault("EndTime", now)
-                entry = {"Status": secondary, "StartTime": now,
-                         "StatusMessage": message or MESSAGES.get(secondary, "")}
-                if secondary in ("Completed", "Failed", "Stopped", MAX_RUNTIME_EXCEEDED):
-                    entry["EndTime"] = now
-                transitions.append(entry)
-                record["SecondaryStatus"] = secondary
-            record.update(fields)
-            record["LastModifiedTime"] = now
+            record = transition(self.record, status, secondary, message, **fields)
             self.store.save(record)
             snapshot = dict(record)
         if self.on_status and (status or secondary):
@@ -262,13 +237,14 @@ class _JobRun:
     def _stage(self) -> dict[str, list[staging.StoredObject]]:
         objects = {}
         for channel in self.spec.channels:
-            objects[channel.name] = staging.list_channel(channel.uri, channel.data_type)
+            objects[channel.name] = staging.list_channel(channel.uri, channel.data_type,
+                                                         self.storages)
             if self.spec.instance_count > 1:   # only algo-1 runs: it reads its share
                 plan = sharding.assign(objects[channel.name], channel.distribution,
                                        self.spec.instance_count)
                 for line in sharding.plan_lines(channel.name, channel.distribution, plan):
                     self._log_line(line)
-                objects[channel.name] = plan["algo-1"]
+                objects[channel.name] = plan[contract.FIRST_HOST]
         for channel in self.spec.channels:
             if channel.is_pipe:
                 continue
@@ -288,7 +264,7 @@ class _JobRun:
 
     def _train(self, objects, start: float) -> RunOutcome:
         feeders = []
-        data_dir = self.opt_ml / "input" / "data"
+        data_dir = contract.Tree(self.opt_ml).data_dir
         for channel in self.spec.channels:
             if channel.is_pipe:
                 feeder = PipeFeeder(channel, objects[channel.name], data_dir, self._feed_failed)
@@ -334,7 +310,7 @@ class _JobRun:
                          FailureReason=self._failure_reason(outcome.exit_code))
 
     def _failure_reason(self, exit_code: int | None) -> str:
-        path = self.opt_ml / "output" / "failure"
+        path = contract.Tree(self.opt_ml).failure_file
         try:
             text = path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:
@@ -346,7 +322,8 @@ class _JobRun:
             self._set(secondary="Uploading")
             try:
                 uris = packaging.upload_outputs(self.opt_ml, self.job_dir / "artifacts",
-                                                self.spec.output_path, self.spec.name)
+                                                self.spec.output_path, self.spec.name,
+                                                self.storages)
                 fields["ModelArtifacts"] = {"S3ModelArtifacts": uris["model"]}
             except (staging.StagingError, OSError) as exc:
                 status, secondary = "Failed", "Failed"
@@ -364,7 +341,7 @@ class _JobRun:
     def _discard_copies(self) -> None:
         """The job's copies of its input data and of its archives are dropped when it ends (the
         user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
-        for path in (self.opt_ml / "input" / "data", self.job_dir / "artifacts"):
+        for path in (contract.Tree(self.opt_ml).data_dir, self.job_dir / "artifacts"):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -1,4 +1,4 @@
-"""``s3://`` storage through boto3, registered with staging for the scheme ``s3``.
+"""``s3://`` storage through boto3: :data:`smemu.emulator.storage.STORAGES`' entry for ``s3``.
 
 The client is built the way every AWS tool builds one, from the standard configuration: credentials
 (environment, shared files, instance role), region, and ``AWS_ENDPOINT_URL`` /
@@ -18,7 +18,7 @@ import boto3
 import boto3.exceptions
 import botocore.exceptions
 
-from smemu.emulator.staging import StagingError, Storage, StoredObject, register_storage
+from smemu.emulator.storage import StagingError, Storage, StoredObject
 
 SCHEME = "s3"
 
@@ -167,5 +167,3 @@ def shared_storage() -> S3Storage:
             _shared[key] = S3Storage()
         return _shared[key]
 
-
-register_storage(SCHEME, shared_storage)

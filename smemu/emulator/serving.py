@@ -20,21 +20,22 @@ import threading
 import time
 from pathlib import Path
 
+from smemu import contract
 from smemu.emulator.backends import ContainerRun, get_backend
-from smemu.emulator.staging import StagingError, storage_for
+from smemu.emulator.storage import StagingError, Storages, storage_for
 
 
 class ServingError(Exception):
     """The model cannot be served; the message says why and what to do."""
 
 
-def extract_model(model_uri: str, root: str) -> str:
-    """Unpacks the model.tar.gz at ``model_uri`` (a path, file:// or s3:// URI) into
-    ``<root>/model`` and returns that directory."""
-    model_dir = os.path.join(root, "model")
+def extract_model(model_uri: str, root: str, storages: Storages | None = None) -> str:
+    """Unpacks the model.tar.gz at ``model_uri`` (a path, file:// or s3:// URI; read under
+    ``storages``) into ``<root>/model`` and returns that directory."""
+    model_dir = str(contract.Tree(root).model_dir)
     os.makedirs(model_dir, exist_ok=True)
     try:
-        stream = storage_for(model_uri).open(model_uri)
+        stream = storage_for(model_uri, storages).open(model_uri)
     except (StagingError, OSError) as exc:
         raise ServingError(f"Cannot read the model {model_uri}: {exc}") from None
     try:
@@ -45,7 +46,7 @@ def extract_model(model_uri: str, root: str) -> str:
     except (tarfile.TarError, EOFError) as exc:
         raise ServingError(
             f"The model {model_uri} is not a readable .tar.gz ({exc}). Give the model.tar.gz a "
-            f"training job wrote, or pack one with: tar czf model.tar.gz model_algo-1") from None
+            f"training job wrote, or pack one with: tar czf model.tar.gz {contract.MODEL_FILE}") from None
     return model_dir
 
 
@@ -102,11 +103,12 @@ class LocalEndpoint:
     printed to stdout).
     """
 
-    def __init__(self, model_uri: str, algorithm: str, port: int = 8080, host: str = "127.0.0.1",
+    def __init__(self, model_uri: str, algorithm: str, port: int = contract.SERVING_PORT, host: str = "127.0.0.1",
                  startup_timeout: float = 60.0, on_log_line=None,
                  environment: dict | None = None, backend: str = "process",
-                 stop_grace: float = 30.0):
+                 stop_grace: float = 30.0, storages: Storages | None = None):
         self.model_uri = model_uri
+        self.storages = storages
         self.algorithm = algorithm
         self.host = host
         self.port = port
@@ -139,11 +141,11 @@ class LocalEndpoint:
         self.root = tempfile.mkdtemp(prefix="smemu-serve-")
         try:
             self._run = ContainerRun(
-                job_dir=Path(self.root), algorithm=self.algorithm, command="serve",
-                environment={**self.environment, "SMEMU_BIND_HOST": self.host,
-                             "SAGEMAKER_BIND_TO_PORT": str(self.port)},
+                job_dir=Path(self.root), algorithm=self.algorithm, command=contract.SERVE,
+                environment={**self.environment, contract.ENV_BIND_HOST: self.host,
+                             contract.ENV_BIND_PORT: str(self.port)},
                 on_log_line=self.on_log_line, stop_grace=self.stop_grace)
-            extract_model(self.model_uri, str(self._run.opt_ml))
+            extract_model(self.model_uri, str(self._run.opt_ml), self.storages)
             self._thread = threading.Thread(target=self._serve, args=(backend,), daemon=True,
                                             name="smemu-endpoint")
             self._thread.start()

@@ -24,37 +24,17 @@ wherever the API wants an ``s3://`` URI, and stored resolved (``file:///abs/path
 from __future__ import annotations
 
 import copy
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from smemu.emulator import api_model, images, staging
+from smemu import contract
+from smemu.emulator import api_model, staging
+from smemu.emulator import image_names as images
+from smemu.emulator.request_shapes import Problem, aws_message, check_request
 
 DEFAULT_MAX_RUNTIME = 86400
 INPUT_MODES = ("File", "Pipe", "FastFile")
-# members whose API pattern is s3:// only; smemu also takes local paths there
-_URI_MEMBERS = {"S3Uri", "S3OutputPath"}
-
-
-@dataclass
-class Problem:
-    path: str       # e.g. "InputDataConfig[0].DataSource.S3DataSource.S3Uri"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-    @property
-    def aws_path(self) -> str:
-        """The path as the service names it: ``inputDataConfig.1.member.channelName``."""
-        out = []
-        for part in re.findall(r"[^.\[\]]+|\[\d+\]", self.path):
-            if part.startswith("["):
-                out.append(f"{int(part[1:-1]) + 1}.member")
-            else:
-                out.append(part[:1].lower() + part[1:])
-        return ".".join(out)
 
 
 class SpecError(ValueError):
@@ -68,10 +48,7 @@ class SpecError(ValueError):
 
     def aws_message(self) -> str:
         """A ValidationException message in the service's shape."""
-        n = len(self.problems)
-        parts = [f"Value at '{p.aws_path}' failed to satisfy constraint: {p.message}"
-                 for p in self.problems]
-        return f"{n} validation error{'s' if n != 1 else ''} detected: " + "; ".join(parts)
+        return aws_message(self.problems)
 
 
 @dataclass
@@ -124,7 +101,7 @@ class TrainingJobSpec:
             raise SpecError([Problem("", "The request must be a JSON object with the members of "
                                          "a CreateTrainingJob request.")])
         problems: list[Problem] = []
-        _check_shape(api_model.create_training_job_request(), request, "", problems)
+        problems.extend(check_request(api_model.request_shape("CreateTrainingJob"), request))
         request = copy.deepcopy(request)
         algorithm = _check_algorithm(request, problems)
         channels = _check_channels(request, base_dir, problems)
@@ -157,111 +134,13 @@ class TrainingJobSpec:
     def input_data_config(self) -> dict:
         return {c.name: c.input_data_config() for c in self.channels}
 
-    def resource_config(self, host: str = "algo-1") -> dict:
+    def resource_config(self, host: str = contract.FIRST_HOST) -> dict:
         group = "homogeneousCluster"
         return {"current_host": host, "current_instance_type": self.instance_type,
                 "current_group_name": group, "hosts": [host],
                 "instance_groups": [{"instance_group_name": group,
                                      "instance_type": self.instance_type, "hosts": [host]}],
                 "network_interface_name": "eth0"}
-
-
-# ------------------------------------------------------------------------------------------------
-# generic checks from botocore's model of the API
-
-@functools.lru_cache(maxsize=None)
-def _pattern(text: str):
-    try:
-        return re.compile(text)
-    except re.error:   # Java-only syntax such as \p{L}: the service checks it, we cannot
-        return None
-
-
-def _value_text(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else value
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
-    kind = shape["type"]
-    meta = shape["meta"]
-    if kind == "structure":
-        if not isinstance(value, dict):
-            problems.append(Problem(path, f"must be an object with members "
-                                          f"{', '.join(shape['members'])}."))
-            return
-        for key in value:
-            if key not in shape["members"]:
-                problems.append(Problem(_join(path, key), f"unknown parameter; "
-                                        f"{path or 'the request'} takes: {', '.join(shape['members'])}."))
-        for key in shape["required"]:
-            if value.get(key) is None:
-                problems.append(Problem(_join(path, key), "Member must not be null (it is required)."))
-        for key, member in shape["members"].items():
-            if value.get(key) is not None:
-                _check_shape(member, value[key], _join(path, key), problems)
-        return
-    if kind == "list":
-        if not isinstance(value, list):
-            problems.append(Problem(path, "must be a list."))
-            return
-        _check_size(len(value), meta, path, problems, "length")
-        for i, item in enumerate(value):
-            _check_shape(shape["member"], item, f"{path}[{i}]", problems)
-        return
-    if kind == "map":
-        if not isinstance(value, dict):
-            problems.append(Problem(path, "must be an object (a map)."))
-            return
-        _check_size(len(value), meta, path, problems, "length")
-        for key, item in value.items():
-            _check_shape(shape["key"], key, f"{path}.{key}", problems)
-            _check_shape(shape["value"], item, f"{path}.{key}", problems)
-        return
-    if kind == "string":
-        if not isinstance(value, str):
-            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, type: "
-                                          f"{type(value).__name__}, valid types: string. Quote it."))
-            return
-        _check_size(len(value), meta, path, problems, "length")
-        if "enum" in meta and value not in meta["enum"]:
-            problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy enum value "
-                                          f"set: [{', '.join(meta['enum'])}]."))
-        leaf = path.rsplit(".", 1)[-1]
-        pattern = meta.get("pattern")
-        if pattern and leaf not in _URI_MEMBERS:
-            compiled = _pattern(pattern)
-            if compiled is not None and not compiled.fullmatch(value):
-                problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy regular "
-                                              f"expression pattern: {pattern}"))
-        return
-    if kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
-                                          "types: integer."))
-            return
-        _check_size(value, meta, path, problems, "value")
-        return
-    if kind in ("float", "double"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
-                                          "types: number."))
-        return
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            problems.append(Problem(path, f"Invalid type for parameter, value: {value!r}, valid "
-                                          "types: true or false."))
-
-
-def _check_size(n: int, meta: dict, path: str, problems: list[Problem], what: str) -> None:
-    if "min" in meta and n < meta["min"]:
-        problems.append(Problem(path, f"Member must have {what} greater than or equal to {meta['min']}."))
-    if "max" in meta and n > meta["max"]:
-        problems.append(Problem(path, f"Member must have {what} less than or equal to {meta['max']}."))
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,8 +1,5 @@
-"""Where a job's data comes from and its artifacts go: one small interface per URI scheme.
-
-A :class:`Storage` lists the objects under a prefix URI, opens one as a stream, and puts a local
-file at a URI. ``file://`` URIs and plain paths are built in; ``s3://`` registers itself with
-:func:`register_storage` (``register_storage("s3", factory)``, ``factory()`` -> Storage).
+"""A job's channels: listing their objects, opening and copying them, over the storages of
+:mod:`smemu.emulator.storage` (whose names this module also offers).
 
 Local URIs: ``file:///abs/path``, ``/abs/path`` and relative paths (``data/train.csv``, and the
 non-standard but common ``file://data/train.csv``) are all accepted; :func:`resolve_uri` turns a
@@ -23,60 +20,15 @@ Channel listing (:func:`list_channel`) follows SageMaker's S3DataType semantics 
 
 from __future__ import annotations
 
-import abc
 import gzip
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
-from urllib.parse import unquote, urlparse
+from typing import BinaryIO
 
-
-class StagingError(Exception):
-    """A channel or output location cannot be used; the message names the URI and what to do."""
-
-
-@dataclass
-class StoredObject:
-    uri: str
-    relative: str       # the key relative to the channel's prefix; never absolute, never '..'
-    size: int | None = None
-
-
-class Storage(abc.ABC):
-    """One URI scheme's objects."""
-
-    @abc.abstractmethod
-    def list(self, prefix_uri: str) -> list[StoredObject]:
-        """Every object whose key starts with ``prefix_uri``, sorted by key (S3Prefix semantics)."""
-
-    @abc.abstractmethod
-    def open(self, uri: str) -> BinaryIO:
-        """A streaming binary reader of one object."""
-
-    @abc.abstractmethod
-    def put(self, local_path: str, uri: str) -> None:
-        """Write the local file ``local_path`` to ``uri`` (creating what is needed)."""
-
-
-# ------------------------------------------------------------------------------------------------
-# local files
-
-def local_path(uri: str) -> Path:
-    """The filesystem path of a ``file://`` URI or plain path (relative paths stay relative)."""
-    if uri.startswith("file://"):
-        rest = uri[len("file://"):]
-        if rest.startswith("localhost/"):
-            rest = rest[len("localhost"):]
-        return Path(unquote(rest))
-    return Path(uri)
-
-
-def is_local(uri: str) -> bool:
-    scheme = urlparse(uri).scheme
-    return uri.startswith("file://") or scheme == "" or (len(scheme) == 1 and os.name == "nt")
+from smemu.emulator.storage import (DEFAULT, FileStorage, StagingError, Storage,  # noqa: F401
+                                    Storages, StoredObject, is_local, local_path, storage_for)
 
 
 def resolve_uri(uri: str, base_dir: str | os.PathLike | None = None) -> str:
@@ -102,102 +54,16 @@ def _safe_relative(rel: str, uri: str) -> str:
     return "/".join(parts)
 
 
-class FileStorage(Storage):
-    """``file://`` URIs and plain paths, with S3Prefix semantics over the filesystem."""
-
-    def list(self, prefix_uri: str) -> list[StoredObject]:
-        text = str(local_path(prefix_uri))
-        path = Path(text)
-        if prefix_uri.endswith("/") or path.is_dir():
-            # a directory: everything below it, keyed relative to it
-            directory, stem = path, None
-        else:
-            # a file or a partial name: every sibling whose name starts with it
-            directory, stem = path.parent, path.name
-        if not directory.is_dir():
-            return []
-        out: list[StoredObject] = []
-        for entry in os.listdir(directory):
-            if stem is not None and not entry.startswith(stem):
-                continue
-            full = directory / entry
-            if full.is_dir():
-                for root, _dirs, files in os.walk(full):
-                    for name in files:
-                        out.append(self._object(Path(root) / name, directory))
-            elif full.is_file():
-                out.append(self._object(full, directory))
-        out.sort(key=lambda o: o.relative.encode())   # S3 lists keys in byte order
-        return out
-
-    @staticmethod
-    def _object(path: Path, directory: Path) -> StoredObject:
-        full = os.path.abspath(path)
-        rel = os.path.relpath(full, os.path.abspath(directory)).replace(os.sep, "/")
-        return StoredObject("file://" + full, rel, os.path.getsize(full))
-
-    def open(self, uri: str) -> BinaryIO:
-        path = local_path(uri)
-        try:
-            return open(path, "rb")
-        except OSError as exc:
-            raise StagingError(f"Cannot read {uri}: {exc.strerror}. Check that it exists and is "
-                               "readable.") from None
-
-    def put(self, local_file: str, uri: str) -> None:
-        dest = local_path(uri)
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(dest.name + ".smemu-partial")
-            shutil.copyfile(local_file, tmp)
-            os.replace(tmp, dest)
-        except OSError as exc:
-            raise StagingError(f"Cannot write {uri}: {exc.strerror}. Check that the output "
-                               "location is writable.") from None
-
-
-# ------------------------------------------------------------------------------------------------
-# the scheme registry
-
-_FACTORIES: dict[str, Callable[[], Storage]] = {"file": FileStorage, "": FileStorage}
-
-
-def register_storage(scheme: str, factory: Callable[[], Storage]) -> None:
-    """Make ``storage_for`` hand URIs of ``scheme`` (e.g. ``"s3"``) to ``factory()``."""
-    _FACTORIES[scheme] = factory
-
-
-def storage_for(uri: str) -> Storage:
-    scheme = "file" if is_local(uri) else urlparse(uri).scheme
-    factory = _FACTORIES.get(scheme)
-    if factory is None:
-        _load_plugins(scheme)
-        factory = _FACTORIES.get(scheme)
-    if factory is None:
-        raise StagingError(
-            f"smemu cannot read or write {uri}: no storage is registered for '{scheme}://' URIs. "
-            f"Use one of: {', '.join(s + '://' for s in sorted(_FACTORIES) if s)} or a local path.")
-    return factory()
-
-
-def _load_plugins(scheme: str) -> None:
-    """Import the module that registers ``scheme`` (s3 lives in ``smemu.emulator.s3``), if any."""
-    if scheme == "s3":
-        try:
-            import importlib
-            importlib.import_module("smemu.emulator.s3")
-        except ImportError:
-            pass
-
-
 # ------------------------------------------------------------------------------------------------
 # channels
 
-def list_channel(uri: str, data_type: str = "S3Prefix") -> list[StoredObject]:
-    """The objects of a channel whose ``S3Uri`` is ``uri`` and ``S3DataType`` is ``data_type``.
+def list_channel(uri: str, data_type: str = "S3Prefix",
+                 storages: Storages | None = None) -> list[StoredObject]:
+    """The objects of a channel whose ``S3Uri`` is ``uri`` and ``S3DataType`` is ``data_type``,
+    each tied to its storage under ``storages`` (default: :data:`DEFAULT`).
 
     Raises :class:`StagingError` when nothing is found or the manifest is malformed."""
-    storage = storage_for(uri)
+    storage = storage_for(uri, storages)
     if data_type == "ManifestFile":
         objects = _manifest_objects(storage, uri)
     elif data_type == "S3Prefix":
@@ -207,6 +73,7 @@ def list_channel(uri: str, data_type: str = "S3Prefix") -> list[StoredObject]:
                            "use S3Prefix or ManifestFile.")
     for obj in objects:
         obj.relative = _safe_relative(obj.relative, obj.uri)
+        obj.storage = storage_for(obj.uri, storages)   # a manifest's prefix may be elsewhere
     if not objects:
         raise StagingError(
             f"No S3 objects found under S3 URL \"{uri}\" given in input data source. Please "
@@ -247,7 +114,7 @@ def _join(prefix: str, key: str) -> str:
 
 def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
     """A streaming reader of ``obj``'s bytes, gunzipped on the fly when ``compression`` is Gzip."""
-    raw = storage_for(obj.uri).open(obj.uri)
+    raw = _storage(obj).open(obj.uri)
     if compression == "Gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     return raw
@@ -256,7 +123,7 @@ def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
 def copy_object(obj: StoredObject, dest: Path) -> int:
     """Copy ``obj`` to the local file ``dest`` (File mode); returns the bytes written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    storage = storage_for(obj.uri)
+    storage = _storage(obj)
     if isinstance(storage, FileStorage):   # only the built-in local storage takes the fast path
         try:
             shutil.copyfile(local_path(obj.uri), dest)   # sendfile/copy_file_range on Linux
@@ -266,3 +133,7 @@ def copy_object(obj: StoredObject, dest: Path) -> int:
     with storage.open(obj.uri) as src, open(dest, "wb") as out:
         shutil.copyfileobj(src, out, 1 << 20)
         return out.tell()
+
+
+def _storage(obj: StoredObject) -> Storage:
+    return obj.storage or storage_for(obj.uri)

@@ -26,9 +26,49 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
+
+from smemu.emulator import json_records
+from smemu.emulator.api.shared import process_alive
+from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED
+
+# SecondaryStatus -> the StatusMessage SageMaker gives it
+MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped",
+    MAX_RUNTIME_EXCEEDED: "Training job runtime exceeded MaxRuntimeInSeconds provided",
+}
+FINAL = ("Completed", "Failed", "Stopped", MAX_RUNTIME_EXCEEDED)
+
+
+def transition(record: dict, status: str | None = None, secondary: str | None = None,
+               message: str | None = None, now: float | None = None, **fields) -> dict:
+    """Change ``record`` as SageMaker does: TrainingJobStatus, SecondaryStatus with its
+    SecondaryStatusTransitions entry (the previous one ended, a final one ended at once), the
+    given members, LastModifiedTime."""
+    now = time.time() if now is None else now
+    if status:
+        record["TrainingJobStatus"] = status
+    if secondary and secondary != record.get("SecondaryStatus"):
+        transitions = record.setdefault("SecondaryStatusTransitions", [])
+        if transitions:
+            transitions[-1].setdefault("EndTime", now)
+        entry = {"Status": secondary, "StartTime": now,
+                 "StatusMessage": message or MESSAGES.get(secondary, "")}
+        if secondary in FINAL:
+            entry["EndTime"] = now
+        transitions.append(entry)
+        record["SecondaryStatus"] = secondary
+    record.update(fields)
+    record["LastModifiedTime"] = now
+    return record
 
 
 class JobExists(Exception):
@@ -79,16 +119,11 @@ class JobStore:
         return directory
 
     def save(self, record: dict) -> None:
-        directory = self.job_dir(record["TrainingJobName"])
-        fd, tmp = tempfile.mkstemp(prefix=".job-", suffix=".json", dir=directory)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(record, handle, indent=1, sort_keys=False)
-        os.replace(tmp, directory / self.RECORD)
+        json_records.save(self.job_dir(record["TrainingJobName"]) / self.RECORD, record)
 
     def load(self, name: str) -> dict:
         try:
-            with open(self.job_dir(name) / self.RECORD) as handle:
-                record = json.load(handle)
+            record = json_records.load(self.job_dir(name) / self.RECORD)
         except (FileNotFoundError, NotADirectoryError):
             raise JobNotFound(f"Could not find training job '{name}'.") from None
         if record.get("TrainingJobStatus") in ("InProgress", "Stopping"):
@@ -112,23 +147,12 @@ class JobStore:
             pid = int((self.job_dir(name) / self.RUNNER).read_text())
         except (OSError, ValueError):
             return record
-        try:
-            os.kill(pid, 0)
+        if process_alive(pid):
             return record                      # still running (or the pid was reused)
-        except PermissionError:
-            return record
-        except ProcessLookupError:
-            pass
         now = time.time()
-        transitions = record.setdefault("SecondaryStatusTransitions", [])
-        if transitions:
-            transitions[-1].setdefault("EndTime", now)
-        transitions.append({"Status": "Failed", "StartTime": now, "EndTime": now,
-                            "StatusMessage": "Training job failed"})
-        record.update(TrainingJobStatus="Failed", SecondaryStatus="Failed", TrainingEndTime=now,
-                      LastModifiedTime=now, FailureReason=(
-                          f"InternalServerError: the smemu process that ran this job (pid {pid}) "
-                          "ended before the job did; run the job again."))
+        transition(record, "Failed", "Failed", now=now, TrainingEndTime=now, FailureReason=(
+            f"InternalServerError: the smemu process that ran this job (pid {pid}) ended before "
+            "the job did; run the job again."))
         self.save(record)
         self.release(name)
         return record

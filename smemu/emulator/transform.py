@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from smemu.emulator.serving import LocalEndpoint
-from smemu.emulator.staging import (StagingError, StoredObject, list_channel, open_object,
-                                    storage_for)
+from smemu.emulator.staging import (StagingError, Storages, StoredObject, list_channel,
+                                    open_object, storage_for)
 from smemu.formats import FormatError, read_recordio
 from smemu.formats.recordio import frame
 
@@ -180,18 +180,20 @@ class Transformer:
 def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
                   config: TransformConfig, data_type: str = "S3Prefix", compression: str = "None",
                   environment: dict | None = None, on_log_line=None, on_object=None,
-                  stop_event=None) -> list[str]:
+                  stop_event=None, storages: Storages | None = None) -> list[str]:
     """Transforms every object under ``input_uri`` (an S3Prefix, or the objects a ManifestFile
-    lists) with the model; the output URIs written. ``environment`` is the model's own."""
+    lists) with the model; the output URIs written. ``environment`` is the model's own;
+    ``storages`` where the model, the input and the output may be (default: anywhere)."""
     config.check()
     try:
-        objects = list_channel(input_uri, data_type)
+        objects = list_channel(input_uri, data_type, storages)
     except StagingError as error:
         raise TransformError(str(error)) from None
     written = []
     with LocalEndpoint(model_uri, algorithm, port=0,
                        environment={**(environment or {}), **config.environment()},
-                       on_log_line=on_log_line or (lambda line: None)) as endpoint:
+                       on_log_line=on_log_line or (lambda line: None),
+                       storages=storages) as endpoint:
         transformer = Transformer(endpoint.url, config, stop_event)
         for obj in objects:
             fd, tmp = tempfile.mkstemp(prefix="smemu-transform-", suffix=".out")
@@ -199,7 +201,7 @@ def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
                 with os.fdopen(fd, "wb") as out:
                     requests = transformer.transform_object(obj, out, compression)
                 target = output_uri(output, obj.relative)
-                storage_for(target).put(tmp, target)
+                storage_for(target, storages).put(tmp, target)
             except StagingError as error:
                 raise TransformError(str(error)) from None
             finally:

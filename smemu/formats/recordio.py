@@ -42,6 +42,19 @@ def header(length: int, flag: int = 0) -> bytes:
     return MAGIC_BYTES + ((flag << LENGTH_BITS) | length).to_bytes(4, "little")
 
 
+def headers(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The framing of many whole records at once, as :func:`frame` frames one: each record's
+    8-byte header (an (n, 8) uint8 array) and the zero padding after its payload (bytes each)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if (lengths > MAX_PART).any():
+        raise ValueError(f"a RecordIO part holds at most {MAX_PART} bytes, not "
+                         f"{int(lengths.max())}")
+    head = np.zeros((len(lengths), 8), dtype=np.uint8)
+    head.view("<u4")[:, 0] = MAGIC
+    head.view("<u4")[:, 1] = lengths.astype(np.uint32)
+    return head, (-lengths) % 4
+
+
 def frame(payload: bytes, split_magic: bool = False) -> bytes:
     """The bytes that hold one record. Without ``split_magic`` this is what the sagemaker SDK
     writes (one part, flag 0); with it, what dmlc-core's RecordIOWriter writes (split into parts

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from . import records, wire
+from . import records, wire, wire_encode
 from .batch import Batch, Batcher, row_slice
 from .errors import FormatError
 from .recordio import DEFAULT_BLOCK, Frames, iter_frames
@@ -199,7 +199,7 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None 
     with open_binary(dest, "wb") as f:
         for lo in range(0, features.shape[0], chunk_rows):
             hi = min(lo + chunk_rows, features.shape[0])
-            data = wire.encode(row_slice(features, lo, hi), None if labels is None else labels[lo:hi])
+            data = wire_encode.encode(row_slice(features, lo, hi), None if labels is None else labels[lo:hi])
             f.write(memoryview(data))
             total += data.nbytes
     return total

@@ -290,7 +290,8 @@ def test_missing_labels_and_wrong_width_are_client_errors():
 
 
 # log lines ---------------------------------------------------------------------------------------
-# The service's built-in MetricDefinitions for linear-learner (reference §3.3)
+# The service's built-in MetricDefinitions for linear-learner (what DescribeTrainingJob lists in
+# AlgorithmSpecification.MetricDefinitions for a linear-learner job)
 METRIC_REGEXES = {
     "train:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, train \S+_objective <loss>=(\S+)",
     "validation:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, validation \S+_objective <loss>=(\S+)",

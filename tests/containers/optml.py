@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from smemu import contract
+
 CENTRES = np.array([[0.0, 0.0, 0.0], [10.0, 10.0, 0.0], [0.0, 10.0, 10.0]])
 
 
@@ -19,11 +21,9 @@ def blobs(n: int = 600, seed: int = 1) -> np.ndarray:
 
 def make_tree(root: Path, hyperparameters: dict, channels: dict) -> Path:
     """``channels``: name -> {"ContentType"?, "TrainingInputMode"?}; File-mode dirs are created."""
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (root / "input" / "data").mkdir(parents=True)
-    (root / "model").mkdir()
-    (root / "output" / "data").mkdir(parents=True)
+    tree = contract.Tree(root)
+    for directory in (tree.config_dir, tree.data_dir, tree.model_dir, tree.output_data_dir):
+        directory.mkdir(parents=True)
     idc = {}
     for name, cfg in channels.items():
         entry = {}
@@ -34,11 +34,12 @@ def make_tree(root: Path, hyperparameters: dict, channels: dict) -> Path:
         entry["RecordWrapperType"] = "None"
         idc[name] = entry
         if entry["TrainingInputMode"] == "File":
-            (root / "input" / "data" / name).mkdir()
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(json.dumps(idc))
-    (config / "resourceconfig.json").write_text(json.dumps(
-        {"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}))
+            tree.channel_dir(name).mkdir()
+    tree.config_file(contract.HYPERPARAMETERS).write_text(json.dumps(hyperparameters))
+    tree.config_file(contract.INPUT_DATA_CONFIG).write_text(json.dumps(idc))
+    host = contract.FIRST_HOST
+    tree.config_file(contract.RESOURCE_CONFIG).write_text(json.dumps(
+        {"current_host": host, "hosts": [host], "network_interface_name": "eth0"}))
     return root
 
 

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 
+from smemu import contract
 from smemu.formats import load_ndarrays, write_recordio_protobuf
 
 from optml import blobs, make_tree, nearest_centre_error
@@ -13,10 +14,10 @@ HP = {"k": "3", "feature_dim": "3", "mini_batch_size": "200"}
 
 
 def run_container(root, algorithm="kmeans"):
-    env = {"SMEMU_OPT_ML": str(root), "SMEMU_ALGORITHM": algorithm, "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "smemu.containers", "train"], env=env,
+    env = {contract.ENV_OPT_ML: str(root), contract.ENV_ALGORITHM: algorithm, "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "smemu.containers", contract.TRAIN], env=env,
                           capture_output=True, text=True, timeout=120)
-    failure = root / "output" / "failure"
+    failure = contract.Tree(root).failure_file
     return proc.returncode, proc.stdout + proc.stderr, (failure.read_text() if failure.exists() else None)
 
 
@@ -133,7 +134,7 @@ def test_sigterm_ends_training_at_once(tmp_path):
     import time
     root = make_tree(tmp_path / "ml", HP, {"train": {"ContentType": "text/csv;label_size=0",
                                                      "TrainingInputMode": "Pipe"}})
-    env = {"SMEMU_OPT_ML": str(root), "SMEMU_ALGORITHM": "kmeans", "PATH": "/usr/bin:/bin"}
+    env = {contract.ENV_OPT_ML: str(root), contract.ENV_ALGORITHM: "kmeans", "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen([sys.executable, "-m", "smemu.containers", "train"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -12,6 +12,7 @@ import uuid
 import numpy as np
 import pytest
 
+from smemu import contract
 from smemu.emulator import images
 from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED, STOPPED, ContainerRun, get_backend
 from smemu.emulator.backends.docker import JOB_LABEL, DockerBackend
@@ -177,17 +178,16 @@ def test_failing_container_exit_code_matches_the_process_backend(smemu_images, t
     codes = {}
     for backend in ("docker", "process"):
         job_dir = tmp_path / backend
-        config = job_dir / "opt_ml" / "input" / "config"
-        config.mkdir(parents=True)
-        (job_dir / "opt_ml" / "output" / "data").mkdir(parents=True)
-        (job_dir / "opt_ml" / "model").mkdir()
-        (config / "hyperparameters.json").write_text(json.dumps({"k": "3"}))   # no feature_dim
-        (config / "inputdataconfig.json").write_text(json.dumps({"train": {
+        tree = contract.Tree(ContainerRun(job_dir=job_dir, algorithm="kmeans").opt_ml)
+        for directory in (tree.config_dir, tree.output_data_dir, tree.model_dir,
+                          tree.channel_dir("train")):
+            directory.mkdir(parents=True)
+        tree.config_file(contract.HYPERPARAMETERS).write_text(json.dumps({"k": "3"}))  # no feature_dim
+        tree.config_file(contract.INPUT_DATA_CONFIG).write_text(json.dumps({"train": {
             "TrainingInputMode": "File", "S3DistributionType": "FullyReplicated",
             "RecordWrapperType": "None"}}))
-        (job_dir / "opt_ml" / "input" / "data" / "train").mkdir(parents=True)
         outcome = get_backend(backend).run(ContainerRun(job_dir=job_dir, algorithm="kmeans"))
-        failure = (job_dir / "opt_ml" / "output" / "failure").read_text()
+        failure = tree.failure_file.read_text()
         codes[backend] = (outcome.exit_code, failure)
     assert codes["docker"][0] != 0
     assert codes["docker"] == codes["process"]

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from smemu import contract
 from smemu.formats import load_ndarrays, write_recordio_protobuf
 
 import jobdata
@@ -19,15 +20,15 @@ pytestmark = pytest.mark.docker
 
 
 def _tree(root, channels: dict, hyperparameters: dict):
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (root / "input" / "data").mkdir()
-    (root / "model").mkdir()
-    (root / "output" / "data").mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(json.dumps(channels, separators=(",", ":")))
-    (config / "resourceconfig.json").write_text(json.dumps(
-        {"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}))
+    tree = contract.Tree(root)
+    for directory in (tree.config_dir, tree.data_dir, tree.model_dir, tree.output_data_dir):
+        directory.mkdir(parents=True)
+    tree.config_file(contract.HYPERPARAMETERS).write_text(json.dumps(hyperparameters))
+    tree.config_file(contract.INPUT_DATA_CONFIG).write_text(
+        json.dumps(channels, separators=(",", ":")))
+    host = contract.FIRST_HOST
+    tree.config_file(contract.RESOURCE_CONFIG).write_text(json.dumps(
+        {"current_host": host, "hosts": [host], "network_interface_name": "eth0"}))
     return root
 
 

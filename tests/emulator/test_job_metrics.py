@@ -4,7 +4,8 @@ import numpy as np
 
 from smemu.emulator.metrics import MetricCollector, builtin_definitions, float32
 
-# lines as the real containers print them (shared/reference/builtin-algorithms.md)
+# lines as the real containers print them (as in the CloudWatch logs of real Linear Learner jobs;
+# ``#quality_metric: host=algo-1, epoch=N, train <name> <loss>=value``)
 LL_LINES = """\
 [11/24/2020 10:01:02 INFO 139] #quality_metric: host=algo-1, epoch=0, train binary_classification_cross_entropy_objective <loss>=0.61
 [11/24/2020 10:01:02 INFO 139] #quality_metric: host=algo-1, epoch=0, validation binary_classification_cross_entropy_objective <loss>=0.508278604365

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smemu.emulator.images import algorithm_for_image, UnknownImage
+from smemu.emulator.image_names import algorithm_for_image, UnknownImage
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 
 from jobdata import channel, request

@@ -158,3 +158,35 @@ def test_recordio_protobuf_stream_reads_as_batches(tmp_path):
         feeder.stop()
         feeder.join(5)
     np.testing.assert_array_equal(got, rows)
+
+
+def test_the_feeder_and_validates_stream_carry_the_same_bytes(tmp_path):
+    """One component says what a pass carries: what smemu validate reads for a Pipe-mode channel
+    is, byte for byte, what the FIFO gets — gunzipped, RecordIO-wrapped, shuffled per epoch."""
+    from smemu.emulator.fifo_content import epoch_order
+    from smemu.emulator.validation.pipe_stream import ChannelStream
+
+    (tmp_path / "in").mkdir()
+    for i in range(5):
+        data = f"{i},{i}\n".encode() * (i + 1)
+        (tmp_path / "in" / f"part-{i}.csv.gz").write_bytes(gzip.compress(data))
+    uri = f"file://{tmp_path}/in/"
+    for options in ({"compression": "Gzip"},
+                    {"compression": "Gzip", "record_wrapper": "RecordIO", "shuffle_seed": 7}):
+        spec = ChannelSpec(name="train", uri=uri, input_mode="Pipe", **options)
+        feeder, data_dir = feeder_for(tmp_path / str(len(options)), uri, **options)
+        try:
+            fed = [read_pass(data_dir, epoch) for epoch in range(2)]
+        finally:
+            feeder.stop()
+            feeder.join(5)
+        for epoch in range(2):
+            ordered = epoch_order(staging.list_channel(uri), spec.shuffle_seed, epoch)
+            with ChannelStream(spec, ordered) as stream:
+                assert stream.read() == fed[epoch]
+        if "record_wrapper" in options:
+            payloads = [payload for payload, _ in read_recordio(io.BytesIO(fed[0]))]
+            assert sorted(payloads) == [f"{i},{i}\n".encode() * (i + 1) for i in range(5)]
+            assert fed[0] != fed[1]          # shuffled anew each epoch
+        else:
+            assert fed[0] == fed[1] == b"".join(f"{i},{i}\n".encode() * (i + 1) for i in range(5))

@@ -76,7 +76,7 @@ def test_transform_job_errors(server, model, s3_bucket):
             (job("no-model", "missing", f"s3://{s3_bucket}/in/", f"s3://{s3_bucket}/o"),
              "Could not find model"),
             (job("bad-split", model, f"s3://{s3_bucket}/in/", f"s3://{s3_bucket}/o",
-                 BatchStrategy="Sometimes"), "BatchStrategy"),
+                 BatchStrategy="Sometimes"), "'batchStrategy'"),   # checked against the API's model
             (job("relative", model, "in/", f"s3://{s3_bucket}/o"), "regular expression")):
         with pytest.raises(botocore.exceptions.ClientError) as caught:
             sagemaker.create_transform_job(**request)

@@ -8,10 +8,23 @@ PROTO_DIR = Path(__file__).resolve().parents[2] / "smemu" / "proto"
 
 
 def test_generated_module_is_fresh(tmp_path):
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}",
-                    f"--python_out={tmp_path}", str(PROTO_DIR / "record.proto")], check=True)
-    assert (tmp_path / "record_pb2.py").read_text() == (PROTO_DIR / "record_pb2.py").read_text(), \
-        "smemu/proto/record_pb2.py is stale: regenerate it with the command in record.proto"
+    from smemu.proto.generate import generate
+    assert generate(tmp_path).read_text() == (PROTO_DIR / "record_pb2.py").read_text(), \
+        "smemu/proto/record_pb2.py is stale: regenerate it with python -m smemu.proto.generate"
+
+
+def test_imports_beside_the_sagemaker_sdks_own_module():
+    """One process can hold smemu's module and the SDK's (both register record.proto), and each
+    parses the other's bytes."""
+    code = (
+        "from smemu.proto import record_pb2 as ours\n"
+        "from sagemaker.amazon import record_pb2 as sdk\n"
+        "r = ours.Record(); r.features['values'].float32_tensor.values.extend([1.5, 2.0])\n"
+        "s = sdk.Record(); s.ParseFromString(r.SerializeToString())\n"
+        "back = ours.Record(); back.ParseFromString(s.SerializeToString())\n"
+        "print(list(back.features['values'].float32_tensor.values))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[1.5, 2.0]"
 
 
 def test_schema_field_numbers():

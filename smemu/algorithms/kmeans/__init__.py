@@ -9,10 +9,8 @@ returns the centroids as one float32 ``(k, feature_dim)`` NDArray.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import uuid
-import zlib
 from typing import Mapping
 
 import numpy as np
@@ -46,8 +44,7 @@ def state_file_name(centroids: np.ndarray) -> str:
 
 def model_seed(config: Config) -> int:
     """A fixed seed for these hyperparameters: same data + same hyperparameters = same model."""
-    shown = {key: config.raw.get(key) for key in _MODEL_KEYS}
-    return zlib.crc32(json.dumps(shown, sort_keys=True).encode())
+    return config.seed(_MODEL_KEYS)
 
 
 def _records(channel: DataChannel, batch_size: int, checks: KMeansChecks):

@@ -3,16 +3,10 @@ share (see :class:`smemu.algorithms.base.InputChecks`)."""
 
 from __future__ import annotations
 
-from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import check_finite, check_width
+from smemu.algorithms.base import FeatureChecks
+from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
-
-
-def empty_channel(name: str) -> DataError:
-    return DataError(
-        f"Channel '{name}' has no records. Check that its S3 prefix or manifest points at your "
-        f"data files and that they are not empty.")
 
 
 def too_few_records(name: str, records: int, k: int) -> DataError:
@@ -21,19 +15,12 @@ def too_few_records(name: str, records: int, k: int) -> DataError:
         f"Set k to at most {records} or provide more data.")
 
 
-class KMeansChecks(InputChecks):
+class KMeansChecks(FeatureChecks):
     def __init__(self, config: Config):
+        super().__init__(config)
         self.k = config["k"]
-        self.feature_dim = config["feature_dim"]
-
-    def batch(self, batch, channel: str) -> None:
-        check_width(batch, self.feature_dim, channel)
-
-    def records(self, batch, channel: str) -> None:
-        check_finite(batch, channel)
 
     def end(self, channel: str, records: int) -> None:
-        if records == 0:
-            raise empty_channel(channel)
+        super().end(channel, records)
         if channel == "train" and records < self.k:
             raise too_few_records(channel, records, self.k)

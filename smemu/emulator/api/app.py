@@ -8,6 +8,7 @@ are the ones the client uses for the (local or real) S3 store.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import uuid
@@ -49,6 +50,36 @@ def create_app(operations: dict[str, Operation]) -> Flask:
                                    f"{', '.join(sorted(operations))}.")
         body = _json_body(request.get_data(cache=False))
         return answer(operations[target](body) or {})
+
+    @app.post("/service/<service>/operation/<operation>")
+    def dispatch_cbor(service: str, operation: str) -> Response:
+        """The Smithy RPC v2 CBOR protocol (botocore's choice for CloudWatch): the same
+        operations, CBOR bodies in and out."""
+        import cbor2
+
+        def cbor_answer(payload: dict, status: int = 200) -> Response:
+            response = Response(cbor2.dumps(payload, datetime_as_timestamp=True,
+                                            timezone=datetime.timezone.utc),
+                                status=status, content_type="application/cbor")
+            response.headers["smithy-protocol"] = "rpc-v2-cbor"
+            response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+            return response
+
+        target = f"{service}.{operation}"
+        try:
+            if target not in operations:
+                raise UnknownOperation(f"Unknown operation {target!r}.")
+            raw = request.get_data(cache=False)
+            try:
+                body = cbor2.loads(raw) if raw else {}
+            except Exception as error:
+                raise SerializationException(f"The request body is not valid CBOR: {error}") \
+                    from None
+            if not isinstance(body, dict):
+                raise SerializationException("The request body must be a CBOR map.")
+            return cbor_answer(operations[target](body) or {})
+        except ApiError as error:
+            return cbor_answer(error.body(), error.status)
 
     @app.get("/")
     def hello() -> Response:

@@ -1,25 +1,16 @@
-"""ListTrainingJobs: filters, sort order and NextToken pagination over job summaries.
-
-Pagination is by key, not by offset: the token holds the sort key and name of the last job
-returned, so jobs created between two pages neither repeat nor push others out of the listing.
+"""The List operations: filters (NameContains, StatusEquals, the time bounds), sort order and
+NextToken pagination (by key, :func:`smemu.emulator.api.shared.paginate`) over Describe-shaped
+records.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import json
-import re
 
 from smemu.emulator.api.errors import ValidationException
+from smemu.emulator.api.shared import paginate
 
-STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
 SORT_KEYS = {"Name": "TrainingJobName", "CreationTime": "CreationTime", "Status": "TrainingJobStatus"}
-SORT_ORDERS = ("Ascending", "Descending")
-DEFAULT_MAX_RESULTS = 10
-NAME_CONTAINS = re.compile(r"[a-zA-Z0-9\-]+")
 TIME_FILTERS = {"CreationTimeAfter": ("CreationTime", ">"), "CreationTimeBefore": ("CreationTime", "<"),
                 "LastModifiedTimeAfter": ("LastModifiedTime", ">"),
                 "LastModifiedTimeBefore": ("LastModifiedTime", "<")}
@@ -48,86 +39,61 @@ def epoch(value, field: str = "timestamp") -> float:
                               f"seconds or an ISO 8601 date-time.")
 
 
-def list_training_jobs(summaries: list[dict], request: dict) -> dict:
-    """Answer a ListTrainingJobs request over ``summaries`` (DescribeTrainingJob-shaped dicts whose
-    timestamps are epoch seconds)."""
-    max_results = request.get("MaxResults", DEFAULT_MAX_RESULTS)
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 100:
-        raise ValidationException(f"Value {max_results!r} at 'maxResults' failed to satisfy "
-                                  f"constraint: Member must have value between 1 and 100")
-    sort_by = request.get("SortBy", "CreationTime")
-    if sort_by not in SORT_KEYS:
-        raise ValidationException(f"Value {sort_by!r} at 'sortBy' failed to satisfy constraint: "
-                                  f"Member must satisfy enum value set: [{', '.join(SORT_KEYS)}]")
-    sort_order = request.get("SortOrder", "Descending")
-    if sort_order not in SORT_ORDERS:
-        raise ValidationException(f"Value {sort_order!r} at 'sortOrder' failed to satisfy constraint: "
-                                  f"Member must satisfy enum value set: [{', '.join(SORT_ORDERS)}]")
-    status = request.get("StatusEquals")
-    if status is not None and status not in STATUSES:
-        raise ValidationException(f"Value {status!r} at 'statusEquals' failed to satisfy constraint: "
-                                  f"Member must satisfy enum value set: [{', '.join(STATUSES)}]")
-    contains = request.get("NameContains")
-    if contains is not None and (not isinstance(contains, str) or len(contains) > 63
-                                 or not NAME_CONTAINS.fullmatch(contains)):
-        raise ValidationException(f"Value {contains!r} at 'nameContains' failed to satisfy "
-                                  f"constraint: Member must satisfy regular expression pattern: "
-                                  f"[a-zA-Z0-9\\-]+")
-    bounds = [(field, op, epoch(request[name], name[0].lower() + name[1:]))
-              for name, (field, op) in TIME_FILTERS.items() if request.get(name) is not None]
-    warm_pool = request.get("WarmPoolStatusEquals")
+def time_bounds(body: dict, filters: dict = TIME_FILTERS) -> list[tuple[str, str, float]]:
+    """(record field, ">" or "<", epoch seconds) of the time filters ``body`` sets."""
+    return [(field, op, epoch(body[name], name[0].lower() + name[1:]))
+            for name, (field, op) in filters.items() if body.get(name) is not None]
 
-    def wanted(job: dict) -> bool:
-        if status and job.get("TrainingJobStatus") != status:
+
+def within(record: dict, bounds) -> bool:
+    for field, op, bound in bounds:
+        value = record.get(field)
+        if value is None or (value <= bound if op == ">" else value >= bound):
             return False
-        if contains and contains.lower() not in job["TrainingJobName"].lower():
+    return True
+
+
+def listing(records: list[dict], body: dict, member: str, fields: tuple, name_field: str,
+            sort_fields: dict, operation: str, status_field: str | None = None,
+            default_sort: str = "CreationTime") -> dict:
+    """A List operation's answer over ``records`` (Describe-shaped dicts, times in epoch
+    seconds): NameContains, StatusEquals, the time bounds, SortBy/SortOrder, and a page of
+    ``member`` summaries holding ``fields`` with the NextToken of the next page."""
+    contains = body.get("NameContains")
+    status = body.get("StatusEquals")
+    bounds = time_bounds(body)
+
+    def wanted(record: dict) -> bool:
+        if contains and str(contains).lower() not in record[name_field].lower():
             return False
-        if warm_pool and (job.get("WarmPoolStatus") or {}).get("Status") != warm_pool:
+        if status and status_field and record.get(status_field) != status:
             return False
-        for field, op, bound in bounds:
-            value = job.get(field)
-            if value is None or (value <= bound if op == ">" else value >= bound):
-                return False
-        return True
+        return within(record, bounds)
 
-    field = SORT_KEYS[sort_by]
+    field = sort_fields.get(body.get("SortBy", default_sort), sort_fields[default_sort])
 
-    def key(job: dict) -> tuple:
-        return (job.get(field), job["TrainingJobName"])
+    def key(record: dict) -> tuple:
+        return (record.get(field), record[name_field])
 
-    descending = sort_order == "Descending"
-    jobs = sorted(filter(wanted, summaries), key=key, reverse=descending)
-    fingerprint = _fingerprint(request)
-    if request.get("NextToken"):
-        after = _read_token(request["NextToken"], fingerprint)
-        jobs = [job for job in jobs if (key(job) < after if descending else key(job) > after)]
-    page = jobs[:max_results]
-    answer = {"TrainingJobSummaries": [
-        {name: job[name] for name in SUMMARY_FIELDS if job.get(name) is not None} for job in page]}
-    if len(jobs) > max_results:
-        answer["NextToken"] = _make_token(key(page[-1]), fingerprint)
+    def sortable(record: dict) -> tuple:
+        return tuple((0, 0) if part is None else (1, part) for part in key(record))
+
+    descending = body.get("SortOrder", "Descending") == "Descending"
+    records = sorted(filter(wanted, records), key=sortable, reverse=descending)
+    page, token = paginate(records, body, key, descending, operation)
+    answer = {member: [{f: r[f] for f in fields if r.get(f) is not None} for r in page]}
+    if token:
+        answer["NextToken"] = token
     return answer
 
 
-def _fingerprint(request: dict) -> str:
-    """Ties a token to the filters and order it was made for."""
-    query = {name: value for name, value in request.items() if name not in ("NextToken", "MaxResults")}
-    return hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _make_token(after: tuple, fingerprint: str) -> str:
-    raw = json.dumps({"after": list(after), "query": fingerprint}).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _read_token(token, fingerprint: str) -> tuple:
-    try:
-        content = json.loads(base64.urlsafe_b64decode(str(token).encode()))
-        after, query = tuple(content["after"]), content["query"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
-        raise ValidationException("Invalid pagination token: pass the NextToken of the previous "
-                                  "ListTrainingJobs answer unchanged.") from None
-    if query != fingerprint or len(after) != 2:
-        raise ValidationException("Invalid pagination token: it belongs to a ListTrainingJobs "
-                                  "request with other filters or another sort order.")
-    return after
+def list_training_jobs(summaries: list[dict], request: dict) -> dict:
+    """Answer a ListTrainingJobs request over ``summaries`` (DescribeTrainingJob-shaped dicts whose
+    timestamps are epoch seconds). Its members' types, ranges and enums were checked against the
+    API's model at dispatch."""
+    warm_pool = request.get("WarmPoolStatusEquals")
+    if warm_pool:
+        summaries = [job for job in summaries
+                     if (job.get("WarmPoolStatus") or {}).get("Status") == warm_pool]
+    return listing(summaries, request, "TrainingJobSummaries", SUMMARY_FIELDS, "TrainingJobName",
+                   SORT_KEYS, "ListTrainingJobs", status_field="TrainingJobStatus")

@@ -1,5 +1,6 @@
-"""The two CloudWatch Logs operations that read a training job's log: DescribeLogStreams and
-GetLogEvents, over the job's ``logs.txt``.
+"""The CloudWatch Logs operations over training jobs' logs (each job's ``logs.txt``):
+DescribeLogStreams, GetLogEvents and FilterLogEvents (``aws logs filter-log-events``, awslogs), and
+DeleteLogGroup (SDK clean-ups).
 
 SageMaker sends a job's container output to the log group ``/aws/sagemaker/TrainingJobs``, one
 stream per instance named ``<job>/algo-1-<epoch seconds>``, and the SageMaker Python SDK's
@@ -15,15 +16,16 @@ from __future__ import annotations
 
 import re
 
+from smemu import contract
 from smemu.emulator.api.errors import ApiError, ValidationException
-from smemu.emulator.api.training_jobs import JOB_NAME
+from smemu.emulator.api.shared import NAME as JOB_NAME
 from smemu.emulator.store import JobNotFound, JobStore
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TARGET_PREFIX = "Logs_20140328"
 MAX_EVENTS = 10000
 MAX_BYTES = 1024 * 1024
-STREAM = re.compile(r"(?P<job>[^/]+)/algo-1-(?P<stamp>\d+)")
+STREAM = re.compile(r"(?P<job>[^/]+)/" + re.escape(contract.FIRST_HOST) + r"-(?P<stamp>\d+)")
 
 
 class ResourceNotFoundException(ApiError):
@@ -42,7 +44,9 @@ class JobLogs:
 
     def operations(self) -> dict:
         return {"DescribeLogStreams": self.describe_log_streams,
-                "GetLogEvents": self.get_log_events}
+                "GetLogEvents": self.get_log_events,
+                "FilterLogEvents": self.filter_log_events,
+                "DeleteLogGroup": self.delete_log_group}
 
     def describe_log_streams(self, body: dict) -> dict:
         _check_group(body)
@@ -95,6 +99,58 @@ class JobLogs:
             end += 1
         return {"events": events, "nextForwardToken": f"f/{end}", "nextBackwardToken": f"b/{start}"}
 
+    def filter_log_events(self, body: dict) -> dict:
+        """Events of the group's streams (all, ``logStreamNames`` or ``logStreamNamePrefix``)
+        within ``startTime``/``endTime`` whose message matches ``filterPattern`` (CloudWatch's
+        term syntax: every term, ``"quoted phrases"``, ``?any`` of a set, ``-excluded``)."""
+        _check_group(body)
+        names = body.get("logStreamNames")
+        prefix = body.get("logStreamNamePrefix")
+        if names is not None and prefix is not None:
+            raise InvalidParameterException("logStreamNames and logStreamNamePrefix cannot both "
+                                            "be given.")
+        matches = match_pattern(body.get("filterPattern") or "")
+        streams = [self._stream(name) for name in self.store.names()]
+        streams = sorted((s for s in streams if s is not None), key=lambda s: s["logStreamName"])
+        if names is not None:
+            streams = [s for s in streams if s["logStreamName"] in set(names)]
+        elif prefix:
+            streams = [s for s in streams if s["logStreamName"].startswith(prefix)]
+        start_time, end_time = body.get("startTime"), body.get("endTime")
+        events = []
+        for stream in streams:
+            millis = stream["firstEventTimestamp"]
+            if (start_time is not None and millis < start_time) or \
+                    (end_time is not None and millis > end_time):
+                continue
+            job = stream["logStreamName"].split("/", 1)[0]
+            for number, line in enumerate(self._lines(job)):
+                if matches(line):
+                    events.append({"logStreamName": stream["logStreamName"], "timestamp": millis,
+                                   "message": line, "ingestionTime": millis,
+                                   "eventId": f"{job}-{number:012d}"})
+        start = _token_index(body.get("nextToken"), "e")
+        limit = _limit(body.get("limit"), MAX_EVENTS)
+        answer = {"events": events[start:start + limit],
+                  "searchedLogStreams": [{"logStreamName": s["logStreamName"],
+                                          "searchedCompletely": True} for s in streams]}
+        if start + limit < len(events):
+            answer["nextToken"] = f"e/{start + limit}"
+        return answer
+
+    def delete_log_group(self, body: dict) -> dict:
+        """Deleting the training jobs' group empties the logs of the jobs that have ended (a
+        running job goes on writing, as its stream would be re-created on CloudWatch)."""
+        _check_group(body)
+        for name in self.store.names():
+            record = self._record(name)
+            if record and record.get("TrainingJobStatus") in ("Completed", "Failed", "Stopped"):
+                try:
+                    self.store.log_path(name).write_bytes(b"")
+                except OSError:
+                    pass
+        return {}
+
     def _record(self, name: str) -> dict | None:
         if not JOB_NAME.fullmatch(name):
             return None
@@ -116,7 +172,7 @@ class JobLogs:
         if size == 0:
             return None
         millis = _event_time(record)
-        stream = f"{name}/algo-1-{_stamp(record)}"
+        stream = f"{name}/{contract.FIRST_HOST}-{_stamp(record)}"
         return {"logStreamName": stream, "creationTime": millis, "firstEventTimestamp": millis,
                 "lastEventTimestamp": millis, "lastIngestionTime": millis, "storedBytes": 0,
                 "arn": f"arn:aws:logs:::log-group:{LOG_GROUP}:log-stream:{stream}"}
@@ -129,6 +185,30 @@ class JobLogs:
             return []
         lines = text.split("\n")
         return lines[:-1]
+
+
+def match_pattern(pattern: str):
+    """A predicate for CloudWatch Logs' filter pattern term syntax (an empty pattern matches
+    every event). JSON and space-delimited patterns (``{ $.x = 1 }``, ``[a, b]``) are refused."""
+    pattern = pattern.strip()
+    if pattern.startswith(("{", "[")):
+        raise InvalidParameterException(
+            "smemu's FilterLogEvents supports term patterns (words, \"quoted phrases\", ?any, "
+            "-excluded), not JSON or space-delimited patterns.")
+    terms = re.findall(r'([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))', pattern)
+    required, optional, excluded = [], [], []
+    for sign, quoted, word in terms:
+        term = quoted.replace('\\"', '"') if quoted else word
+        (optional if sign == "?" else excluded if sign == "-" else required).append(term)
+
+    def matches(line: str) -> bool:
+        if any(term in line for term in excluded):
+            return False
+        if optional and not any(term in line for term in optional):
+            return False
+        return all(term in line for term in required)
+
+    return matches
 
 
 def _check_group(body: dict) -> None:

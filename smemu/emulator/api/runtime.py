@@ -13,14 +13,15 @@ or timed out; ``OriginalStatusCode``/``OriginalMessage`` carry its answer), Serv
 from __future__ import annotations
 
 import json
-import re
 import uuid
 
 from flask import Flask, Response, request
 
-from smemu.emulator.api.endpoints import EndpointService, InvocationFailure
+from smemu.emulator.api.endpoints import EndpointService
+from smemu.emulator.api.errors import ValidationException
+from smemu.emulator.api.shared import check_name
+from smemu.emulator.hosting import InvocationFailure
 
-ENDPOINT_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 # request headers passed on to the container, as SageMaker passes them
 FORWARDED = ("Content-Type", "Accept", "X-Amzn-SageMaker-Custom-Attributes",
              "X-Amzn-SageMaker-Target-Model", "X-Amzn-SageMaker-Inference-Id")
@@ -30,12 +31,10 @@ def register_runtime(app: Flask, service: EndpointService) -> None:
     @app.post("/endpoints/<name>/invocations")
     def invoke_endpoint(name: str) -> Response:
         try:
-            if not ENDPOINT_NAME.fullmatch(name):
-                raise InvocationFailure(
-                    "ValidationError", 400,
-                    f"1 validation error detected: Value '{name[:100]}' at 'endpointName' failed "
-                    f"to satisfy constraint: Member must satisfy regular expression pattern: "
-                    f"^[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+            try:
+                check_name({"EndpointName": name}, "EndpointName")
+            except ValidationException as invalid:
+                raise InvocationFailure("ValidationError", 400, invalid.message) from None
             headers = {h: request.headers[h] for h in FORWARDED if h in request.headers}
             status, body, answer_headers = service.invoke(name, request.get_data(cache=False),
                                                           headers)

@@ -9,10 +9,16 @@ import sys
 import waitress
 
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator.api.client_support import (empty_operations, synchronous as wait_on_create,
+                                               with_describe_defaults)
+from smemu.emulator.api.cloudwatch_metrics import TARGET_PREFIX as METRICS_PREFIX
+from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.api.endpoints import EndpointService
 from smemu.emulator.api.logs import TARGET_PREFIX as LOGS_PREFIX
 from smemu.emulator.api.logs import JobLogs
+from smemu.emulator.api.request_checks import validated_operations
 from smemu.emulator.api.runtime import register_runtime
+from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
 from smemu.emulator.store import JobStore
@@ -21,7 +27,8 @@ log = logging.getLogger("smemu.api")
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
-          allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
+          allow_file_uris: bool = True, threads: int = 8, out=sys.stdout,
+          synchronous: bool = False) -> int:
     store = JobStore(jobs_root) if jobs_root else JobStore()
     service = TrainingJobService(store, backend=backend, allow_file_uris=allow_file_uris)
     for name in service.recover():
@@ -32,10 +39,16 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         print(f"smemu: endpoint {name} was in service when its server stopped; starting it "
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
-    app = create_app({**targets("SageMaker", service.operations()),
-                      **targets("SageMaker", endpoints.operations()),
-                      **targets("SageMaker", transforms.operations()),
-                      **targets(LOGS_PREFIX, JobLogs(store).operations())})
+    tags = TagService(store.root)
+    sagemaker = validated_operations({
+        **empty_operations(), **service.operations(), **endpoints.operations(),
+        **transforms.operations(), **tags.operations()})
+    sagemaker = with_describe_defaults(tags.recording_create_tags(targets("SageMaker", sagemaker)))
+    if synchronous:
+        sagemaker = wait_on_create(sagemaker)
+    app = create_app({**sagemaker,
+                      **targets(LOGS_PREFIX, JobLogs(store).operations()),
+                      **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
     register_runtime(app, endpoints)
     # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
     server = waitress.create_server(app, host=host, port=port, threads=threads,
@@ -43,7 +56,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                                     ident="smemu")
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
-          f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
+          f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'}"
+          f"{', synchronous' if synchronous else ''})", file=out, flush=True)
     print(f"Point clients at it with --endpoint-url {address} (AWS CLI) or "
           f"boto3.client('sagemaker', endpoint_url='{address}').", file=out, flush=True)
 

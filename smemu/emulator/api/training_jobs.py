@@ -5,8 +5,10 @@
 to handlers taking the request body and returning the response body (or raising an
 :mod:`errors` exception).
 
-What a request may reach on the host is kept narrow: the job name is checked against the API's
-pattern before it is used as a directory name in the jobs root; S3 URIs may be ``s3://`` (or
+Every request was checked against botocore's model of its operation at dispatch
+(:mod:`smemu.emulator.api.request_checks`). What a request may reach on the host is kept narrow: the
+job name is checked against the API's pattern again before it is used as a directory name in the
+jobs root; S3 URIs may be ``s3://`` (or
 ``https://``) and — unless turned off — absolute ``file://`` URIs, never plain or relative paths;
 environment variables that would steer the host's interpreter or loader are refused.
 """
@@ -14,63 +16,18 @@ environment variables that would steer the host's interpreter or loader are refu
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 
-from smemu.emulator import staging
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
+from smemu.emulator.api.shared import check_location, check_name, host_variables, invalid
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
+from smemu.emulator.storage import Storages
 from smemu.emulator.store import JobExists, JobNotFound, JobStore
 
 log = logging.getLogger("smemu.api")
-
-JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-# variables that would make the host run other code than smemu's (process backend)
-HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
-
-
-def host_variables(environment: dict) -> list[str]:
-    """The names in a request's Environment that would change how the host runs a process."""
-    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
-
-
-def check_job_name(body: dict, member: str = "TrainingJobName") -> str:
-    """The job name, once it matches the API's pattern (so it is safe as a directory name)."""
-    name = body.get(member)
-    if name is None:
-        raise ValidationException(f"1 validation error detected: Value null at "
-                                  f"'{member[0].lower() + member[1:]}' failed to satisfy "
-                                  f"constraint: Member must not be null")
-    if not isinstance(name, str) or not JOB_NAME.fullmatch(name):
-        shown = name if isinstance(name, str) else repr(name)
-        raise ValidationException(
-            f"1 validation error detected: Value '{shown[:100]}' at "
-            f"'{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must satisfy "
-            f"regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}")
-    return name
-
-
-class RefusedLocalStorage(staging.Storage):
-    """Stands in for local files on a server started with ``--no-file-uris``: a manifest on S3
-    whose prefix is a ``file://`` URI must not read the server's disk either."""
-
-    def _refuse(self, uri: str):
-        raise staging.StagingError(f"{uri} is a local path, and this smemu server does not read "
-                                   f"or write local files (it runs with --no-file-uris). Use an "
-                                   f"s3:// URI.")
-
-    def list(self, prefix_uri):
-        self._refuse(prefix_uri)
-
-    def open(self, uri):
-        self._refuse(uri)
-
-    def put(self, local_path, uri):
-        self._refuse(uri)
-
 
 class TrainingJobService:
     def __init__(self, store: JobStore, backend: str = "process", allow_file_uris: bool = True):
@@ -79,9 +36,8 @@ class TrainingJobService:
         self.allow_file_uris = allow_file_uris
         self._handles: dict = {}
         self._lock = threading.Lock()
-        if not allow_file_uris:
-            staging.register_storage("file", RefusedLocalStorage)
-            staging.register_storage("", RefusedLocalStorage)
+        # what the jobs of this server may read and write (a manifest's prefix included)
+        self.storages = Storages(allow_local=allow_file_uris)
 
     def operations(self) -> dict:
         return {"CreateTrainingJob": self.create_training_job,
@@ -111,7 +67,7 @@ class TrainingJobService:
 
     # operations --------------------------------------------------------------------------------
     def create_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         self._check_locations(body)
         self._check_environment(body)
         try:
@@ -120,6 +76,7 @@ class TrainingJobService:
             raise ValidationException(error.aws_message()) from None
         try:
             handle = start_job(spec, store=self.store, backend=self.backend,
+                               storages=self.storages,
                                on_log=lambda line, name=name: log.debug("%s: %s", name, line))
         except JobExists as error:
             raise ResourceInUse(str(error)) from None
@@ -129,7 +86,7 @@ class TrainingJobService:
         return {"TrainingJobArn": handle.describe()["TrainingJobArn"]}
 
     def describe_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         try:
             return self.store.load(name)
         except JobNotFound:
@@ -141,7 +98,7 @@ class TrainingJobService:
         return list_training_jobs(self.store.records(), body)
 
     def stop_training_job(self, body: dict) -> dict:
-        name = check_job_name(body)
+        name = check_name(body, "TrainingJobName")
         try:
             record = self.store.load(name)
         except JobNotFound:
@@ -172,33 +129,10 @@ class TrainingJobService:
             return
         refused = host_variables(environment)
         if refused:
-            raise ValidationException(
-                f"1 validation error detected: Environment sets {', '.join(refused)}, which would "
-                f"change how the host runs the job's process (the process backend runs it on this "
-                f"machine). Leave them out, or start the server with --backend docker.")
-
-
-def check_location(path: str, uri, allow_file_uris: bool) -> None:
-    """A ValidationException unless ``uri`` (the request member at API field ``path``) is an
-    s3:// or https:// URI, or — when the server allows them — an absolute file:// URI."""
-    if not isinstance(uri, str):
-        return   # the spec reports the type
-    if re.match(r"(s3|https)://", uri):
-        return
-    where = f"Value '{uri[:200]}' at '{path}'"
-    if not uri.startswith("file://"):
-        raise ValidationException(
-            f"1 validation error detected: {where} failed to satisfy constraint: Member "
-            f"must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$ "
-            f"(smemu's server also takes absolute file:// URIs unless --no-file-uris).")
-    if not allow_file_uris:
-        raise ValidationException(
-            f"1 validation error detected: {where} is a file:// URI, and this smemu "
-            f"server was started with --no-file-uris: use an s3:// URI.")
-    if not uri.startswith("file:///"):
-        raise ValidationException(
-            f"1 validation error detected: {where} is a relative file:// URI; write "
-            f"the absolute path as file:///path/on/the/server.")
+            raise invalid("environment", f"Environment sets {', '.join(refused)}, which would "
+                          f"change how the host runs the job's process (the process backend runs "
+                          f"it on this machine). Leave them out, or start the server with "
+                          f"--backend docker.")
 
 
 def _locations(body: dict):

@@ -17,12 +17,15 @@ import os
 import threading
 import time
 
-from smemu.emulator.api.endpoints import (account_of, arn, check_serving_environment,
-                                          model_data_url, process_alive, public)
+from smemu.emulator.api.endpoints import check_serving_environment, public
 from smemu.emulator.api.errors import ResourceNotFound, ValidationException
-from smemu.emulator.api.training_jobs import check_job_name, check_location
+from smemu.emulator.api.listing import listing
+from smemu.emulator.api.shared import (account_of, arn, check_location, check_name,
+                                        process_alive)
+from smemu.emulator.hosting import model_data_url
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
-from smemu.emulator.images import algorithm_for_image
+from smemu.emulator.image_names import algorithm_for_image
+from smemu.emulator.storage import Storages
 from smemu.emulator.transform import (TransformConfig, TransformError, TransformStopped,
                                       run_transform)
 
@@ -37,6 +40,7 @@ class TransformJobService:
     def __init__(self, jobs_root, allow_file_uris: bool = True):
         self.store = HostingStore(jobs_root)
         self.allow_file_uris = allow_file_uris
+        self.storages = Storages(allow_local=allow_file_uris)
         self._stops: dict[str, threading.Event] = {}
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -48,13 +52,13 @@ class TransformJobService:
                 "StopTransformJob": self.stop_transform_job}
 
     def create_transform_job(self, body: dict) -> dict:
-        name = check_job_name(body, "TransformJobName")
-        model_name = check_job_name(body, "ModelName")
+        name = check_name(body, "TransformJobName")
+        model_name = check_name(body, "ModelName")
         try:
             model = self.store.models.load(model_name)
         except RecordNotFound:
             raise ValidationException(f"Could not find model "
-                                      f'"{arn("model", model_name, "000000000000")}".') from None
+                                      f'"{arn("model", model_name)}".') from None
         source = ((body.get("TransformInput") or {}).get("DataSource") or {}).get("S3DataSource")
         output = (body.get("TransformOutput") or {}).get("S3OutputPath")
         if not isinstance(source, dict) or not isinstance(source.get("S3Uri"), str):
@@ -93,23 +97,19 @@ class TransformJobService:
         return {"TransformJobArn": job_arn}
 
     def describe_transform_job(self, body: dict) -> dict:
-        return public(self._load(check_job_name(body, "TransformJobName")))
+        return public(self._load(check_name(body, "TransformJobName")))
 
     def list_transform_jobs(self, body: dict) -> dict:
-        records = self.store.transform_jobs.records()
-        status = body.get("StatusEquals")
-        records = [self._checked(r) for r in records]
-        if status:
-            records = [r for r in records if r["TransformJobStatus"] == status]
-        records.sort(key=lambda r: r["CreationTime"],
-                     reverse=body.get("SortOrder", "Descending") == "Descending")
+        records = [self._checked(r) for r in self.store.transform_jobs.records()]
         fields = ("TransformJobName", "TransformJobArn", "CreationTime", "TransformEndTime",
-                  "TransformJobStatus", "FailureReason")
-        return {"TransformJobSummaries": [{f: r[f] for f in fields if f in r}
-                                          for r in records[:body.get("MaxResults", 100)]]}
+                  "LastModifiedTime", "TransformJobStatus", "FailureReason")
+        return listing(records, body, "TransformJobSummaries", fields, "TransformJobName",
+                       {"Name": "TransformJobName", "CreationTime": "CreationTime",
+                        "Status": "TransformJobStatus"}, "ListTransformJobs",
+                       status_field="TransformJobStatus")
 
     def stop_transform_job(self, body: dict) -> dict:
-        name = check_job_name(body, "TransformJobName")
+        name = check_name(body, "TransformJobName")
         try:
             record = self._load(name)
         except ValidationException:
@@ -189,7 +189,7 @@ class TransformJobService:
                           self._config(record), data_type=source.get("S3DataType", "S3Prefix"),
                           compression=record["TransformInput"].get("CompressionType", "None"),
                           environment={k: str(v) for k, v in environment.items()},
-                          on_log_line=on_log_line, stop_event=stop)
+                          on_log_line=on_log_line, stop_event=stop, storages=self.storages)
             outcome = ("Completed", None)
         except TransformStopped:
             outcome = ("Stopped", None)

@@ -1,7 +1,7 @@
 """Backends run one training container over a prepared job directory.
 
 The host side (``smemu.emulator.runner``) does everything around the container: it lays out the
-job's ``/opt/ml`` tree in ``run.job_dir / "opt_ml"`` (config files, File-mode channel copies, the
+job's ``/opt/ml`` tree in ``run.job_dir / contract.JOB_TREE`` (config files, File-mode channel copies, the
 directory for Pipe-mode FIFOs), feeds the FIFOs from its own threads, and packs ``model/`` and
 ``output/data/`` afterwards. A backend only *runs* the container:
 
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from smemu import contract
+
 STOPPED = "Stopped"
 MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
 DEFAULT_STOP_GRACE = 120.0
@@ -43,12 +45,12 @@ class ContainerRun:
     stop_event: threading.Event = field(default_factory=threading.Event)
     max_runtime: float | None = None
     stop_grace: float = DEFAULT_STOP_GRACE
-    command: str = "train"
+    command: str = contract.TRAIN
 
     @property
     def opt_ml(self) -> Path:
         """The job's /opt/ml tree on the host."""
-        return Path(self.job_dir) / "opt_ml"
+        return Path(self.job_dir) / contract.JOB_TREE
 
 
 @dataclass

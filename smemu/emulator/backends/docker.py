@@ -21,11 +21,12 @@ import logging
 import os
 import threading
 
+from smemu import contract
 from smemu.emulator import images
 from smemu.emulator.backends import Backend, ContainerRun, RunOutcome
 
-CONTAINER_OPT_ML = "/opt/ml"
-HOSTNAME = "algo-1"
+CONTAINER_OPT_ML = contract.OPT_ML
+HOSTNAME = contract.FIRST_HOST
 JOB_LABEL = "org.smemu.training-job"
 # the host's CPU quirks settings for OpenBLAS: the container computes on the same CPU, and the
 # same settings keep its results identical to the process backend's
@@ -56,7 +57,7 @@ class DockerBackend(Backend):
         if len(parts) > 3 and parts[3]:
             env["AWS_REGION"] = parts[3]
         env.update(run.environment)
-        env["SMEMU_ALGORITHM"] = run.algorithm
+        env[contract.ENV_ALGORITHM] = run.algorithm
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -72,12 +73,12 @@ class DockerBackend(Backend):
             return RunOutcome(None, error=str(exc))
         environment = self.environment(run)
         network = {"network_mode": "none"}
-        port = run.environment.get("SAGEMAKER_BIND_TO_PORT")
-        if run.command == "serve" and port:
+        port = run.environment.get(contract.ENV_BIND_PORT)
+        if run.command == contract.SERVE and port:
             # an endpoint: the container listens on all its interfaces, published on the host
             # only where the host side asked for it (loopback by default)
-            host = run.environment.get("SMEMU_BIND_HOST") or "127.0.0.1"
-            environment["SMEMU_BIND_HOST"] = "0.0.0.0"
+            host = run.environment.get(contract.ENV_BIND_HOST) or "127.0.0.1"
+            environment[contract.ENV_BIND_HOST] = "0.0.0.0"
             network = {"ports": {f"{port}/tcp": (host, int(port))}}
         try:
             container = client.containers.create(

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import smemu
+from smemu import contract
 from smemu.emulator.backends import Backend, ContainerRun, RunOutcome
 
 
@@ -29,8 +30,8 @@ class ProcessBackend(Backend):
         source_root = str(Path(smemu.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source_root, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
-        env["SMEMU_OPT_ML"] = str(run.opt_ml)
-        env["SMEMU_ALGORITHM"] = run.algorithm
+        env[contract.ENV_OPT_ML] = str(run.opt_ml)
+        env[contract.ENV_ALGORITHM] = run.algorithm
         return env
 
     def run(self, run: ContainerRun) -> RunOutcome:

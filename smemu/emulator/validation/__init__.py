@@ -29,7 +29,8 @@ from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
 from smemu.algorithms.errors import CustomerError
-from smemu.emulator import images
+from smemu.emulator import image_names as images
+from smemu.emulator.api.shared import DEFAULT_ACCOUNT
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 
 from .channels import validate_channel
@@ -80,7 +81,7 @@ def validate_spec(spec: TrainingJobSpec, max_errors: int | None = None,
 #: what stands in for the members of a request that do not concern its data, when they are wrong
 _STAND_INS = {
     "TrainingJobName": "smemu-validate",
-    "RoleArn": "arn:aws:iam::000000000000:role/smemu-validate",
+    "RoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/smemu-validate",
     "OutputDataConfig": {"S3OutputPath": "file:///smemu-validate/output/"},
     "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
     "StoppingCondition": {"MaxRuntimeInSeconds": 86400},

@@ -8,11 +8,12 @@ from typing import BinaryIO
 
 import numpy as np
 
+from smemu import contract
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.builtin_errors import message_of
 from smemu.algorithms.errors import DataError
 from smemu.emulator import sharding, staging
-from smemu.emulator.pipes import epoch_order
+from smemu.emulator.fifo_content import epoch_order
 from smemu.emulator.spec import ChannelSpec
 from smemu.formats import Batch, FormatError, reader_for
 from smemu.formats.files import CountingReader
@@ -20,7 +21,7 @@ from smemu.formats.files import CountingReader
 from .pipe_stream import ChannelStream
 from .report import ChannelSummary, Collector, Problem
 
-LOGICAL_DATA = "/opt/ml/input/data"
+LOGICAL_DATA = contract.logical(*contract.INPUT_DATA)
 BATCH_SIZE = 10_000
 READ_BUFFER = 1 << 20
 
@@ -41,7 +42,7 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     # each instance reads its share of a ShardedByS3Key channel (all of a replicated one)
     sharded = instance_count > 1 and channel.distribution == "ShardedByS3Key"
     shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
-        else {"algo-1": objects}
+        else {contract.FIRST_HOST: objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     reader = reader_for(channel.content_type)   # the container's; validate passes on_error
     try:
@@ -96,7 +97,7 @@ def _counted(stream: BinaryIO, bar) -> BinaryIO:
 def _read_file(channel, obj, reader, state: _ChannelState, bar) -> None:
     name = f"{LOGICAL_DATA}/{channel.name}/{obj.relative}"
     try:
-        raw = staging.storage_for(obj.uri).open(obj.uri)   # File mode copies objects as they are
+        raw = staging.open_object(obj)   # File mode copies objects as they are
     except staging.StagingError as exc:
         state.format_problems += 1
         state.add(Problem("channel", str(exc), channel=channel.name, object=obj.uri))
@@ -108,7 +109,7 @@ def _read_file(channel, obj, reader, state: _ChannelState, bar) -> None:
 def _read_pipe_stream(channel, objects, start, reader, state: _ChannelState, bar) -> int:
     """Reads objects[start:] as one Pipe-mode stream; returns where to resume (len(objects) when
     the stream was read to its end)."""
-    fifo = f"{LOGICAL_DATA}/{channel.name}_0"
+    fifo = f"{LOGICAL_DATA}/{contract.fifo_name(channel.name, 0)}"
     name = fifo if start == 0 else f"{fifo} from {objects[start].uri}"
     with ChannelStream(channel, objects[start:]) as stream:
         source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream, READ_BUFFER)

@@ -7,17 +7,17 @@ import io
 from typing import BinaryIO
 
 from smemu.emulator import staging
+from smemu.emulator.fifo_content import open_fed
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats.recordio import frame
 
 from .report import Problem
 
 
 class ChannelStream(io.RawIOBase):
-    """The bytes a Pipe-mode FIFO carries for one pass: the objects in the order given,
-    gunzipped for CompressionType=Gzip, each wrapped in one RecordIO record for
-    RecordWrapperType=RecordIO (as ``smemu.emulator.pipes.PipeFeeder`` feeds them). Remembers where each object starts (byte
-    offset and line) to name the object a problem is in."""
+    """The bytes a Pipe-mode FIFO carries for one pass over the objects given (in the pass's
+    order), each as :func:`smemu.emulator.fifo_content.open_fed` gives it — the bytes
+    ``smemu.emulator.pipes.PipeFeeder`` feeds. Remembers where each object starts (byte offset and
+    line) to name the object a problem is in."""
 
     def __init__(self, channel: ChannelSpec, objects: list[staging.StoredObject]):
         self.channel = channel
@@ -43,11 +43,7 @@ class ChannelStream(io.RawIOBase):
         obj = self.objects[self.index]
         self.starts.append(self.position)
         self.first_lines.append(self.newlines + 1)
-        src = staging.open_object(obj, self.channel.compression)
-        if self.channel.record_wrapper == "RecordIO":
-            with src:
-                src = io.BytesIO(frame(src.read()))
-        self.current = src
+        self.current = open_fed(self.channel, obj)
         return True
 
     def readinto(self, buffer) -> int:
