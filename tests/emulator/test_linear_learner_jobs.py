@@ -88,6 +88,8 @@ def test_binary_job_with_validation_and_test_channels(tmp_path, mode, fmt):
             "validation:binary_classification_accuracy"} <= set(metrics)
     assert metrics["test:binary_classification_accuracy"] == pytest.approx(accuracy, abs=1e-6)
     assert metrics["train:progress"] == 100.0
+    # with a validation channel the real job prints no final train objective
+    assert "train:objective_loss:final" not in metrics and "train:mse" not in metrics
 
 
 def test_sparse_regression_job(tmp_path):
@@ -108,6 +110,10 @@ def test_sparse_regression_job(tmp_path):
     assert metrics["test:mse"] == pytest.approx(float(((predictions - y[2500:]) ** 2).mean()),
                                                 rel=1e-3)
     assert metrics["test:mse"] < 0.05
+    # no validation channel: the chosen model is scored on train, whose objective is the final one
+    assert metrics["train:objective_loss:final"] == metrics["train:mse"]
+    assert {"train:absolute_loss", "train:objective_loss"} <= set(metrics)
+    assert metrics["test:mse"] == float(np.float32(metrics["test:mse"]))     # stored as float32
 
 
 def test_multiclass_csv_job(tmp_path):
