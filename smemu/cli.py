@@ -9,11 +9,11 @@ import sys
 
 from smemu import __version__
 from smemu.commands import (build_images, convert, describe, inspect, list_jobs, serve, server,
-                            stop, train, transform, validate)
+                            stop, train, transform, tune, validate)
 
 # one entry per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [train, describe, list_jobs, stop, inspect, convert, serve, build_images, server,
-                   validate, transform]
+                   validate, transform, tune]
 
 
 def build_parser() -> argparse.ArgumentParser:

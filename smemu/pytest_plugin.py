@@ -5,7 +5,7 @@ Installed with smemu (entry point ``pytest11``), it adds these fixtures (all per
 * ``smemu_s3``: a local S3 endpoint (moto's server mode on a free loopback port, so
   ``pip install 'smemu[pytest]'``); the AWS configuration of the session points at it
   (``AWS_ENDPOINT_URL_S3``, dummy credentials, region us-east-1, no ``~/.aws``);
-* ``smemu_server``: ``smemu server --synchronous`` on a free loopback port with its own jobs root;
+* ``smemu_server``: ``smemu server`` on a free loopback port with its own jobs root;
   everything it starts (jobs, endpoints) is stopped with it at the end of the session. CloudWatch
   Logs and metrics clients of the session point at it (``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``,
   ``AWS_ENDPOINT_URL_CLOUDWATCH``), so ``fit()`` prints job logs and ``training_job_analytics``
@@ -16,10 +16,10 @@ Installed with smemu (entry point ``pytest11``), it adds these fixtures (all per
   ``default_bucket`` set (the SDK asks the real STS for the account otherwise — it passes STS an
   explicit endpoint URL, so ``AWS_ENDPOINT_URL_STS`` does not reach it).
 
-``--synchronous`` makes Create* calls answer once the job has ended or the endpoint is in
-service, so the SDK's waiters (which sleep 5 to 30 seconds between looks) find them done at their
-first look: a k-means ``fit()`` + ``deploy()`` + ``predict()`` + ``delete_endpoint()`` takes a
-few seconds instead of about forty.
+The SDK's own waiters sleep before their first look (5 s for a training job, 30 s for an
+endpoint; ``benchmarks/bench_sdk_round_trip.py`` measures a round trip), and no Session argument
+or waiter setting shortens them without patching the SDK; code that creates resources with
+``wait=False`` and waits with a boto3 waiter (``WaiterConfig={"Delay": 1}``) is not slowed.
 """
 
 from __future__ import annotations
@@ -155,8 +155,8 @@ def smemu_s3(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def smemu_server(smemu_s3, tmp_path_factory):
-    """``smemu server --synchronous`` for the session; CloudWatch clients point at it."""
-    server = SmemuServer(tmp_path_factory.mktemp("smemu-jobs"), "--synchronous")
+    """``smemu server`` for the session; CloudWatch clients point at it."""
+    server = SmemuServer(tmp_path_factory.mktemp("smemu-jobs"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", server.url)
         patch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", server.url)

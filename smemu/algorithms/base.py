@@ -57,8 +57,11 @@ class ModelArtifact:
     * ``"ndarray"``: ``model_algo-1`` is an MXNet NDArray file of ``arrays`` (a list or a
       name -> array dict), as ``mx.nd.save`` writes it (k-means).
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
-      (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest`` as
-      its ``additional-params.json`` (linear learner).
+      (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
+      (linear learner: its ``additional-params.json``); ``checkpoint_style`` names the zip's
+      members (a key of ``smemu.formats.mxnet_checkpoint.STYLES``: ``"mx-mod"`` for linear
+      learner, ``"plain"`` — ``symbol.json``/``params``/``meta.json`` — for factorization
+      machines).
     * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
       serialised by the algorithm itself (the descriptor's ``model_files`` names them).
 
@@ -69,6 +72,7 @@ class ModelArtifact:
     layout: str = "ndarray"
     symbol: dict | None = None
     manifest: dict = field(default_factory=dict)
+    checkpoint_style: str = "mx-mod"
     files: dict = field(default_factory=dict)
     extra_files: dict = field(default_factory=dict)
 

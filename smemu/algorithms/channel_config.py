@@ -35,13 +35,17 @@ def channel_problems(descriptor: AlgorithmDescriptor,
 
 
 def content_type_problem(name: str, content_type: str | None,
-                         descriptor: AlgorithmDescriptor | None = None) -> CustomerError | None:
+                         descriptor: AlgorithmDescriptor | None = None,
+                         input_mode: str | None = None) -> CustomerError | None:
     """None when the container has a reader for the channel's ContentType (and, given the
-    descriptor, when the algorithm takes that content type on that channel)."""
+    descriptor, when the algorithm takes that content type on that channel, in ``input_mode``)."""
     base = (content_type or "").split(";")[0].strip()
     try:
         media, _params = parse_content_type(content_type)
         rule = descriptor.channel(name) if descriptor is not None else None
+        refusal = rule.pipe_refusals.get(media) if rule is not None else None
+        if refusal and str(input_mode or "").lower() == "pipe":
+            return CustomerError(f"{refusal} (channel '{name}')")
         if rule is not None and media not in rule.content_types:
             raise FormatError(
                 f"{descriptor.name} reads the '{name}' channel as "

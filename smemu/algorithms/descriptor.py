@@ -30,7 +30,11 @@ class ChannelRule:
     ``content_types`` are media types (no parameters) the container has a reader for on this
     channel; ``input_modes`` and ``distributions`` what the service accepts for it (a request
     outside them gets the service's ValidationException). The first distribution listed is the
-    one a flag-built job defaults to.
+    one a flag-built job defaults to. ``default_content_type`` is what the container reads a
+    channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
+    ``content_type_aliases`` other media types the container takes for the same (XGBoost's
+    ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``).
     """
 
     name: str
@@ -39,14 +43,22 @@ class ChannelRule:
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
     doc: str = ""
+    default_content_type: str | None = None
+    content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
+    pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """A regex SageMaker applies to the job's log; the first group is the value."""
+    """A regex SageMaker applies to the job's log; the first group is the value.
+
+    ``printed`` is False for a definition the service injects although no line the real algorithm
+    prints can match it (XGBoost's ``train:tweedie-nloglik``: the library names that metric
+    ``tweedie-nloglik@1.5``); the common algorithm test does not look for a line it matches."""
 
     name: str
     regex: str
+    printed: bool = True
 
     def as_api(self) -> dict:
         return {"Name": self.name, "Regex": self.regex}
@@ -156,6 +168,16 @@ class AlgorithmDescriptor:
 
     def channel(self, name: str) -> ChannelRule | None:
         return next((c for c in self.channels if c.name == name), None)
+
+    def content_type_of(self, name: str, content_type: str | None) -> str | None:
+        """The ContentType the container reads channel ``name`` as: the given one, or the
+        channel's ``default_content_type`` when none is given."""
+        rule = self.channel(name)
+        if not content_type or not content_type.strip():
+            return rule.default_content_type if rule is not None else None
+        media, sep, params = content_type.partition(";")
+        alias = rule.content_type_aliases.get(media.strip().lower()) if rule else None
+        return alias + sep + params if alias else content_type
 
     # lazily imported parts ---------------------------------------------------------------------
     def new_trainer(self):

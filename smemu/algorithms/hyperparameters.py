@@ -207,12 +207,39 @@ class Config(dict):
 Check = Callable[[Config], None]
 
 
+class Wording:
+    """How a schema words its three generic problems. This default is the MXNet-based built-ins'
+    (k-means, linear learner); an algorithm whose container words them otherwise (XGBoost's
+    ``Extraneous hyperparameter found: ...``) passes its own subclass to :class:`Schema`."""
+
+    def unknown(self, schema: "Schema", key: str) -> str:
+        hint = difflib.get_close_matches(key, list(schema.params), n=1)
+        suggestion = f"Did you mean '{hint[0]}'? " if hint else ""
+        return UNKNOWN_HYPERPARAMETER.say(
+            f"{suggestion}{schema.algorithm} accepts: {', '.join(sorted(schema.params))}.",
+            name=key)
+
+    def missing(self, schema: "Schema", names: list[str]) -> str:
+        quoted = ", ".join(f"'{n}'" for n in names)
+        return MISSING_HYPERPARAMETER.say(
+            f"{schema.algorithm} requires them: set them in HyperParameters and try again.",
+            names=quoted)
+
+    def invalid(self, param: Param, raw: str, error: HyperparameterError) -> str:
+        return str(error)
+
+
 class Schema:
-    """An algorithm's hyperparameters: declared once, used by the container, ``validate`` and the API."""
+    """An algorithm's hyperparameters: declared once, used by the container, ``validate`` and the API.
+
+    ``aliases`` maps other names users may give (``learning_rate``) to the declared one (``eta``);
+    ``wording`` words the generic problems as the algorithm's container does (see :class:`Wording`).
+    """
 
     def __init__(self, algorithm: str, params: Mapping[str, Param], *,
                  checks: Iterable[Check] = (), private: Mapping[str, str] | None = None,
-                 tolerated: Iterable[str] = ()):
+                 tolerated: Iterable[str] = (), aliases: Mapping[str, str] | None = None,
+                 wording: Wording | None = None):
         self.algorithm = algorithm
         self.params = dict(params)
         for name, param in self.params.items():
@@ -222,6 +249,8 @@ class Schema:
         # underscore key (e.g. _tuning_objective_metric set by automatic model tuning) is accepted too.
         self.private = dict(private or {})
         self.tolerated = set(tolerated)
+        self.aliases = dict(aliases or {})
+        self.wording = wording or Wording()
 
     @property
     def required(self) -> list[str]:
@@ -248,20 +277,15 @@ class Schema:
         when a list is passed).
         """
         errors: list[HyperparameterError] = [] if _collect is None else _collect
+        provided = {self.aliases.get(k, k): v for k, v in provided.items()}
         unknown = [k for k in provided
                    if k not in self.params and not k.startswith("_") and k not in self.tolerated]
         for key in unknown:
-            hint = difflib.get_close_matches(key, list(self.params), n=1)
-            suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-            errors.append(HyperparameterError(UNKNOWN_HYPERPARAMETER.say(
-                f"{suggestion.strip()} {self.algorithm} accepts: "
-                f"{', '.join(sorted(self.params))}.".strip(), name=key), name=key))
+            errors.append(HyperparameterError(self.wording.unknown(self, key), name=key))
         missing = [n for n in self.required if n not in provided or _text(provided[n]).strip() == ""]
         if missing:
-            names = ", ".join(f"'{n}'" for n in missing)
-            errors.append(HyperparameterError(MISSING_HYPERPARAMETER.say(
-                f"{self.algorithm} requires them: set them in HyperParameters and try again.",
-                names=names), name=missing[0]))
+            errors.append(HyperparameterError(self.wording.missing(self, missing),
+                                              name=missing[0]))
         raw = self.defaults()
         raw.update({k: _text(v) for k, v in provided.items()})
         values: dict[str, Any] = {}
@@ -272,7 +296,8 @@ class Schema:
             try:
                 values[name] = param.parse(raw[name])
             except HyperparameterError as exc:
-                errors.append(exc)
+                errors.append(HyperparameterError(self.wording.invalid(param, raw[name], exc),
+                                                  name=name))
                 values[name] = None
         for key in raw:
             if key not in self.params:

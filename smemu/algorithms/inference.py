@@ -27,11 +27,29 @@ class Predictor(abc.ABC):
     output_names: tuple[str, ...]
     #: whether the real container answers ``Accept: text/csv`` (linear learner does not)
     csv_output: bool = True
+    #: the Accept type answered when a request names none (or ``*/*``) and the endpoint sets no
+    #: ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT``; None: the serving container's (JSON). XGBoost's
+    #: container answers text/csv.
+    default_accept: str | None = None
+    #: the request content types the real container reads (others get 415); None: every type
+    #: the serving container decodes but text/libsvm (the MXNet-based built-ins' set)
+    request_types: tuple[str, ...] | None = None
+    #: the status of a body that cannot be decoded (None: 400, "unable to evaluate payload
+    #: provided"); XGBoost's container answers 415
+    undecodable_status: int | None = None
+    #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
+    empty_request_status: int | None = None
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
     #: ``distances`` and ``labels``); ``predict`` always computes them
     verbose_outputs: tuple[str, ...] = ()
+
+    def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
+        """The body the real container answers for ``outputs`` when it writes its own (``batch``:
+        the endpoint runs a batch transform, ``SAGEMAKER_BATCH`` is set); None: the serving
+        container's shared encoding for ``accept``. XGBoost's container has its own."""
+        return None
 
     @abc.abstractmethod
     def predict(self, features) -> dict[str, np.ndarray]:

@@ -51,9 +51,12 @@ class Reporter:
                  self.host, channel, _number(records_per_second))
 
     def quality(self, channel: str, metric: str, value: float, *, kind: str = "loss",
-                epoch: int | None = None) -> None:
-        """``#quality_metric: host=algo-1, [epoch=N, ]train msd <loss>=0.064``; kind is loss or score."""
+                epoch: int | None = None, batch: int | None = None) -> None:
+        """``#quality_metric: host=algo-1, [epoch=N, ]train msd <loss>=0.064``; kind is loss or
+        score. With ``batch`` (and ``epoch``) the per-batch form ``epoch=0, batch=10 train ...``."""
         at = "" if epoch is None else f"epoch={epoch}, "
+        if batch is not None:
+            at = f"{at[:-2]}, batch={batch} "
         log.info("#quality_metric: host=%s, %s%s %s <%s>=%s",
                  self.host, at, channel, metric, kind, _number(value))
 

@@ -8,7 +8,7 @@ import sys
 from smemu.emulator.store import JobNotFound, JobStore
 
 TIME_KEYS = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime",
-             "StartTime", "EndTime", "Timestamp")
+             "StartTime", "EndTime", "Timestamp", "HyperParameterTuningEndTime")
 
 
 def add_jobs_root(parser) -> None:

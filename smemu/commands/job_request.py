@@ -36,7 +36,8 @@ def add_job_arguments(parser) -> None:
     parser.add_argument("--channel", action="append", default=[], metavar="SPEC",
                         help="NAME=URI[,content-type=...][,input-mode=File|Pipe][,compression=Gzip]"
                              "[,data-type=ManifestFile][,record-wrapper=RecordIO][,shuffle-seed=N]"
-                             "; repeat for more channels")
+                             "[,distribution=FullyReplicated|ShardedByS3Key]; repeat for more "
+                             "channels")
     parser.add_argument("--hyperparameters", action="append", default=[], metavar="K=V,...",
                         help="hyperparameters, e.g. k=10,feature_dim=50 (repeatable)")
     parser.add_argument("--input-mode", default="File", choices=("File", "Pipe", "FastFile"))
@@ -116,7 +117,17 @@ def split_pairs(text: str, what: str) -> dict[str, str]:
     return out
 
 
-def channel_from_flag(text: str) -> dict:
+def _default_distribution(algorithm: str | None, channel: str) -> str:
+    """What a flag-built channel's S3DataDistributionType is when ``distribution=`` is not
+    given: the first (for most channels FullyReplicated; the only one, where the algorithm's
+    channel takes one type only) its descriptor lists."""
+    from smemu.algorithms.registry import descriptors
+    descriptor = descriptors().get(algorithm) if algorithm else None
+    rule = descriptor.channel(channel) if descriptor is not None else None
+    return rule.distributions[0] if rule is not None else "FullyReplicated"
+
+
+def channel_from_flag(text: str, algorithm: str | None = None) -> dict:
     name, sep, rest = text.partition("=")
     if not sep or not name:
         raise UsageError(f"--channel {text!r} must start with NAME=URI, e.g. train=file://data/.")
@@ -126,7 +137,7 @@ def channel_from_flag(text: str) -> dict:
     if unknown:
         raise UsageError(f"unknown channel option {unknown[0]!r}; known: {', '.join(CHANNEL_KEYS)}.")
     s3 = {"S3DataType": opts.get("data-type", "S3Prefix"), "S3Uri": uri,
-          "S3DataDistributionType": opts.get("distribution", "FullyReplicated")}
+          "S3DataDistributionType": opts.get("distribution") or _default_distribution(algorithm, name)}
     channel: dict = {"ChannelName": name, "DataSource": {"S3DataSource": s3}}
     for key, member in (("content-type", "ContentType"), ("compression", "CompressionType"),
                         ("record-wrapper", "RecordWrapperType"), ("input-mode", "InputMode")):
@@ -154,16 +165,16 @@ def request_from_flags(args) -> dict:
     for text in args.hyperparameters:
         hyperparameters.update(split_pairs(text, "hyperparameter"))
     try:
-        base = algorithm_for_image(args.algorithm)
+        base = algorithm = algorithm_for_image(args.algorithm)
     except ValueError:
-        base = "training-job"          # the spec check reports the unknown image
+        base, algorithm = "training-job", None     # the spec check reports the unknown image
     return {
         "TrainingJobName": args.name or timestamped(base),
         "AlgorithmSpecification": {"TrainingImage": args.algorithm,
                                    "TrainingInputMode": args.input_mode},
         "RoleArn": DEFAULT_ROLE,
         "HyperParameters": hyperparameters,
-        "InputDataConfig": [channel_from_flag(c) for c in args.channel],
+        "InputDataConfig": [channel_from_flag(c, algorithm) for c in args.channel],
         "OutputDataConfig": {"S3OutputPath": args.output},
         "ResourceConfig": {"InstanceType": args.instance_type, "InstanceCount": 1,
                            "VolumeSizeInGB": 10},

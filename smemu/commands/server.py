@@ -30,11 +30,6 @@ def register(subparsers) -> None:
                         help="refuse file:// URIs in requests, so clients can reach no path on this "
                              "machine (for a shared server)")
     parser.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
-    parser.add_argument("--synchronous", action="store_true",
-                        help="answer CreateTrainingJob, CreateTransformJob and Create/UpdateEndpoint "
-                             "once the job has ended or the endpoint is in service, so that the "
-                             "SageMaker SDK's waiters (which poll every 5-30 s) find it done at "
-                             "once; for tests in CI")
     parser.add_argument("--verbose", action="store_true", help="log every job's output lines")
     parser.set_defaults(func=run)
 
@@ -45,5 +40,4 @@ def run(args) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     return serve(host=args.host, port=args.port, jobs_root=args.jobs_root, backend=args.backend,
-                 allow_file_uris=not args.no_file_uris, threads=args.threads,
-                 synchronous=args.synchronous)
+                 allow_file_uris=not args.no_file_uris, threads=args.threads)

@@ -30,7 +30,8 @@ def write_model(artifact: ModelArtifact, model_dir: Path) -> Path:
     if artifact.layout == "ndarray":
         save_ndarrays(path, artifact.arrays)
     elif artifact.layout == "mxnet-module":
-        mxnet_checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest)
+        mxnet_checkpoint.write_module_zip(path, artifact.symbol, artifact.arrays, artifact.manifest,
+                                          style=artifact.checkpoint_style)
     elif artifact.layout == "files":
         if not artifact.files:
             raise ValueError("a 'files' model artifact holds no files")

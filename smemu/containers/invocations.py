@@ -42,8 +42,9 @@ class InvocationsApp:
     """WSGI application serving one loaded ``Predictor``."""
 
     def __init__(self, predictor, algorithm: str, max_payload: int = DEFAULT_MAX_PAYLOAD,
-                 default_accept: str = JSON):
+                 default_accept: str = JSON, batch: bool = False):
         self.predictor = predictor
+        self.batch = batch           # SAGEMAKER_BATCH: the container serves a batch transform
         self.algorithm = algorithm
         self.max_payload = max_payload
         self.default_accept = default_accept
@@ -67,12 +68,22 @@ class InvocationsApp:
     def _invocations(self, environ, start_response):
         try:
             body = self._read_body(environ)
+            if not body and self.predictor.empty_request_status:
+                return self._reply(start_response, self.predictor.empty_request_status, b"")
             accept = self._accept(environ.get("HTTP_ACCEPT"))
-            batch = decode_request(body, environ.get("CONTENT_TYPE"))
+            try:
+                batch = decode_request(body, environ.get("CONTENT_TYPE"),
+                                       self.predictor.request_types)
+            except InvocationError as exc:
+                if exc.status == 400 and self.predictor.undecodable_status:
+                    raise InvocationError(self.predictor.undecodable_status, str(exc)) from None
+                raise
             self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
             outputs = self._answered(self.predictor.predict(batch.features),
                                      accept_params(environ.get("HTTP_ACCEPT"), accept))
-            payload = encode_response(outputs, accept, self.predictor.response_root)
+            payload = self.predictor.encode(outputs, accept, self.batch)
+            if payload is None:
+                payload = encode_response(outputs, accept, self.predictor.response_root)
         except InvocationError as exc:
             return self._refuse(start_response, exc.status, str(exc))
         except CustomerError as exc:

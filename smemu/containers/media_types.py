@@ -12,6 +12,7 @@ CSV = "text/csv"
 JSON = "application/json"
 JSONLINES = "application/jsonlines"
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
+LIBSVM = "text/libsvm"
 
 # what clients also send for these (the SDK's JSONLinesSerializer says application/jsonlines;
 # others say application/x-jsonlines or application/json-lines)
@@ -21,6 +22,7 @@ _ALIASES = {
     "application/jsonl": JSONLINES,
     "text/x-csv": CSV,
     "application/x-recordio": RECORDIO_PROTOBUF,
+    "text/x-libsvm": LIBSVM,
 }
 
 

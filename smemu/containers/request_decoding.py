@@ -5,6 +5,7 @@
   ``{"data": {"features": {"values": [...]}}}``, sparse with ``"keys"`` and ``"shape"``.
 * ``application/jsonlines``: one such instance a line.
 * ``application/x-recordio-protobuf``: ``aialgs.data`` Records, dense or sparse.
+* ``text/libsvm``: LIBSVM lines (XGBoost); a leading label is read and ignored.
 
 Every error is an :class:`InvocationError` (400, or 415 for a type the built-ins do not read)
 whose message names the record.
@@ -22,9 +23,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from smemu.containers.media_types import (
-    CSV, JSON, JSONLINES, RECORDIO_PROTOBUF, InvocationError, MediaType)
-from smemu.formats import FormatError, read_csv, read_recordio_protobuf
+    CSV, JSON, JSONLINES, LIBSVM, RECORDIO_PROTOBUF, InvocationError, MediaType)
+from smemu.formats import FormatError, read_csv, read_libsvm, read_recordio_protobuf
 
+#: what the MXNet-based built-ins read (a Predictor's ``request_types`` may name others)
 REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
 # what error messages call the body (formats' messages say "line 3 of file <name>")
 BODY_NAME = "<request body>"
@@ -50,17 +52,20 @@ def bad_request(message: str) -> InvocationError:
     return InvocationError(400, message)
 
 
-def decode_request(body: bytes, content_type: str | None) -> RequestBatch:
-    """The records in ``body``; an InvocationError naming the record when it cannot be read."""
+def decode_request(body: bytes, content_type: str | None,
+                   accepted: tuple[str, ...] | None = None) -> RequestBatch:
+    """The records in ``body``; an InvocationError naming the record when it cannot be read.
+    ``accepted`` are the content types the model's container reads (default REQUEST_TYPES)."""
+    accepted = accepted or REQUEST_TYPES
     if not content_type or not content_type.strip():
         raise InvocationError(
-            415, f"The request has no Content-Type. Send one of: {', '.join(REQUEST_TYPES)}.")
+            415, f"The request has no Content-Type. Send one of: {', '.join(accepted)}.")
     media = MediaType.parse(content_type)
-    decoder = _DECODERS.get(media.essence)
+    decoder = _DECODERS.get(media.essence) if media.essence in accepted else None
     if decoder is None:
         raise InvocationError(
             415, f"The content type {content_type.strip()!r} is not supported. "
-                 f"Send one of: {', '.join(REQUEST_TYPES)}.")
+                 f"Send one of: {', '.join(accepted)}.")
     if not body.strip():
         raise bad_request("The request body is empty: send at least one record.")
     return decoder(body, media)
@@ -103,6 +108,14 @@ def _decode_csv(body: bytes, media: MediaType) -> RequestBatch:
             f"it is {media.params['label_size']!r}.") from None
     return _from_format_batches(
         read_csv(io.BytesIO(body), label_size=label_size, batch_size=_ALL, name=BODY_NAME))
+
+
+def _decode_libsvm(body: bytes, media: MediaType) -> RequestBatch:
+    # XGBoost's container reads request lines with or without a leading label
+    lines = [line if b":" not in line.split(maxsplit=1)[0] else b"0 " + line
+             for line in body.splitlines() if line.strip()]
+    return _from_format_batches(
+        read_libsvm(io.BytesIO(b"\n".join(lines)), batch_size=_ALL, name=BODY_NAME))
 
 
 def _decode_recordio_protobuf(body: bytes, media: MediaType) -> RequestBatch:
@@ -222,4 +235,5 @@ _DECODERS = {
     JSON: _decode_json,
     JSONLINES: _decode_jsonlines,
     RECORDIO_PROTOBUF: _decode_recordio_protobuf,
+    LIBSVM: _decode_libsvm,
 }

@@ -8,7 +8,8 @@ developer guide). ``$SMEMU_BIND_HOST`` changes the address
 (smemu's host side binds loopback only). SIGTERM stops it, as SageMaker stops an endpoint.
 
 Other settings: ``SAGEMAKER_MAX_PAYLOAD_IN_MB`` (default 6),
-``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default ``application/json``), ``SMEMU_SERVING_THREADS``
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (default: the model's container's, ``application/json``
+but for XGBoost ``text/csv``), ``SMEMU_SERVING_THREADS``
 (default 4).
 """
 
@@ -25,7 +26,7 @@ from smemu.algorithms.registry import get_descriptor, serving_algorithms
 from smemu.containers import logs
 from smemu.containers.artifacts import read_model
 from smemu.containers.invocations import DEFAULT_MAX_PAYLOAD, MEGABYTE, InvocationsApp
-from smemu.containers.media_types import MediaType
+from smemu.containers.media_types import JSON, MediaType
 from smemu.containers.paths import LOGICAL_ROOT, OptML
 from smemu.containers.response_encoding import RESPONSE_TYPES
 
@@ -46,13 +47,14 @@ class ServingConfig:
         self.threads = _integer(env, contract.ENV_SERVING_THREADS, 4)
         self.max_payload = _integer(env, "SAGEMAKER_MAX_PAYLOAD_IN_MB",
                                     DEFAULT_MAX_PAYLOAD // MEGABYTE) * MEGABYTE
-        accept = MediaType.parse(
-            env.get(contract.ENV_DEFAULT_ACCEPT) or "application/json").essence
+        accept = MediaType.parse(env.get(contract.ENV_DEFAULT_ACCEPT) or JSON).essence
         if accept not in RESPONSE_TYPES:
             raise CustomerError(
                 f"{contract.ENV_DEFAULT_ACCEPT} is {accept!r}; it must be one of "
                 f"{', '.join(RESPONSE_TYPES)}.")
-        self.default_accept = accept
+        # unset: the model's container's default (Predictor.default_accept), else JSON
+        self.default_accept = accept if env.get(contract.ENV_DEFAULT_ACCEPT) else None
+        self.batch = bool(env.get("SAGEMAKER_BATCH"))
         if not self.algorithm:
             raise CustomerError(
                 f"{contract.ENV_ALGORITHM} is not set: set it to the algorithm whose model this is "
@@ -89,7 +91,8 @@ def build_app(config: ServingConfig) -> InvocationsApp:
     log.info("Loaded the %s model in %s (feature_dim=%d)", config.algorithm, shown_as,
              predictor.feature_dim)
     return InvocationsApp(predictor, config.algorithm, max_payload=config.max_payload,
-                          default_accept=config.default_accept)
+                          default_accept=(config.default_accept or predictor.default_accept
+                                          or JSON), batch=config.batch)
 
 
 def create_server(app, config: ServingConfig):

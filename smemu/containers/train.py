@@ -89,9 +89,12 @@ def _check_channels(algorithm, input_config: dict) -> None:
 
 def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
     announced = set()
+    input_config = {name: dict(cfg, ContentType=descriptor.content_type_of(
+        name, cfg.get("ContentType"))) for name, cfg in input_config.items()}
     for name, cfg in input_config.items():
         content_type = cfg.get("ContentType")
-        problem = content_type_problem(name, content_type, descriptor)
+        problem = content_type_problem(name, content_type, descriptor,
+                                       cfg.get("TrainingInputMode"))
         if problem is not None:
             raise problem
         media, _params = parse_content_type(content_type)

@@ -27,6 +27,9 @@ OPERATIONS = (
     "CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint",
     "DeleteEndpoint", "ListEndpoints",
     "CreateTransformJob", "DescribeTransformJob", "ListTransformJobs", "StopTransformJob",
+    "CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob",
+    "ListHyperParameterTuningJobs", "StopHyperParameterTuningJob",
+    "ListTrainingJobsForHyperParameterTuningJob",
 )
 
 

@@ -78,6 +78,12 @@ def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     return record
 
 
+# CloudWatch Logs, as SageMaker ships a container's output there, shows control characters in
+# syslog's octal escape: xgboost's "[0]<TAB>train-rmse:..." reads "[0]#011train-rmse:...", which
+# is what the service's XGBoost MetricDefinitions match
+CLOUDWATCH_ESCAPES = {c: f"#{c:03o}" for c in (*range(32), 127)}
+
+
 class JobHandle:
     """A job running in a background thread of this process."""
 
@@ -114,16 +120,19 @@ def start_job(spec: TrainingJobSpec, *, store: JobStore | None = None,
               on_status: Callable[[dict], None] | None = None,
               progress: Callable[[int, str], object] | None = None,
               stop_grace: float = DEFAULT_STOP_GRACE,
-              storages: staging.Storages | None = None) -> JobHandle:
+              storages: staging.Storages | None = None,
+              record_fields: dict | None = None) -> JobHandle:
     """Create the job's record (``JobExists`` if the name is taken) and run it in a thread.
 
     ``on_log(line)`` gets each container log line; ``on_status(record)`` each status change;
     ``progress(total_bytes, label)`` may return a ``smemu.progress.Progress`` for File-mode copies;
-    ``storages`` is where its data may come from and go to (default: anywhere)."""
+    ``storages`` is where its data may come from and go to (default: anywhere);
+    ``record_fields`` are DescribeTrainingJob members the request cannot carry (``TuningJobArn``)."""
     store = store or JobStore()
     if backend is None or isinstance(backend, str):
         backend = get_backend(backend or "process")
     record = new_record(spec)
+    record.update(record_fields or {})
     store.create(record)
     if on_status:
         on_status(dict(record))
@@ -211,6 +220,7 @@ class _JobRun:
             log.close()
 
     def _log_line(self, line: str) -> None:
+        line = line.translate(CLOUDWATCH_ESCAPES)
         with self.log_lock:       # the backend's reader and the pipe feeders both log
             self.log_file.write(line + "\n")
             self.metrics.feed(line)

@@ -34,10 +34,12 @@ def plan_lines(channel: str, distribution: str, plan: dict[str, list[StoredObjec
     lines = [f"Channel {channel} ({distribution}) over {count} instances; smemu runs algo-1 only, "
              f"with the objects algo-1 gets:"]
     for host, objects in plan.items():
-        size = sum(o.size or 0 for o in objects)
+        # a ManifestFile's objects are listed without their sizes: say nothing rather than 0
+        known = all(o.size is not None for o in objects)
+        size = f" ({sum(o.size for o in objects)} bytes)" if known else ""
         shown = ", ".join(o.uri for o in objects[:SHOWN_PER_HOST])
         more = f" and {len(objects) - SHOWN_PER_HOST} more" if len(objects) > SHOWN_PER_HOST else ""
         noun = "object" if len(objects) == 1 else "objects"
-        lines.append(f"  {host}: {len(objects)} {noun} ({size} bytes){': ' if objects else ''}"
+        lines.append(f"  {host}: {len(objects)} {noun}{size}{': ' if objects else ''}"
                      f"{shown}{more}")
     return lines

@@ -105,6 +105,7 @@ class TrainingJobSpec:
         request = copy.deepcopy(request)
         algorithm = _check_algorithm(request, problems)
         channels = _check_channels(request, base_dir, problems)
+        _check_distributions(request, algorithm, problems)
         output_path = _check_output(request, base_dir, problems)
         _check_resources(request, problems)
         if problems:
@@ -241,6 +242,30 @@ def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[Ch
             input_mode=mode if isinstance(mode, str) else "File",
             shuffle_seed=seed if isinstance(seed, int) else None))
     return out
+
+
+def _check_distributions(request: dict, algorithm: str | None, problems: list[Problem]) -> None:
+    """A channel whose S3DataDistributionType the algorithm's channel does not take (its
+    descriptor's ChannelRule.distributions; e.g. random cut forest's train channel takes
+    ShardedByS3Key only) is refused, as the service refuses it."""
+    if algorithm is None:
+        return
+    from smemu.algorithms.registry import get_descriptor
+    descriptor = get_descriptor(algorithm)
+    for i, ch in enumerate(request.get("InputDataConfig") or []):
+        if not isinstance(ch, dict) or not isinstance(ch.get("DataSource"), dict):
+            continue
+        s3 = ch["DataSource"].get("S3DataSource")
+        rule = descriptor.channel(ch.get("ChannelName")) if isinstance(s3, dict) else None
+        if rule is None:
+            continue
+        given = s3.get("S3DataDistributionType") or "FullyReplicated"
+        if given not in rule.distributions:
+            problems.append(Problem(
+                f"InputDataConfig[{i}].DataSource.S3DataSource.S3DataDistributionType",
+                f"the {descriptor.name} algorithm's '{rule.name}' channel supports "
+                f"S3DataDistributionType {' or '.join(rule.distributions)}, not {given}. Set "
+                f"S3DataDistributionType to {rule.distributions[0]}."))
 
 
 def _check_uri(uri: str, base_dir, path: str, problems: list[Problem]) -> str | None:

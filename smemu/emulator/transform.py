@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
+from smemu.emulator.data_processing import DataProcessing, DataProcessingError, output_records
 from smemu.emulator.serving import LocalEndpoint
 from smemu.emulator.staging import (StagingError, Storages, StoredObject, list_channel,
                                     open_object, storage_for)
@@ -56,8 +57,14 @@ class TransformConfig:
     assemble_with: str = "Line"
     max_payload_mb: int = 6
     max_concurrent: int = 1
+    data_processing: DataProcessing | None = None
 
     def check(self) -> None:
+        if self.data_processing is not None and self.data_processing.active \
+                and self.split_type != "Line":
+            raise TransformError("DataProcessing (InputFilter, OutputFilter, JoinSource) needs "
+                                 "TransformInput.SplitType 'Line', so that every output record "
+                                 "belongs to one input record.")
         for value, allowed, name in ((self.split_type, SPLIT_TYPES, "SplitType"),
                                      (self.strategy, STRATEGIES, "BatchStrategy"),
                                      (self.assemble_with, ASSEMBLE, "AssembleWith")):
@@ -182,13 +189,16 @@ class Transformer:
         if response.status != 200:
             detail = self.customer_errors.latest() if self.customer_errors else ""
             raise TransformError(
-                f"ClientError: the model container answered {response.status} for "
+                f"the model container answered {response.status} for "
                 f"{batch.describe(self.config.split_type)} of {name}: "
                 f"{answer.decode('utf-8', 'replace')}" + (f" ({detail})" if detail else ""))
         return answer
 
     def transform_object(self, obj: StoredObject, out, compression: str = "None") -> int:
         """Writes the answers for ``obj`` to ``out``; the number of requests."""
+        processing = self.config.data_processing
+        if processing is not None and processing.active:
+            return self._transform_processed(obj, out, compression, processing)
         name = obj.relative
         with open_object(obj, compression) as stream:
             batches = mini_batches(records(stream, self.config.split_type, name), self.config,
@@ -201,6 +211,36 @@ class Transformer:
                         answer = answer.rstrip(b"\n") + b"\n"
                     out.write(answer)
                     sent += 1
+        return sent
+
+
+    def _transform_processed(self, obj: StoredObject, out, compression: str,
+                             processing: DataProcessing) -> int:
+        """Line records through the input filter, each answer joined with its own input record
+        and through the output filter (see :mod:`smemu.emulator.data_processing`)."""
+        name = obj.relative
+        is_csv = self.config.content_type.split(";")[0].strip() == "text/csv"
+        with open_object(obj, compression) as stream:
+            sources = [line.decode("utf-8", "replace").rstrip("\n")
+                       for line in records(stream, "Line", name)]
+        try:
+            filtered = [processing.filter_input(line, is_csv, f"line {i + 1} of {name}").encode()
+                        + b"\n" for i, line in enumerate(sources)]
+            sent = 0
+            with ThreadPoolExecutor(self.config.max_concurrent) as pool:
+                batches = list(mini_batches(iter(filtered), self.config, name))
+                for batch, answer in zip(batches, pool.map(lambda b: self._invoke(b, name),
+                                                           batches)):
+                    where = f"{batch.describe('Line')} of {name}"
+                    outputs = output_records(answer, self.config.accept, batch.count, where)
+                    for i, output in enumerate(outputs):
+                        line = processing.finish(sources[batch.first + i], output, is_csv,
+                                                 f"line {batch.first + i + 1} of {name}")
+                        out.write(line.encode() + (b"\n" if self.config.assemble_with == "Line"
+                                                   else b""))
+                    sent += 1
+        except DataProcessingError as error:
+            raise TransformError(f"DataProcessing: {error}") from None
         return sent
 
 

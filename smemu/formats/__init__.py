@@ -5,11 +5,14 @@ from .batch import Batch
 from .content_types import reader_for
 from .csv import read_csv
 from .errors import FormatError
+from .libsvm import read_libsvm
+from .parquet import read_parquet
 from .ndarray import load_ndarrays, save_ndarrays
 from .recordio import read_recordio, write_recordio
 from .recordio_protobuf import read_recordio_protobuf, write_recordio_protobuf
 
 __all__ = [
     "Batch", "FormatError", "read_recordio", "write_recordio", "read_recordio_protobuf",
-    "write_recordio_protobuf", "read_csv", "reader_for", "save_ndarrays", "load_ndarrays",
+    "write_recordio_protobuf", "read_csv", "read_libsvm",
+    "read_parquet", "reader_for", "save_ndarrays", "load_ndarrays",
 ]

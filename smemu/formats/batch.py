@@ -15,7 +15,8 @@ from .errors import describe_location
 class Batch:
     """``features`` is a 2-D numpy array (dense records) or a ``scipy.sparse.csr_matrix`` (sparse
     records); ``labels`` a 1-D numpy array or None. ``first_record`` is the 0-based index in the
-    source of the batch's first row. ``features, labels = batch`` unpacks it."""
+    source of the batch's first row; ``weights`` the records' instance weights when the format
+    carries them (LIBSVM's ``label:weight``), else None. ``features, labels = batch`` unpacks it."""
 
     features: Any
     labels: np.ndarray | None
@@ -23,6 +24,8 @@ class Batch:
     first_record: int
     offsets: np.ndarray | None = field(default=None, repr=False)  # byte offset of each record
     lines: np.ndarray | None = field(default=None, repr=False)  # 1-based line of each row (text)
+    weights: np.ndarray | None = field(default=None, repr=False)  # instance weights (libsvm)
+    qids: np.ndarray | None = field(default=None, repr=False)  # ranking query ids (libsvm)
 
     def __iter__(self):
         return iter((self.features, self.labels))

@@ -8,11 +8,17 @@ from typing import Callable, Iterator
 from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
+from .libsvm import read_libsvm
+from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
-SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0")
+LIBSVM = "text/libsvm"
+PARQUET = "application/x-parquet"
+SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)
+# other names of the same types (an algorithm's ChannelRule may add its own, e.g. XGBoost's "csv")
+ALIASES = {"text/x-libsvm": LIBSVM, "application/x-recordio": RECORDIO_PROTOBUF}
 
 
 def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:
@@ -28,7 +34,8 @@ def parse_content_type(content_type: str | None) -> tuple[str, dict[str, str]]:
         if not sep:
             raise _unsupported(content_type, f"its parameter {param.strip()!r} has no value")
         parsed[key.strip().lower()] = value.strip().strip('"')
-    return media.strip().lower(), parsed
+    media = media.strip().lower()
+    return ALIASES.get(media, media), parsed
 
 
 def _unsupported(content_type, why="") -> FormatError:
@@ -42,7 +49,7 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
     ContentType. None or "" is RecordIO-protobuf. Anything else raises FormatError listing what
     is supported."""
     media, params = parse_content_type(content_type)
-    if media in (RECORDIO_PROTOBUF, "application/x-recordio"):
+    if media == RECORDIO_PROTOBUF:
         if params:
             raise _unsupported(content_type, "RecordIO-protobuf takes no parameters")
         return read_recordio_protobuf
@@ -56,4 +63,13 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
         if label_size not in ("0", "1"):
             raise _unsupported(content_type, "label_size must be 0 or 1")
         return functools.partial(read_csv, label_size=int(label_size))
+    if media == LIBSVM:
+        unknown = set(params) - {"charset", "encoding"}
+        if unknown:
+            raise _unsupported(content_type, f"unknown parameter {sorted(unknown)[0]!r}")
+        return read_libsvm
+    if media == PARQUET:
+        if params:
+            raise _unsupported(content_type, "Parquet takes no parameters")
+        return read_parquet
     raise _unsupported(content_type)

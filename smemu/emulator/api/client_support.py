@@ -5,15 +5,11 @@
   answers them for an account that has none of those resources;
 * ``with_describe_defaults(operations)``: the members SageMaker always returns in Describe*
   answers, filled where smemu's record has none (e.g. ``OutputDataConfig.KmsKeyId`` is ``""``
-  when unset: the SDK's ``Estimator.attach`` reads it unconditionally);
-* ``synchronous(operations)``: for ``smemu server --synchronous`` (the pytest plugin's server), a
-  Create*/Update* call answers once its resource has reached a final or steady status, so that the
-  SDK's waiters, which poll every 5 to 30 seconds, find it done at their first look.
+  when unset: the SDK's ``Estimator.attach`` reads it unconditionally).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 
@@ -36,21 +32,6 @@ DESCRIBE_DEFAULTS = {
     "DescribeModel": {"EnableNetworkIsolation": False},
     "DescribeTransformJob": {"TransformOutput": {"KmsKeyId": ""}},
 }
-
-#: Create/Update operation -> (Describe operation, the request member naming the resource,
-#: the status member, the statuses that end the wait)
-_WAITS = {
-    "CreateTrainingJob": ("DescribeTrainingJob", "TrainingJobName", "TrainingJobStatus",
-                          ("Completed", "Failed", "Stopped")),
-    "CreateTransformJob": ("DescribeTransformJob", "TransformJobName", "TransformJobStatus",
-                           ("Completed", "Failed", "Stopped")),
-    "CreateEndpoint": ("DescribeEndpoint", "EndpointName", "EndpointStatus",
-                       ("InService", "Failed", "OutOfService")),
-    "UpdateEndpoint": ("DescribeEndpoint", "EndpointName", "EndpointStatus",
-                       ("InService", "Failed", "OutOfService")),
-}
-SYNCHRONOUS_LIMIT = 3600.0
-
 
 def _list_member(operation: str) -> str:
     """The list member of ``operation``'s answer in botocore's model (``ListContexts`` ->
@@ -90,26 +71,4 @@ def with_describe_defaults(operations: dict[str, Callable], prefix: str = "SageM
             return answer
 
         wrapped[target] = describe
-    return wrapped
-
-
-def synchronous(operations: dict[str, Callable], prefix: str = "SageMaker",
-                poll: float = 0.05) -> dict:
-    wrapped = dict(operations)
-    for operation, (describe, member, status, final) in _WAITS.items():
-        target, describe_target = f"{prefix}.{operation}", f"{prefix}.{describe}"
-        if target not in operations or describe_target not in operations:
-            continue
-
-        def create(body, handler=operations[target], describe=operations[describe_target],
-                   member=member, status=status, final=final):
-            answer = handler(body)
-            deadline = time.monotonic() + SYNCHRONOUS_LIMIT
-            while time.monotonic() < deadline:
-                if describe({member: body.get(member)}).get(status) in final:
-                    break
-                time.sleep(poll)
-            return answer
-
-        wrapped[target] = create
     return wrapped

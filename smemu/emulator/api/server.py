@@ -9,8 +9,7 @@ import sys
 import waitress
 
 from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
-from smemu.emulator.api.client_support import (empty_operations, synchronous as wait_on_create,
-                                               with_describe_defaults)
+from smemu.emulator.api.client_support import empty_operations, with_describe_defaults
 from smemu.emulator.api.cloudwatch_metrics import TARGET_PREFIX as METRICS_PREFIX
 from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
 from smemu.emulator.api.endpoints import EndpointService
@@ -21,14 +20,14 @@ from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
 log = logging.getLogger("smemu.api")
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
-          allow_file_uris: bool = True, threads: int = 8, out=sys.stdout,
-          synchronous: bool = False) -> int:
+          allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
     store = JobStore(jobs_root) if jobs_root else JobStore()
     service = TrainingJobService(store, backend=backend, allow_file_uris=allow_file_uris)
     for name in service.recover():
@@ -40,12 +39,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
               f"again.", file=out, flush=True)
     transforms = TransformJobService(store.root, allow_file_uris=allow_file_uris)
     tags = TagService(store.root)
+    tuning = TuningJobService(store, backend=backend, allow_file_uris=allow_file_uris,
+                              tags=tags.tags)
     sagemaker = validated_operations({
         **empty_operations(), **service.operations(), **endpoints.operations(),
-        **transforms.operations(), **tags.operations()})
+        **transforms.operations(), **tuning.operations(), **tags.operations()})
     sagemaker = with_describe_defaults(tags.recording_create_tags(targets("SageMaker", sagemaker)))
-    if synchronous:
-        sagemaker = wait_on_create(sagemaker)
     app = create_app({**sagemaker,
                       **targets(LOGS_PREFIX, JobLogs(store).operations()),
                       **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
@@ -56,8 +55,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                                     ident="smemu")
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
-          f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'}"
-          f"{', synchronous' if synchronous else ''})", file=out, flush=True)
+          f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
     print(f"Point clients at it with --endpoint-url {address} (AWS CLI) or "
           f"boto3.client('sagemaker', endpoint_url='{address}').", file=out, flush=True)
 
@@ -75,6 +73,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
         server.close()
         endpoints.shutdown()
         transforms.shutdown()
+        tuning.shutdown()
         service.shutdown()
     return 0
 

@@ -104,6 +104,22 @@ def check_location(path: str, uri, allow_file_uris: bool) -> None:
                             f"file:///path/on/the/server.")
 
 
+def stop_in_progress(kind: str, status, running, request_stop) -> dict:
+    """A Stop*Job answer: nothing to do while Stopping, a ValidationException unless InProgress,
+    else ``running.stop()`` when this process runs the job (``running`` is not None) or
+    ``request_stop()`` for the process that does (it watches the job's stop file)."""
+    if status == "Stopping":
+        return {}
+    if status != "InProgress":
+        raise ValidationException(f"The request was rejected because the {kind} is in status "
+                                  f"{status}.")
+    if running is not None:
+        running.stop()
+    else:
+        request_stop()
+    return {}
+
+
 # owners -------------------------------------------------------------------------------------------
 def process_alive(pid) -> bool:
     """Whether the process ``pid`` (an int, or its text) still runs — or may: a pid of another

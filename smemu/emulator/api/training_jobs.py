@@ -21,7 +21,8 @@ import time
 
 from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
 from smemu.emulator.api.listing import list_training_jobs
-from smemu.emulator.api.shared import check_location, check_name, host_variables, invalid
+from smemu.emulator.api.shared import (check_location, check_name, host_variables, invalid,
+                                       stop_in_progress)
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.storage import Storages
@@ -104,19 +105,10 @@ class TrainingJobService:
         except JobNotFound:
             raise ResourceNotFound(f"Requested resource not found: there is no training job "
                                    f"named '{name}'.") from None
-        status = record.get("TrainingJobStatus")
-        if status == "Stopping":
-            return {}
-        if status != "InProgress":
-            raise ValidationException(f"The request was rejected because the training job is in "
-                                      f"status {status}.")
         with self._lock:
             handle = self._handles.get(name)
-        if handle is not None:
-            handle.stop()
-        else:   # run by another process (smemu train): it watches for the stop file
-            self.store.request_stop(name)
-        return {}
+        return stop_in_progress("training job", record.get("TrainingJobStatus"), handle,
+                                lambda: self.store.request_stop(name))
 
     # request checks ----------------------------------------------------------------------------
     def _check_locations(self, body: dict) -> None:

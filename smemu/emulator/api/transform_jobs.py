@@ -26,6 +26,7 @@ from smemu.emulator.hosting import model_data_url
 from smemu.emulator.hosting_store import HostingStore, RecordExists, RecordNotFound
 from smemu.emulator.image_names import algorithm_for_image
 from smemu.emulator.storage import Storages
+from smemu.emulator.data_processing import DataProcessing, DataProcessingError
 from smemu.emulator.transform import (TransformConfig, TransformError, TransformStopped,
                                       run_transform)
 
@@ -162,7 +163,12 @@ class TransformJobService:
     def _config(body: dict) -> TransformConfig:
         transform_input = body.get("TransformInput") or {}
         transform_output = body.get("TransformOutput") or {}
+        try:
+            processing = DataProcessing.from_request(body.get("DataProcessing"))
+        except DataProcessingError as error:
+            raise TransformError(str(error)) from None
         return TransformConfig(
+            data_processing=processing,
             content_type=transform_input.get("ContentType") or "text/csv",
             accept=transform_output.get("Accept"),
             split_type=transform_input.get("SplitType", "None"),

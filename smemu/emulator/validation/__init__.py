@@ -143,8 +143,10 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         channel = spec.channel(name)
         if channel is None:
             continue
-        problem = content_type_problem(name, channel.content_type, algorithm)
+        content_type = algorithm.content_type_of(name, channel.content_type)
+        problem = content_type_problem(name, content_type, algorithm, channel.input_mode)
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
-        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count)
+        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count,
+                         content_type=content_type)

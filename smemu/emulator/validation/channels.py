@@ -27,7 +27,10 @@ READ_BUFFER = 1 << 20
 
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
-                     collect: Collector, progress, instance_count: int = 1) -> None:
+                     collect: Collector, progress, instance_count: int = 1,
+                     content_type: str | None = None) -> None:
+    """Reads the channel as the container would (as ``content_type`` when given: the algorithm's
+    default for a channel without ContentType), reporting every problem to ``collect``."""
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -44,7 +47,8 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
         else {contract.FIRST_HOST: objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
-    reader = reader_for(channel.content_type)   # the container's; validate passes on_error
+    # the container's reader; validate passes on_error
+    reader = reader_for(content_type or channel.content_type)
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
