@@ -39,6 +39,9 @@ class Predictor(abc.ABC):
     undecodable_status: int | None = None
     #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
     empty_request_status: int | None = None
+    #: whether a 400's body says what is wrong; False (the MXNet-based built-ins): exactly
+    #: "unable to evaluate payload provided", what is wrong going to the log only
+    detail_in_bad_request: bool = False
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's

@@ -135,7 +135,8 @@ class InvocationsApp:
     # replies ---------------------------------------------------------------------------------
     def _refuse(self, start_response, status: int, message: str):
         log.error("Customer Error: %s", message)
-        text = BAD_PAYLOAD if status == 400 else message
+        bare = status == 400 and not self.predictor.detail_in_bad_request
+        text = BAD_PAYLOAD if bare else message
         return self._reply(start_response, status, text.encode())
 
     @staticmethod
