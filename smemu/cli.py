@@ -8,12 +8,13 @@ import argparse
 import sys
 
 from smemu import __version__
-from smemu.commands import (build_images, convert, describe, inspect, list_jobs, serve, server,
-                            stop, train, transform, tune, validate)
+from smemu.commands._process import guard_streams, interrupt_on_termination
+from smemu.commands import (build_images, console, convert, describe, inspect, list_jobs, serve,
+                            server, stop, train, transform, tune, validate)
 
 # one entry per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [train, describe, list_jobs, stop, inspect, convert, serve, build_images, server,
-                   validate, transform, tune]
+                   validate, transform, tune, console]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    guard_streams()
+    interrupt_on_termination()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

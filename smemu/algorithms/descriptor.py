@@ -34,7 +34,11 @@ class ChannelRule:
     channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
     ``content_type_aliases`` other media types the container takes for the same (XGBoost's
     ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
-    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``).
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``); ``record_kind`` a reader
+    of ``smemu.formats.content_types.RECORD_KINDS`` the container reads the channel with instead
+    of its content type's (Seq2Seq's ``sequence-pairs`` and ``vocabulary``); ``text_fields`` > 0:
+    the channel's text/csv records are that many strings each (IP Insights' ``entity,ip``), read
+    by ``smemu.formats.text.read_text_fields``, not numbers.
     """
 
     name: str
@@ -42,10 +46,12 @@ class ChannelRule:
     content_types: tuple[str, ...] = (CSV, RECORDIO_PROTOBUF)
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
+    text_fields: int = 0
     doc: str = ""
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
+    record_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,15 @@ class SampleData:
       train features must score above the floor (a real result, not a constant); ``truth`` is
       ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
     * ``serving_type``: the request content type the test invokes the endpoint with (default: the
-      channels' content type, without its parameters).
+      channels' content type, without its parameters);
+    * ``files``: per channel, file name -> bytes, when the channels are files of their own kind
+      (Seq2Seq's vocabularies and sentence pairs) rather than ``channels`` written as
+      ``content_type``; ``channels["train"]`` is then what the predictor is given for ``quality``;
+    * ``request_body``: the body the test invokes the endpoint with (default: the first three
+      train records written as the serving type).
+    * ``evaluation``: ``(features, truth)`` the predictor is asked about and ``quality`` judges
+      instead of the train features (e.g. IP Insights: observed pairs followed by as many pairs
+      with other entities' addresses, whose scores only mean something side by side).
     """
 
     channels: Mapping[str, tuple[Any, Any]]
@@ -103,6 +117,9 @@ class SampleData:
     quality: Callable | None = None
     truth: Any = None
     serving_type: str | None = None
+    files: Mapping[str, Mapping[str, bytes]] | None = None
+    request_body: bytes | None = None
+    evaluation: tuple[Any, Any] | None = None
 
 
 @dataclass(frozen=True)

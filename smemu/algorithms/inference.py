@@ -47,6 +47,19 @@ class Predictor(abc.ABC):
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
     #: ``distances`` and ``labels``); ``predict`` always computes them
     verbose_outputs: tuple[str, ...] = ()
+    #: > 0 when requests are records of that many text fields rather than numbers (IP
+    #: Insights' ``entity,ip``): CSV lines split on commas, JSON/JSON Lines instances whose
+    #: ``features`` (or ``data.features.values``) is a list of strings; ``predict`` then gets an
+    #: ``(n, request_fields)`` object array, and RecordIO-protobuf requests are refused (415)
+    request_fields: int = 0
+
+    def decode(self, body: bytes, media: str):
+        """The records of a non-empty request body of content type ``media`` (one of
+        :attr:`request_types`, parameters left out) when the real container reads them itself —
+        whatever ``predict`` takes (Seq2Seq: token-id sequences from sentences); a DataError
+        naming the record for a bad one. None: the serving container's shared decoding (a feature
+        matrix whose width is checked against :attr:`feature_dim`)."""
+        return None
 
     def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
         """The body the real container answers for ``outputs`` when it writes its own (``batch``:

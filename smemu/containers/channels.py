@@ -20,19 +20,20 @@ from typing import Iterator
 from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
-from smemu.formats import reader_for
+from smemu.algorithms.channel_config import channel_reader
 
 FIFO_WAIT_SECONDS = float(os.environ.get(contract.ENV_FIFO_WAIT_SECONDS, "120"))
 READ_BUFFER = 1 << 20
 
 
 class FileChannel:
-    def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML):
+    def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML,
+                 descriptor=None):
         self.name = name
         self.content_type = content_type
         self.directory = Path(directory)
         self.opt_ml = opt_ml
-        self._reader = reader_for(content_type)
+        self._reader = channel_reader(descriptor, name, content_type)
 
     def files(self) -> list[Path]:
         out = []
@@ -52,13 +53,14 @@ class FileChannel:
 
 
 class PipeChannel:
-    def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML):
+    def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML,
+                 descriptor=None):
         self.name = name
         self.content_type = content_type
         self.data_dir = Path(data_dir)
         self.opt_ml = opt_ml
         self.epoch = 0
-        self._reader = reader_for(content_type)
+        self._reader = channel_reader(descriptor, name, content_type)
 
     def fifo(self, epoch: int) -> Path:
         return self.data_dir / contract.fifo_name(self.name, epoch)
@@ -83,13 +85,15 @@ class PipeChannel:
             yield from self._reader(stream, batch_size=batch_size, name=self.opt_ml.logical(path))
 
 
-def open_channels(opt_ml: OptML, input_data_config: dict) -> dict:
-    """One DataChannel per channel of ``inputdataconfig.json``."""
+def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None) -> dict:
+    """One DataChannel per channel of ``inputdataconfig.json`` (read as the algorithm's
+    ``descriptor`` declares its channels, when given)."""
     channels = {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
         if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
-            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
+            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, descriptor)
         else:
-            channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml)
+            channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml,
+                                         descriptor)
     return channels

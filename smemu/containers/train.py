@@ -101,7 +101,7 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         if media not in announced:
             announced.add(media)
             log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)
-    return open_channels(opt_ml, input_config)
+    return open_channels(opt_ml, input_config, descriptor)
 
 
 def _write_failure(opt_ml: OptML, text: str) -> None:

@@ -11,9 +11,13 @@ from .errors import FormatError
 from .libsvm import read_libsvm
 from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
+from .sequences import read_sequence_pairs
+from .vocabulary import read_vocabulary
+from .text import read_text_lines
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
+TEXT = "text/plain"
 LIBSVM = "text/libsvm"
 PARQUET = "application/x-parquet"
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)
@@ -44,10 +48,21 @@ def _unsupported(content_type, why="") -> FormatError:
         "Use one of: " + ", ".join(SUPPORTED) + " (no content type means " + RECORDIO_PROTOBUF + ")")
 
 
-def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
+#: readers an algorithm's channel may name (its ChannelRule's ``record_kind``) for records of
+#: another kind than its content type's usual one: Seq2Seq's RecordIO-protobuf sentence pairs
+#: (Int32 ``source``/``target`` tensors) and its JSON vocabulary files
+RECORD_KINDS = {"sequence-pairs": read_sequence_pairs, "vocabulary": read_vocabulary}
+
+
+def reader_for(content_type: str | None, record_kind: str | None = None
+               ) -> Callable[..., Iterator[Batch]]:
     """``reader(source, batch_size=..., name=None) -> iterator of Batch`` for a channel's
     ContentType. None or "" is RecordIO-protobuf. Anything else raises FormatError listing what
-    is supported."""
+    is supported. ``record_kind`` (a key of RECORD_KINDS) selects that reader instead, once the
+    content type is known to be one the formats layer names."""
+    if record_kind is not None:
+        parse_content_type(content_type)
+        return RECORD_KINDS[record_kind]
     media, params = parse_content_type(content_type)
     if media == RECORDIO_PROTOBUF:
         if params:
@@ -63,6 +78,8 @@ def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
         if label_size not in ("0", "1"):
             raise _unsupported(content_type, "label_size must be 0 or 1")
         return functools.partial(read_csv, label_size=int(label_size))
+    if media == TEXT:
+        return read_text_lines
     if media == LIBSVM:
         unknown = set(params) - {"charset", "encoding"}
         if unknown:

@@ -48,6 +48,8 @@ def _media(content_type: str) -> str:
 
 
 def _csv_text(features, labels) -> str:
+    if getattr(features, "dtype", None) == object:       # text records (IP Insights' entity,ip)
+        return "\n".join(",".join(str(v) for v in row) for row in features) + "\n"
     rows = np.asarray(features, dtype=np.float64)
     if labels is not None:
         rows = np.column_stack([np.asarray(labels, dtype=np.float64), rows])
@@ -65,13 +67,15 @@ def _channel_bytes(content_type, features, labels) -> bytes:
 
 
 def _request(tmp_path: Path, name: str, descriptor, sample, files: dict) -> dict:
-    """A CreateTrainingJob request whose channels are ``files`` (channel -> bytes)."""
+    """A CreateTrainingJob request whose channels are ``files`` (channel -> bytes, or -> {file
+    name: bytes})."""
     channels = []
     for channel, data in files.items():
-        path = tmp_path / "data" / channel / ("part-0.csv" if _media(sample.content_type) == CSV
-                                              else "part-0.pbr")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        default = "part-0.csv" if _media(sample.content_type) == CSV else "part-0.pbr"
+        for file_name, content in (data.items() if isinstance(data, dict) else [(default, data)]):
+            path = tmp_path / "data" / channel / file_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
         rule = descriptor.channel(channel)
         channels.append({
             "ChannelName": channel, "ContentType": sample.content_type,
@@ -95,6 +99,8 @@ def _request(tmp_path: Path, name: str, descriptor, sample, files: dict) -> dict
 
 
 def _sample_files(sample) -> dict:
+    if sample.files is not None:
+        return {ch: dict(files) for ch, files in sample.files.items()}
     return {ch: _channel_bytes(sample.content_type, f, l) for ch, (f, l) in sample.channels.items()}
 
 
@@ -174,14 +180,18 @@ def test_trains_prints_its_metrics_and_serves(tmp_path, name):
         predictor = d.load_predictor(read_model(model_dir, "/opt/ml/model", d.model_files))
         features, labels = sample.channels["train"]
         truth = sample.truth if sample.truth is not None else labels
+        if sample.evaluation is not None:
+            features, truth = sample.evaluation
         value, floor = sample.quality(predictor.predict(features), features, truth)
         assert value > floor, f"sample {i}: quality {value} is not above {floor}"
 
         app = build_app(_serving_config(model_dir, name))
         request_type = sample.serving_type or _media(sample.content_type)
-        first = features[:3]
-        body = (_csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
-                if request_type == CSV else _channel_bytes(RECORDIO_PROTOBUF, first, None))
+        body = sample.request_body
+        if body is None:
+            first = features[:3]
+            body = (_csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
+                    if request_type == CSV else _channel_bytes(RECORDIO_PROTOBUF, first, None))
         code, answer = _wsgi(app, body, request_type)
         assert code == 200, answer[:300]
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from smemu import contract
-from smemu.emulator import images
+from smemu.emulator import image_names, images
 from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED, STOPPED, ContainerRun, get_backend
 from smemu.emulator.backends.docker import JOB_LABEL, DockerBackend
 from smemu.emulator.runner import run_job, start_job
@@ -61,7 +61,7 @@ def test_container_sees_the_sagemaker_contract(docker_client, probe_image, tmp_p
     assert facts["env"] == {
         "TRAINING_JOB_NAME": PROBE_JOB, "TRAINING_JOB_ARN": PROBE_ARN,
         "AWS_REGION": "eu-west-1", "MY_SETTING": "from the request's Environment",
-        "SMEMU_ALGORITHM": "kmeans", "OPENBLAS_CORETYPE": "Haswell"}
+        "SMEMU_ALGORITHM": "kmeans", "OPENBLAS_CORETYPE": "Haswell", "SMEMU_LIFELINE": "stdin"}
     assert sorted(lines) == ["no newline at the end", "to stderr", "to stdout"]
     assert _leftover_containers(docker_client) == []
 
@@ -102,7 +102,7 @@ def test_logs_stream_while_the_container_runs(probe_image, tmp_path):
 
 def test_missing_image_fails_the_job_saying_how_to_build_it(docker_client, smemu_images, tmp_path,
                                                            monkeypatch):
-    monkeypatch.setattr(images, "IMAGE_TAG", "never-built")
+    monkeypatch.setattr(image_names, "IMAGE_TAG", "never-built")
     record = _job(tmp_path, "File", "csv", name="no-image")
     assert record["TrainingJobStatus"] == "Failed"
     assert "smemu/kmeans:never-built does not exist" in record["FailureReason"]

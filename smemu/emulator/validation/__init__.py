@@ -149,4 +149,4 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
             collect.add(Problem("channel", str(problem), channel=name))
             continue
         validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count,
-                         content_type=content_type)
+                         content_type=content_type, descriptor=algorithm)
