@@ -35,10 +35,11 @@ def check_finite(batch, channel: str) -> None:
     if issparse(feats):
         bad_pos = int(np.flatnonzero(~np.isfinite(feats.data))[0])
         row = int(np.searchsorted(feats.indptr, bad_pos, side="right") - 1)
+        nan = bool(np.isnan(feats.data[bad_pos]))
     else:
         row = int(np.flatnonzero(~np.isfinite(feats).all(axis=1))[0])
-    dense_row = feats[row].toarray().ravel() if sp.issparse(feats) else feats[row]
-    words = MISSING_VALUES if np.isnan(dense_row).any() else INFINITE_VALUES
+        nan = bool(np.isnan(feats[row]).any())
+    words = MISSING_VALUES if nan else INFINITE_VALUES
     raise DataError(words.say(f"The first is at {batch.location(row)}: remove or impute it.",
                               channel=channel))
 
