@@ -58,9 +58,10 @@ class ModelArtifact:
       name -> array dict), as ``mx.nd.save`` writes it (k-means).
     * ``"mxnet-module"``: ``model_algo-1`` is a zip holding an MXNet module checkpoint
       (``symbol`` as the symbol JSON, ``arrays`` as its ``.params`` file) and ``manifest``
-      (linear learner); ``checkpoint_style`` names the zip's members (a key of
-      ``smemu.formats.mxnet_checkpoint.STYLES``: ``"mx-mod"`` for linear learner, ``"plain"`` —
-      ``symbol.json``/``params``/``meta.json`` — for factorization machines).
+      (linear learner: its ``additional-params.json``); ``checkpoint_style`` names the zip's
+      members (a key of ``smemu.formats.mxnet_checkpoint.STYLES``: ``"mx-mod"`` for linear
+      learner, ``"plain"`` — ``symbol.json``/``params``/``meta.json`` — for factorization
+      machines).
     * ``"files"``: the model is ``files`` (file name -> bytes, e.g. XGBoost's ``xgboost-model``),
       serialised by the algorithm itself (the descriptor's ``model_files`` names them).
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from typing import Mapping
 
+from smemu.algorithms.builtin_errors import NO_ITERATOR
 from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
@@ -62,9 +63,7 @@ def content_type_problem(name: str, content_type: str | None,
                 f"{' or '.join(rule.content_types)}; set its ContentType to one of them.")
         reader_for(content_type)
     except FormatError as exc:
-        return CustomerError(
-            f"No iterator has been registered for ContentType ({base!r}, '1.0') of the "
-            f"'{name}' channel: {exc}")
+        return CustomerError(NO_ITERATOR.say(f"on the '{name}' channel: {exc}", media=base))
     return None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from smemu.algorithms.builtin_errors import INFINITE_VALUES, MISSING_VALUES
 from smemu.algorithms.errors import DataError
 from smemu.formats.sparse import issparse, scipy_sparse
 
@@ -34,11 +35,13 @@ def check_finite(batch, channel: str) -> None:
     if issparse(feats):
         bad_pos = int(np.flatnonzero(~np.isfinite(feats.data))[0])
         row = int(np.searchsorted(feats.indptr, bad_pos, side="right") - 1)
+        nan = bool(np.isnan(feats.data[bad_pos]))
     else:
         row = int(np.flatnonzero(~np.isfinite(feats).all(axis=1))[0])
-    raise DataError(
-        f"Channel '{channel}' has a NaN or infinite feature value at {batch.location(row)}. "
-        f"Remove or impute it and try again.")
+        nan = bool(np.isnan(feats[row]).any())
+    words = MISSING_VALUES if nan else INFINITE_VALUES
+    raise DataError(words.say(f"The first is at {batch.location(row)}: remove or impute it.",
+                              channel=channel))
 
 
 def empty_channel(name: str) -> DataError:

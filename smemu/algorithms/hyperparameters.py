@@ -19,6 +19,7 @@ import math
 import zlib
 from typing import Any, Callable, Iterable, Mapping
 
+from smemu.algorithms.builtin_errors import MISSING_HYPERPARAMETER, UNKNOWN_HYPERPARAMETER
 from smemu.algorithms.errors import HyperparameterError
 
 AUTO = "auto"
@@ -213,14 +214,16 @@ class Wording:
 
     def unknown(self, schema: "Schema", key: str) -> str:
         hint = difflib.get_close_matches(key, list(schema.params), n=1)
-        suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-        return (f"Additional properties are not allowed ('{key}' was unexpected).{suggestion} "
-                f"{schema.algorithm} accepts: {', '.join(sorted(schema.params))}.")
+        suggestion = f"Did you mean '{hint[0]}'? " if hint else ""
+        return UNKNOWN_HYPERPARAMETER.say(
+            f"{suggestion}{schema.algorithm} accepts: {', '.join(sorted(schema.params))}.",
+            name=key)
 
     def missing(self, schema: "Schema", names: list[str]) -> str:
         quoted = ", ".join(f"'{n}'" for n in names)
-        return (f"No value(s) were specified for {quoted} which are required hyperparameter(s) "
-                f"of {schema.algorithm}. Set them in HyperParameters and try again.")
+        return MISSING_HYPERPARAMETER.say(
+            f"{schema.algorithm} requires them: set them in HyperParameters and try again.",
+            names=quoted)
 
     def invalid(self, param: Param, raw: str, error: HyperparameterError) -> str:
         return str(error)

@@ -14,6 +14,7 @@ from typing import Mapping
 
 import numpy as np
 
+from smemu.algorithms.builtin_errors import FEATURE_DIMENSION
 from smemu.algorithms.errors import DataError
 
 
@@ -38,6 +39,9 @@ class Predictor(abc.ABC):
     undecodable_status: int | None = None
     #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
     empty_request_status: int | None = None
+    #: whether a 400's body says what is wrong; False (the MXNet-based built-ins): exactly
+    #: "unable to evaluate payload provided", what is wrong going to the log only
+    detail_in_bad_request: bool = False
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
@@ -74,10 +78,8 @@ class Predictor(abc.ABC):
     def check_width(self, width: int, where: str) -> None:
         """A DataError, in the built-ins' words, when a request's width is not the model's."""
         if width != self.feature_dim:
-            raise DataError(
-                f"The feature dimension of the input: {width} does not match the feature "
-                f"dimension of the model: {self.feature_dim} (at {where}). "
-                f"Please fix the input and try again.")
+            raise DataError(FEATURE_DIMENSION.say(f"(The first record is at {where}.)",
+                                                  got=width, want=self.feature_dim))
 
 
 def artifact_arrays(artifact) -> list | Mapping[str, np.ndarray]:

@@ -1,4 +1,8 @@
-"""Dispatch ``train`` / ``serve`` as the built-in images' entrypoint does."""
+"""Dispatch ``train`` / ``serve`` as the built-in images' entrypoint does.
+
+Its first two lines are bare (the real entrypoint is a script that echoes them before the
+algorithm's logger, with its ``[date LEVEL tid]`` prefix, starts): ``Docker entrypoint called
+with argument(s): train`` and ``Running default environment configuration script``."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ log = logging.getLogger("smemu.container")
 
 def main(argv: list[str]) -> int:
     logs.configure(sys.stdout)
-    log.info("Docker entrypoint called with argument(s): %s", " ".join(argv))
+    print(f"Docker entrypoint called with argument(s): {' '.join(argv)}", flush=True)
+    print("Running default environment configuration script", flush=True)
     command = argv[0] if argv else ""
     if command == contract.TRAIN:
         from smemu.containers.train import train

@@ -9,9 +9,9 @@ aws/sagemaker-spark#102 and aws/amazon-sagemaker-examples#1881):
 * ``/invocations``: the request decoded (``request_decoding``), the model's ``predict``, the
   outputs encoded for the Accept type (``response_encoding``; JSON when Accept is absent or
   ``*/*``);
-* a payload that cannot be evaluated: 400 with the built-ins' body ``unable to evaluate payload
-  provided``, followed here by what is wrong and where (the real containers put that part only in
-  their log, which this one does too: ``Customer Error: ...``);
+* a payload that cannot be evaluated: 400 with exactly the built-ins' body ``unable to evaluate
+  payload provided``; what is wrong and where goes to the serving log (``Customer Error: ...``),
+  as in the real containers;
 * a content type it does not read: 415; an Accept type it cannot write: 406; a body over the
   payload limit (6 MB, or ``SAGEMAKER_MAX_PAYLOAD_IN_MB``): 413.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 
+from smemu.algorithms import builtin_errors
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.media_types import (
     CSV, JSON, InvocationError, MediaType, accept_params, choose_accept)
@@ -28,7 +29,7 @@ from smemu.containers.response_encoding import RESPONSE_TYPES, encode_response
 
 log = logging.getLogger("smemu.serving")
 
-BAD_PAYLOAD = "unable to evaluate payload provided"
+BAD_PAYLOAD = builtin_errors.BAD_PAYLOAD.say()
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_PAYLOAD = 6 * MEGABYTE
 
@@ -146,7 +147,8 @@ class InvocationsApp:
     # replies ---------------------------------------------------------------------------------
     def _refuse(self, start_response, status: int, message: str):
         log.error("Customer Error: %s", message)
-        text = f"{BAD_PAYLOAD}: {message}" if status == 400 else message
+        bare = status == 400 and not self.predictor.detail_in_bad_request
+        text = BAD_PAYLOAD if bare else message
         return self._reply(start_response, status, text.encode())
 
     @staticmethod

@@ -15,6 +15,7 @@ import traceback
 from smemu import contract
 from smemu.algorithms.registry import get_descriptor
 from smemu.algorithms.channel_config import channel_problems, content_type_problem
+from smemu.algorithms.builtin_errors import message_of
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.reporting import Reporter
 from smemu.containers.artifacts import write_model
@@ -41,7 +42,7 @@ def train(opt_ml: OptML | None = None) -> int:
         _train(opt_ml)
         return 0
     except (CustomerError, FormatError) as exc:
-        message = str(exc)
+        message = message_of(exc)
         log.error("Customer Error: %s", message)
         _write_failure(opt_ml, f"ClientError: {message}")
     except Exception as exc:   # anything else is the algorithm's (smemu's) fault

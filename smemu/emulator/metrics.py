@@ -3,12 +3,14 @@
 SageMaker applies the algorithm's built-in MetricDefinitions (the service's own regexes, declared
 in each algorithm's descriptor) plus the user's ``AlgorithmSpecification.MetricDefinitions``
 to every line of stdout/stderr; the first capture group is the value, and the last value per metric
-is the final one.
+is the final one. Values are stored as float32, as the real records show them (a log's
+``0.994793361536`` is ``0.9947933554649353`` in DescribeTrainingJob).
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import time
 
 from smemu.algorithms.registry import get_descriptor
@@ -65,5 +67,13 @@ class MetricCollector:
             self.values[name] = (value, time.time() if timestamp is None else timestamp)
 
     def final(self) -> list[dict]:
-        return [{"MetricName": n, "Value": self.values[n][0], "Timestamp": self.values[n][1]}
-                for n in self._order][:40]
+        return [{"MetricName": n, "Value": float32(self.values[n][0]),
+                 "Timestamp": self.values[n][1]} for n in self._order][:40]
+
+
+def float32(value: float) -> float:
+    """``value`` rounded to the nearest float32 (infinite beyond float32's range)."""
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")

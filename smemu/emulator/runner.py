@@ -59,7 +59,11 @@ def new_record(spec: TrainingJobSpec, now: float | None = None) -> dict:
     user_names = {d["Name"] for d in user}
     alg["MetricDefinitions"] = [d for d in builtin_definitions(spec.algorithm)
                                 if d["Name"] not in user_names] + list(user)
+    alg.setdefault("EnableSageMakerMetricsTimeSeries", False)   # as real records carry it
     record["AlgorithmSpecification"] = alg
+    record["InputDataConfig"] = [
+        {"CompressionType": "None", "RecordWrapperType": "None", **channel}
+        for channel in record.get("InputDataConfig") or []]
     record["StoppingCondition"] = dict(record.get("StoppingCondition") or {})
     record["StoppingCondition"].setdefault("MaxRuntimeInSeconds", spec.max_runtime)
     record.setdefault("HyperParameters", {})

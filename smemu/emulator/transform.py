@@ -21,6 +21,7 @@ import http.client
 import io
 import os
 import tempfile
+import threading
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -134,13 +135,38 @@ def output_uri(output: str, relative: str) -> str:
     return output.rstrip("/") + "/" + relative + ".out"
 
 
+class CustomerErrors:
+    """The ``Customer Error: ...`` lines of a serving container's log: the built-ins answer a bad
+    payload with a bare ``unable to evaluate payload provided`` and log what is wrong, so a
+    failed transform names it from there."""
+
+    WAIT = 2.0   # seconds the log may lag behind the container's answer
+
+    def __init__(self, on_log_line=None):
+        self.on_log_line = on_log_line or (lambda line: None)
+        self.last = None
+        self.seen = threading.Event()
+
+    def __call__(self, line: str) -> None:
+        if "Customer Error: " in line:
+            self.last = line.split("Customer Error: ", 1)[1].strip()
+            self.seen.set()
+        self.on_log_line(line)
+
+    def latest(self) -> str:
+        self.seen.wait(self.WAIT)
+        return self.last or ""
+
+
 class Transformer:
     """Sends objects through a running endpoint (anything answering POST /invocations)."""
 
-    def __init__(self, url: str, config: TransformConfig, stop_event=None):
+    def __init__(self, url: str, config: TransformConfig, stop_event=None,
+                 customer_errors: CustomerErrors | None = None):
         self.address = urllib.parse.urlsplit(url)
         self.config = config
         self.stop_event = stop_event
+        self.customer_errors = customer_errors
 
     def _invoke(self, batch: MiniBatch, name: str) -> bytes:
         if self.stop_event is not None and self.stop_event.is_set():
@@ -161,10 +187,11 @@ class Transformer:
         finally:
             connection.close()
         if response.status != 200:
+            detail = self.customer_errors.latest() if self.customer_errors else ""
             raise TransformError(
                 f"the model container answered {response.status} for "
                 f"{batch.describe(self.config.split_type)} of {name}: "
-                f"{answer.decode('utf-8', 'replace')}")
+                f"{answer.decode('utf-8', 'replace')}" + (f" ({detail})" if detail else ""))
         return answer
 
     def transform_object(self, obj: StoredObject, out, compression: str = "None") -> int:
@@ -230,11 +257,11 @@ def run_transform(model_uri: str, algorithm: str, input_uri: str, output: str,
     except StagingError as error:
         raise TransformError(str(error)) from None
     written = []
+    customer_errors = CustomerErrors(on_log_line)
     with LocalEndpoint(model_uri, algorithm, port=0,
                        environment={**(environment or {}), **config.environment()},
-                       on_log_line=on_log_line or (lambda line: None),
-                       storages=storages) as endpoint:
-        transformer = Transformer(endpoint.url, config, stop_event)
+                       on_log_line=customer_errors, storages=storages) as endpoint:
+        transformer = Transformer(endpoint.url, config, stop_event, customer_errors)
         for obj in objects:
             fd, tmp = tempfile.mkstemp(prefix="smemu-transform-", suffix=".out")
             try:

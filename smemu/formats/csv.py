@@ -20,6 +20,10 @@ BLOCK_LINES = 20000
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
+class CsvParseError(FormatError):
+    """A line of text/csv that cannot be parsed (a cell that is not a number, a ragged line)."""
+
+
 def _parse_cell(cell: bytes, name, line, column):
     try:
         return float(cell)
@@ -29,7 +33,7 @@ def _parse_cell(cell: bytes, name, line, column):
         problem = f"the value {what}"
         if line == 1 and shown:
             problem += " (text/csv data has no header row)"
-        raise FormatError(problem, HINT, source=name, line=line, column=column) from None
+        raise CsvParseError(problem, HINT, source=name, line=line, column=column) from None
 
 
 def _parse_lines(lines: list[bytes], numbers: list[int], name, width: int | None, on_error=None):
@@ -49,7 +53,7 @@ def _parse_lines(lines: list[bytes], numbers: list[int], name, width: int | None
             width = len(cells)
         try:
             if len(cells) != width:
-                raise FormatError(f"the line has {len(cells)} columns but the lines before it "
+                raise CsvParseError(f"the line has {len(cells)} columns but the lines before it "
                                   f"have {width}", HINT, source=name, line=line)
             try:
                 rows.append([float(c) for c in cells])

@@ -52,12 +52,12 @@ def train(hyperparameters: dict, **data):
 
 
 def raw_scores(artifact, X) -> np.ndarray:
-    """``X @ fc0_weight.T + fc0_bias``: what the model's FullyConnected layer gives."""
+    """``X @ fc0_weight + fc0_bias``: what the model's dot and broadcast_add nodes give."""
     w, b = artifact.arrays["arg:fc0_weight"], artifact.arrays["arg:fc0_bias"]
-    return np.asarray(X @ w.T) + b
+    return np.asarray(X @ w) + b
 
 
 def predict_labels(artifact, X) -> np.ndarray:
     """Predicted labels (classifiers) or predictions (regressors)."""
-    score, label = predict(artifact.arrays, artifact.manifest, X)
+    score, label = predict(artifact, X)
     return score if label is None else label

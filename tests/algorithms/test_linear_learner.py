@@ -1,6 +1,7 @@
 """Linear Learner: learned quality against scikit-learn, selection, errors, log lines, artifact."""
 
 import io
+import json
 import re
 
 import numpy as np
@@ -47,7 +48,7 @@ def test_digits_accuracy_matches_logistic_regression():
     Xtr, Xte, ytr, yte = split(load_digits)
     art, _ = train(dict(SMALL_DATA, predictor_type="multiclass_classifier", num_classes="10",
                         num_models="8"), train=(Xtr, ytr))
-    assert art.arrays["arg:fc0_weight"].shape == (10, 64)
+    assert art.arrays["arg:fc0_weight"].shape == (64, 10)
     ours = float((predict_labels(art, Xte) == yte).mean())
     assert ours >= logistic_reference(Xtr, ytr, Xte, yte) - 0.012
 
@@ -66,8 +67,8 @@ def test_regressor_recovers_known_weights_in_label_units():
     y = (X @ w + 100.0 + rng.normal(0, 0.1, 4000)).astype(np.float32)
     art, _ = train({"predictor_type": "regressor", "mini_batch_size": "100", "epochs": "30"},
                    train=(X, y))
-    np.testing.assert_allclose(art.arrays["arg:fc0_weight"][0], w, rtol=0.02, atol=0.02)
-    assert abs(float(art.arrays["arg:fc0_bias"][0]) - 100.0) < 2.0
+    np.testing.assert_allclose(art.arrays["arg:fc0_weight"][:, 0], w, rtol=0.02, atol=0.02)
+    assert abs(float(art.arrays["arg:fc0_bias"][0, 0]) - 100.0) < 2.0
 
 
 def synthetic_binary(n=3000, d=50, density=0.1, seed=2):
@@ -126,7 +127,8 @@ def test_hinge_loss_classifies_and_outputs_raw_scores():
     Xtr, Xte, ytr, yte = split(load_breast_cancer)
     art, _ = train(dict(SMALL_DATA, predictor_type="binary_classifier", loss="hinge_loss",
                         num_models="4"), train=(Xtr, ytr))
-    assert art.manifest["output"] == "identity"
+    assert art.symbol["nodes"][-1]["op"] == "LinearRegressionOutput"  # raw scores
+    assert art.manifest["metrics_params"]["margin"] == 1.0
     assert float((predict_labels(art, Xte) == yte).mean()) > 0.93
 
 
@@ -208,8 +210,6 @@ SCHEMA = get_algorithm("linear-learner").schema
     ({"predictor_type": "binary_classifier", "loss": "squared_loss"},
      ["loss='squared_loss'", "binary_classifier"]),
     ({"predictor_type": "multiclass_classifier"}, ["num_classes", "multiclass_classifier"]),
-    ({"predictor_type": "binary_classifier", "num_classes": "5"},
-     ["num_classes=5", "predictor_type='binary_classifier'"]),
     ({"predictor_type": "regressor", "positive_example_weight_mult": "3"},
      ["positive_example_weight_mult", "regressor"]),
     ({"predictor_type": "regressor", "binary_classifier_model_selection_criteria": "f_beta"},
@@ -227,6 +227,19 @@ def test_bad_hyperparameters_name_what_is_wrong(given, words):
         SCHEMA.resolve(given)
     for word in words:
         assert word in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["binary_classifier", "regressor"])
+def test_num_classes_is_ignored_unless_multiclass_as_documented(kind):
+    Xtr, _, ytr, _ = split(load_breast_cancer)
+    art, log = train({"predictor_type": kind, "num_classes": "5", "epochs": "1",
+                      "num_models": "2"}, train=(Xtr, ytr))
+    assert (f"num_classes=5 is ignored: it is used only when predictor_type is "
+            f"multiclass_classifier (predictor_type is {kind}).") in log.lines
+    assert art.arrays["arg:fc0_weight"].shape == (30, 1)
+    _, quiet = train({"predictor_type": kind, "epochs": "1", "num_models": "2"},
+                     train=(Xtr, ytr))
+    assert "is ignored" not in quiet.text
 
 
 def test_defaults_are_the_real_containers_and_sdk_strings_parse():
@@ -281,13 +294,13 @@ def test_missing_labels_and_wrong_width_are_client_errors():
 # AlgorithmSpecification.MetricDefinitions for a linear-learner job)
 METRIC_REGEXES = {
     "train:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, train \S+_objective <loss>=(\S+)",
-    "train:objective_loss:final": r"#quality_metric: host=\S+, train \S+_objective <loss>=(\S+)",
     "validation:objective_loss": r"#quality_metric: host=\S+, epoch=\S+, validation \S+_objective <loss>=(\S+)",
     "validation:objective_loss:final": r"#quality_metric: host=\S+, validation \S+_objective <loss>=(\S+)",
     "test:objective_loss": r"#quality_metric: host=\S+, test \S+_objective <loss>=(\S+)",
     "train:progress": r"#progress_metric: host=\S+, completed (\S+) %",
     "train:throughput": r"#throughput_metric: host=\S+, train throughput=(\S+) records/second",
 }
+TRAIN_FINAL = r"#quality_metric: host=\S+, train \S+_objective <loss>=(\S+)"
 BINARY_REGEXES = {
     "test:binary_classification_accuracy": r"#quality_metric: host=\S+, test binary_classification_accuracy <score>=(\S+)",
     "test:binary_f_beta": r"#quality_metric: host=\S+, test binary_f_\S+ <score>=(\S+)",
@@ -322,6 +335,8 @@ def test_metric_definitions_find_their_lines(loader, hp, extra):
     for name, regex in {**METRIC_REGEXES, **extra}.items():
         values = [float(v) for v in re.findall(regex, log.text)]
         assert values and all(np.isfinite(values)), name
+    # with a validation channel the real job prints no final train objective line
+    assert re.findall(TRAIN_FINAL, log.text) == []
     # the final validation score of the chosen model is what the test metrics recompute
     kind = hp["predictor_type"]
     if kind == "multiclass_classifier":
@@ -339,6 +354,55 @@ def test_metric_definitions_find_their_lines(loader, hp, extra):
     assert "Scaling model computed with parameters: {'stdev_weight': <NDArray" in log.text
 
 
+@pytest.mark.parametrize("loader, hp, names", [
+    (load_breast_cancer, {"predictor_type": "binary_classifier"},
+     ("binary_classification_accuracy", "precision", "recall")),
+    (load_diabetes, {"predictor_type": "regressor"}, ("mse", "absolute_loss")),
+])
+def test_without_validation_the_chosen_model_is_scored_on_train(loader, hp, names):
+    Xtr, _, ytr, _ = split(loader)
+    art, log = train(dict(hp, epochs="3", num_models="4"), train=(Xtr, ytr))
+    final = [float(v) for v in re.findall(TRAIN_FINAL, log.text)]
+    assert len(final) == 1          # train:objective_loss:final, the chosen model's train score
+    assert f"#train_score (algo-1) : ('{names[0]}', " in log.text
+    for name in names:
+        assert re.search(rf"#quality_metric: host=\S+, train {name} <\w+>=(\S+)", log.text), name
+    if hp["predictor_type"] == "regressor":
+        mse = float(re.search(r"train mse <loss>=(\S+)", log.text).group(1))
+        assert mse == pytest.approx(float(((predict_labels(art, Xtr) - ytr) ** 2).mean()),
+                                    rel=1e-4)
+        assert final[0] == pytest.approx(mse, rel=1e-6)   # mse_objective is the mse
+    else:
+        accuracy = float(re.search(r"train binary_classification_accuracy <score>=(\S+)",
+                                   log.text).group(1))
+        assert accuracy == pytest.approx(float((predict_labels(art, Xtr) == ytr).mean()))
+
+
+def test_a_regressors_epoch_train_objective_is_on_the_normalised_label_scale():
+    # as in the real logs (about 1 at epoch 0 while validation is in label units)
+    Xtr, Xva, ytr, yva = split(load_diabetes)
+    _, log = train({"predictor_type": "regressor", "epochs": "1", "num_models": "1"},
+                   train=(Xtr, ytr), validation=(Xva, yva))
+    train_epoch = float(re.search(r"epoch=0, train mse_objective <loss>=(\S+)", log.text).group(1))
+    validation_epoch = float(re.search(r"epoch=0, validation mse_objective <loss>=(\S+)",
+                                       log.text).group(1))
+    assert 0.3 < train_epoch < 1.5                        # the label's variance is 1 there
+    assert validation_epoch > 1000                        # diabetes labels vary by ~77
+    assert train_epoch == pytest.approx(validation_epoch / ytr.std() ** 2, rel=0.5)
+
+
+def test_each_epoch_prints_its_throughput_and_checkpoint():
+    Xtr, _, ytr, _ = split(load_breast_cancer)
+    _, log = train({"predictor_type": "binary_classifier", "epochs": "3", "num_models": "2",
+                    "early_stopping_patience": "5"}, train=(Xtr, ytr))
+    assert len(re.findall(r"#throughput_metric: host=algo-1, train throughput=\S+ records/second",
+                          log.text)) == 3
+    saved = re.findall(r'Saved checkpoint to "(\S+)"', log.text)
+    saving = re.findall(r"Saving model for epoch: (\d+)", log.text)
+    assert saved and len(saved) == len(saving)
+    assert re.fullmatch(r"/\S+/tmp[a-z0-9_]{8}/mx-mod-0000\.params", saved[0])
+
+
 def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():
     Xtr, _, ytr, _ = split(load_breast_cancer)
     _, log = train({"predictor_type": "binary_classifier", "epochs": "1"}, train=(Xtr, ytr))
@@ -349,45 +413,68 @@ def test_no_test_channel_says_so_and_binary_uses_sampled_accuracy():
 
 
 # the artifact ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("hp, shape, output", [
-    ({"predictor_type": "binary_classifier"}, (1, 30), "sigmoid"),
-    ({"predictor_type": "regressor"}, (1, 30), "identity"),
-    ({"predictor_type": "multiclass_classifier", "num_classes": "3"}, (3, 30), "softmax"),
+@pytest.mark.parametrize("hp, shape, op", [
+    ({"predictor_type": "binary_classifier"}, (30, 1), "LogisticRegressionOutput"),
+    ({"predictor_type": "regressor"}, (30, 1), "LinearRegressionOutput"),
+    ({"predictor_type": "multiclass_classifier", "num_classes": "3"}, (30, 3), "SoftmaxOutput"),
 ])
-def test_artifact_zip_holds_an_mxnet_module_checkpoint(tmp_path, hp, shape, output):
+def test_artifact_zip_is_laid_out_as_the_real_one(tmp_path, hp, shape, op):
     X, y = load_breast_cancer(return_X_y=True)
     if hp["predictor_type"] == "multiclass_classifier":
         y = (X[:, 0] > 12).astype(float) + (X[:, 0] > 16)
     art, _ = train(dict(hp, epochs="1", num_models="2"), train=(X.astype(np.float32), y))
-    assert art.layout == "mxnet-module" and art.manifest["output"] == output
+    assert art.layout == "mxnet-module"
     path = tmp_path / "model_algo-1"
     write_module_zip(path, art.symbol, art.arrays, art.manifest)
     import zipfile
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == sorted(["mx-mod-symbol.json", "mx-mod-0000.params",
-                                                "additional-params.json", "manifest.json"])
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == ["mx-mod-0000.params", "mx-mod-symbol.json",
+                                               "manifest.json", "additional-params.json"]
+        assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
+        assert zf.read("manifest.json") == (
+            b'{"additional-params.json": "json", "mx-mod": "mxnet_module", "version": 1}')
+        additional = json.loads(zf.read("additional-params.json"))
         params = load_ndarrays(io.BytesIO(zf.read("mx-mod-0000.params")))
+    assert list(additional) == ["threshold", "loss_type", "metrics_params", "predictor_type"]
+    assert list(additional["metrics_params"]) == [
+        "eps_insensitive_loss_type", "class_weights", "huber_delta", "quantile",
+        "loss_insensitivity", "positive_example_weight_mult", "accuracy_top_k", "threshold",
+        "f_beta", "margin"]
+    assert additional["predictor_type"] == hp["predictor_type"]
     assert sorted(params) == ["arg:fc0_bias", "arg:fc0_weight"]
-    assert params["arg:fc0_weight"].shape == shape and params["arg:fc0_bias"].shape == shape[:1]
+    assert params["arg:fc0_weight"].shape == shape and params["arg:fc0_bias"].shape == (1, shape[1])
     assert params["arg:fc0_weight"].dtype == np.float32
-    symbol, arrays, manifest = read_module_zip(path)
-    assert symbol == art.symbol and manifest["predictor_type"] == hp["predictor_type"]
+    assert [n["op"] for n in art.symbol["nodes"]] == [
+        "null", "null", "dot", "null", "broadcast_add", "null", op]
+    symbol, arrays, back = read_module_zip(path)
+    assert symbol == art.symbol and back == art.manifest
     np.testing.assert_array_equal(arrays["arg:fc0_weight"], art.arrays["arg:fc0_weight"])
-    np.testing.assert_allclose(arrays["stdev_weight"], art.arrays["stdev_weight"], rtol=1e-6)
-    names = [node["name"] for node in symbol["nodes"]]
-    assert names == ["data", "fc0_weight", "fc0_bias", "fc0", "out_label", "out"]
     # zips of the same model are byte-identical
     again = tmp_path / "again"
     write_module_zip(again, art.symbol, art.arrays, art.manifest)
     assert again.read_bytes() == path.read_bytes()
 
 
+def test_a_default_regressor_writes_the_real_regressors_additional_params():
+    Xtr, _, ytr, _ = split(load_diabetes)
+    art, _ = train({"predictor_type": "regressor", "epochs": "1", "num_models": "2"},
+                   train=(Xtr, ytr))
+    # the file of a real regressor trained with the defaults, byte for byte
+    assert json.dumps(art.manifest) == (
+        '{"threshold": 0.5, "loss_type": "squared_loss", "metrics_params": '
+        '{"eps_insensitive_loss_type": null, "class_weights": null, "huber_delta": null, '
+        '"quantile": null, "loss_insensitivity": null, "positive_example_weight_mult": 1.0, '
+        '"accuracy_top_k": 3, "threshold": 0.5, "f_beta": null, "margin": null}, '
+        '"predictor_type": "regressor"}')
+
+
 def test_binary_threshold_is_stored_on_the_output_scale():
     Xtr, Xte, ytr, yte = split(load_breast_cancer)
     art, _ = train(dict(SMALL_DATA, predictor_type="binary_classifier", num_models="2"),
                    train=(Xtr, ytr))
-    threshold = float(art.arrays["threshold"][0])
-    assert 0.0 < threshold < 1.0 and threshold == pytest.approx(art.manifest["threshold"])
+    threshold = art.manifest["threshold"]
+    assert 0.0 < threshold < 1.0 and threshold == art.manifest["metrics_params"]["threshold"]
     probability = 1 / (1 + np.exp(-raw_scores(art, Xte)[:, 0]))
     assert ((probability >= threshold) == predict_labels(art, Xte)).all()
 
@@ -426,18 +513,18 @@ def test_an_unreachable_target_precision_falls_back_to_accuracy():
     assert (predict_labels(art, X) == 0).all()  # the best accuracy: predict the majority class
 
 
-def test_scaler_options_reach_the_artifact():
+def test_scaler_options_are_folded_into_the_raw_feature_model():
     Xtr, Xte, ytr, yte = split(load_diabetes)
     art, log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2"),
                      train=(Xtr, ytr))
-    assert art.arrays["mean_label"][0] == pytest.approx(ytr.mean(), rel=1e-5)
-    assert art.arrays["stdev_label"][0] == pytest.approx(ytr.std(), rel=1e-4)
-    np.testing.assert_allclose(art.arrays["stdev_weight"], Xtr.std(axis=0), rtol=1e-4)
-    plain, _ = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
-                          normalize_data="false", normalize_label="false", unbias_data="false",
-                          unbias_label="false"), train=(Xtr, ytr))
-    assert "mean_label" not in plain.arrays and "stdev_label" not in plain.arrays
-    assert (plain.arrays["stdev_weight"] == 1).all() and (plain.arrays["mean_weight"] == 0).all()
+    assert "'stdev_label': <NDArray 1 @cpu(0)>, 'mean_label': <NDArray 1 @cpu(0)>" in log.text
+    plain, plain_log = train(dict(SMALL_DATA, predictor_type="regressor", num_models="2",
+                                  normalize_data="false", normalize_label="false",
+                                  unbias_data="false", unbias_label="false"), train=(Xtr, ytr))
+    assert "'stdev_label': None, 'mean_label': None" in plain_log.text
+    # the model holds no statistics (as the real one): both act on raw features, in label units
+    assert sorted(art.arrays) == sorted(plain.arrays) == ["arg:fc0_bias", "arg:fc0_weight"]
+    assert r2_score(yte, predict_labels(art, Xte)) > 0.3
 
 
 def test_use_bias_false_gives_a_model_through_the_origin():
@@ -446,4 +533,4 @@ def test_use_bias_false_gives_a_model_through_the_origin():
     y = (X @ np.array([1.0, -2.0, 0.5]) + 5.0).astype(np.float32)
     art, _ = train({"predictor_type": "regressor", "use_bias": "False", "mini_batch_size": "100",
                     "epochs": "10", "num_models": "2"}, train=(X, y))
-    assert float(art.arrays["arg:fc0_bias"][0]) == 0.0
+    assert float(art.arrays["arg:fc0_bias"][0, 0]) == 0.0

@@ -203,7 +203,8 @@ def test_test_channel_is_read_and_checked(caplog):
     assert "Test data is not provided." not in caplog.text
     bad = X[:40].copy()
     bad[7, 1] = np.inf
-    with pytest.raises(DataError, match="Channel 'test' has a NaN or infinite feature value at record 7"):
+    with pytest.raises(DataError, match=r"Unable to read data channel 'test'\. Found infinite "
+                                        r"floating point values\..* at record 7"):
         train(X, test=bad, num_components=2)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 
 import numpy as np
@@ -29,5 +30,8 @@ def model_arrays(s3, uri: str) -> list:
     bucket, key = uri[len("s3://"):].split("/", 1)
     archive = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        assert tar.getnames() == ["model_algo-1"]
+        # model_algo-1 and, as the real k-means job's, an empty state_<uuid> file
+        names = tar.getnames()
+        assert names[0] == "model_algo-1" and len(names) == 2
+        assert re.fullmatch(r"state_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", names[1])
         return load_ndarrays(tar.extractfile("model_algo-1"))

@@ -31,10 +31,13 @@ def test_trains_kmeans_and_writes_model_algo_1(tmp_path):
     assert centroids.shape == (3, 3) and centroids.dtype == np.float32
     assert nearest_centre_error(centroids) < 0.2
     lines = log.splitlines()
-    assert lines[0].endswith("] Docker entrypoint called with argument(s): train")
-    assert "Reading default configuration from " in lines[1] and "'mini_batch_size': '5000'" in lines[1]
-    assert "/opt/ml/input/config/hyperparameters.json: {'k': '3'" in lines[2]
-    assert "] Final configuration: {" in lines[3] and "'mini_batch_size': '200'" in lines[3]
+    # the entrypoint's own lines are bare, as the real one's
+    assert lines[:2] == ["Docker entrypoint called with argument(s): train",
+                         "Running default environment configuration script"]
+    assert lines[2].startswith("[") and "] Reading default configuration from " in lines[2]
+    assert "'mini_batch_size': '5000'" in lines[2]
+    assert "/opt/ml/input/config/hyperparameters.json: {'k': '3'" in lines[3]
+    assert "] Final configuration: {" in lines[4] and "'mini_batch_size': '200'" in lines[4]
     assert "Loaded iterator creator text/csv for content type ('text/csv', '1.0')" in log
     assert "#quality_metric: host=algo-1, train msd <loss>=" in log
     assert "Test data is not provided." in log

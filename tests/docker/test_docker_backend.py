@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tarfile
 import threading
 import time
@@ -136,7 +137,10 @@ def _model(tmp_path, record) -> bytes:
     uri = record["ModelArtifacts"]["S3ModelArtifacts"]
     path = uri[len("file://"):] if uri.startswith("file://") else uri
     with tarfile.open(path) as tar:
-        assert tar.getnames() == ["model_algo-1"]
+        # model_algo-1 and, as the real k-means job's, an empty state_<uuid> file
+        names = tar.getnames()
+        assert names[0] == "model_algo-1" and len(names) == 2
+        assert re.fullmatch(r"state_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", names[1])
         return tar.extractfile("model_algo-1").read()
 
 

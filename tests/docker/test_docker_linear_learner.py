@@ -8,6 +8,7 @@ import tarfile
 import numpy as np
 import pytest
 
+from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.linear_learner.inference import predict
 from smemu.emulator.backends import get_backend
 from smemu.emulator.runner import run_job
@@ -64,8 +65,9 @@ def _job(tmp_path, backend: str, mode: str, fmt: str):
 def test_linear_learner_in_docker(smemu_images, tmp_path, mode, fmt):
     record, model, (X, y) = _job(tmp_path, "docker", mode, fmt)
     (tmp_path / "model_algo-1").write_bytes(model)
-    _, arrays, manifest = read_module_zip(tmp_path / "model_algo-1")
-    _, label = predict(arrays, manifest, X)
+    symbol, arrays, params = read_module_zip(tmp_path / "model_algo-1")
+    _, label = predict(ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
+                                     manifest=params), X)
     assert float((label == y).mean()) > 0.9
     names = {m["MetricName"] for m in record["FinalMetricDataList"]}
     assert "test:binary_classification_accuracy" in names

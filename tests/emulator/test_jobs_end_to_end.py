@@ -1,8 +1,9 @@
 """Training jobs end to end on the process backend, with the real k-means."""
 
-import hashlib
 import gzip
+import hashlib
 import json
+import re
 import tarfile
 import time
 
@@ -29,7 +30,10 @@ def centroids_of(tmp_path, record):
     uri = record["ModelArtifacts"]["S3ModelArtifacts"]
     assert uri == f"file://{tmp_path}/out/{record['TrainingJobName']}/output/model.tar.gz"
     with tarfile.open(uri[len("file://"):]) as tar:
-        assert tar.getnames() == ["model_algo-1"]
+        # model_algo-1 and, as the real k-means job's, an empty state_<uuid> file
+        names = tar.getnames()
+        assert names[0] == "model_algo-1" and len(names) == 2
+        assert re.fullmatch(r"state_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", names[1])
         (centroids,) = load_ndarrays(tar.extractfile("model_algo-1"))
     return centroids
 

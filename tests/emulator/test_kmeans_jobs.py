@@ -3,6 +3,7 @@ test-channel metrics in FinalMetricDataList, and bad input failing the job with 
 
 from __future__ import annotations
 
+import re
 import tarfile
 
 import numpy as np
@@ -27,7 +28,10 @@ def run(tmp_path, name, channels, mode="File", **hyperparameters):
 
 def model_of(tmp_path, name):
     with tarfile.open(tmp_path / "out" / name / "output" / "model.tar.gz") as tar:
-        assert tar.getnames() == ["model_algo-1"]
+        # model_algo-1 and, as the real k-means job's, an empty state_<uuid> file
+        names = tar.getnames()
+        assert names[0] == "model_algo-1" and len(names) == 2
+        assert re.fullmatch(r"state_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", names[1])
         tar.extractall(tmp_path / "model" / name, filter="data")
     return load_ndarrays(tmp_path / "model" / name / "model_algo-1")
 
@@ -72,7 +76,7 @@ def test_trains_and_scores_the_test_channel(tmp_path, mode, fmt):
     ("width", lambda rows: np.hstack([rows, rows[:, :1]]),
      ["'train'", "(5,", "feature_dim", "(4)", "line 1 of file", "part-0.csv"]),
     ("nan", lambda rows: np.where(np.arange(len(rows))[:, None] == 41, np.nan, rows),
-     ["NaN or infinite", "line 42 of file", "part-0.csv"]),
+     ["Found missing (NaN) values", "line 42 of file", "part-0.csv"]),
     ("fewer-than-k", lambda rows: rows[:2], ["2 records, fewer than k=3"]),
     ("empty", lambda rows: rows[:0], ["Channel 'train' has no records"]),
 ])

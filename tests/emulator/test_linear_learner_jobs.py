@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from smemu.algorithms.base import ModelArtifact
 from smemu.algorithms.linear_learner.inference import predict
 from smemu.emulator.runner import run_job
 from smemu.emulator.spec import TrainingJobSpec
@@ -34,7 +35,8 @@ def model_of(tmp_path, name):
     with tarfile.open(tmp_path / "out" / name / "output" / "model.tar.gz") as tar:
         assert tar.getnames() == ["model_algo-1"]
         tar.extractall(tmp_path / "model" / name, filter="data")
-    return read_module_zip(tmp_path / "model" / name / "model_algo-1")
+    symbol, arrays, params = read_module_zip(tmp_path / "model" / name / "model_algo-1")
+    return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol, manifest=params)
 
 
 def binary_data(n, seed):
@@ -72,10 +74,11 @@ def test_binary_job_with_validation_and_test_channels(tmp_path, mode, fmt):
                  mini_batch_size=100, epochs=5, num_models=4)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
 
-    symbol, arrays, manifest = model_of(tmp_path, job)
-    assert arrays["arg:fc0_weight"].shape == (1, 6) and manifest["output"] == "sigmoid"
+    model = model_of(tmp_path, job)
+    assert model.arrays["arg:fc0_weight"].shape == (6, 1)
+    assert model.symbol["nodes"][-1]["op"] == "LogisticRegressionOutput"
     X, y = data["test"]
-    _, label = predict(arrays, manifest, X)
+    _, label = predict(model, X)
     accuracy = float((label == y).mean())
     assert accuracy > 0.9
 
@@ -85,6 +88,8 @@ def test_binary_job_with_validation_and_test_channels(tmp_path, mode, fmt):
             "validation:binary_classification_accuracy"} <= set(metrics)
     assert metrics["test:binary_classification_accuracy"] == pytest.approx(accuracy, abs=1e-6)
     assert metrics["train:progress"] == 100.0
+    # with a validation channel the real job prints no final train objective
+    assert "train:objective_loss:final" not in metrics and "train:mse" not in metrics
 
 
 def test_sparse_regression_job(tmp_path):
@@ -98,13 +103,17 @@ def test_sparse_regression_job(tmp_path):
     record = run(tmp_path, "ll-sparse", chans, predictor_type="regressor", mini_batch_size=100,
                  epochs=15, num_models=4)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
-    _, arrays, manifest = model_of(tmp_path, "ll-sparse")
-    np.testing.assert_allclose(arrays["arg:fc0_weight"][0], w, atol=0.1)
+    model = model_of(tmp_path, "ll-sparse")
+    np.testing.assert_allclose(model.arrays["arg:fc0_weight"][:, 0], w, atol=0.1)
     metrics = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
-    predictions, _ = predict(arrays, manifest, X[2500:])
+    predictions, _ = predict(model, X[2500:])
     assert metrics["test:mse"] == pytest.approx(float(((predictions - y[2500:]) ** 2).mean()),
                                                 rel=1e-3)
     assert metrics["test:mse"] < 0.05
+    # no validation channel: the chosen model is scored on train, whose objective is the final one
+    assert metrics["train:objective_loss:final"] == metrics["train:mse"]
+    assert {"train:absolute_loss", "train:objective_loss"} <= set(metrics)
+    assert metrics["test:mse"] == float(np.float32(metrics["test:mse"]))     # stored as float32
 
 
 def test_multiclass_csv_job(tmp_path):
@@ -119,10 +128,10 @@ def test_multiclass_csv_job(tmp_path):
     record = run(tmp_path, "ll-multi", chans, predictor_type="multiclass_classifier",
                  num_classes=4, mini_batch_size=100, epochs=5, num_models=4)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
-    _, arrays, manifest = model_of(tmp_path, "ll-multi")
-    assert arrays["arg:fc0_weight"].shape == (4, 5)
+    model = model_of(tmp_path, "ll-multi")
+    assert model.arrays["arg:fc0_weight"].shape == (5, 4)
     metrics = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
-    _, label = predict(arrays, manifest, X[1500:])
+    _, label = predict(model, X[1500:])
     assert metrics["test:multiclass_accuracy"] == pytest.approx(float((label == y[1500:]).mean()))
     assert metrics["test:multiclass_accuracy"] > 0.9
     assert {"test:macro_f_beta", "test:multiclass_top_k_accuracy", "test:dcg"} <= set(metrics)
@@ -173,6 +182,5 @@ def test_pipe_mode_with_early_stopping_and_selection_on_train(tmp_path):
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
     metrics = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
     assert metrics["train:progress"] < 100.0  # stopped early
-    _, arrays, manifest = model_of(tmp_path, "ll-pipe-train-only")
-    _, label = predict(arrays, manifest, X)
+    _, label = predict(model_of(tmp_path, "ll-pipe-train-only"), X)
     assert float((label == y).mean()) > 0.85

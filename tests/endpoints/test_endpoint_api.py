@@ -85,10 +85,10 @@ def test_bad_payload_is_a_model_error(server, endpoint):
     assert error["Error"]["Code"] == "ModelError"
     assert error["Error"]["Message"].startswith(
         'Received client error (400) from primary with message "unable to evaluate payload '
-        'provided')
-    assert "feature dimension of the input: 2" in error["Error"]["Message"]
+        'provided"')
     assert error["OriginalStatusCode"] == 400
-    assert error["OriginalMessage"].startswith("unable to evaluate payload provided")
+    # exactly the built-ins' body; the detail is in the endpoint's log
+    assert error["OriginalMessage"] == "unable to evaluate payload provided"
 
 
 def test_unsupported_content_type_is_a_model_error(server, endpoint):

@@ -1,5 +1,7 @@
 """Linear Learner's model_algo-1 against real mxnet 1.9.1: the params file loads as a dict with
-arg:fc0_weight / arg:fc0_bias, and the module built from the zip scores as smemu does."""
+arg:fc0_weight (feature_dim, outputs) / arg:fc0_bias (1, outputs), the symbol is the one mxnet
+itself builds from dot and broadcast_plus, and the module built from the zip scores as smemu
+does."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ print(json.dumps({
     "params": {k: list(v.shape) for k, v in params.items()},
     "weight": params["arg:fc0_weight"].asnumpy().ravel().tolist(),
     "arguments": sym.list_arguments(),
+    "nodes": json.loads(sym.tojson())["nodes"],
     "scores": scores.tolist(),
 }))
 """
@@ -61,9 +64,10 @@ def test_real_mxnet_loads_and_scores_the_model(tmp_path, run_oracle, hp, classes
     got = json.loads(run_oracle(ORACLE_CODE, model, tmp_path / "x.npy", tmp_path / "unzipped"))
 
     assert got["type"] == "dict"
-    assert got["params"] == {"arg:fc0_weight": [classes, 5], "arg:fc0_bias": [classes]}
+    assert got["params"] == {"arg:fc0_weight": [5, classes], "arg:fc0_bias": [1, classes]}
     assert got["arguments"] == ["data", "fc0_weight", "fc0_bias", "out_label"]
+    assert got["nodes"] == art.symbol["nodes"]   # mxnet writes the symbol back unchanged
     np.testing.assert_array_equal(np.float32(got["weight"]), art.arrays["arg:fc0_weight"].ravel())
-    score, _ = predict(art.arrays, art.manifest, X[:40])
+    score, _ = predict(art, X[:40])
     mx_scores = np.asarray(got["scores"])
     np.testing.assert_allclose(mx_scores.reshape(score.shape), score, rtol=1e-4, atol=1e-4)

@@ -85,19 +85,22 @@ def test_every_request_type_with_every_response_type(kmeans_server, centroids, c
     assert_answers(centroids, ROWS, *_decode(body, accept))
 
 
-def test_wrong_width_is_400_naming_the_record(kmeans_server):
-    status, _, body = kmeans_server.invoke(b"1,2,3\n", "text/csv")
+def test_wrong_width_is_400_with_the_builtins_body_and_the_detail_in_the_log(kmeans_server,
+                                                                           caplog):
+    with caplog.at_level(logging.ERROR, logger="smemu.serving"):
+        status, _, body = kmeans_server.invoke(b"1,2,3\n", "text/csv")
     assert status == 400
-    assert body.decode() == (
-        "unable to evaluate payload provided: The feature dimension of the input: 3 does not "
-        "match the feature dimension of the model: 6 (at line 1 of file <request body>). "
-        "Please fix the input and try again.")
+    assert body == b"unable to evaluate payload provided"
+    assert ("Customer Error: The feature dimension of the input: 3 does not match the feature "
+            "dimension of the model: 6. Please fix the input and try again. (The first record "
+            "is at line 1 of file <request body>.)") in caplog.messages
 
 
-def test_unparsable_body_is_400_naming_the_line(kmeans_server):
-    status, _, body = kmeans_server.invoke(b"1,2,3,4,5,6\n1,2,3,4,5,six\n", "text/csv")
-    assert status == 400
-    assert body.startswith(b"unable to evaluate payload provided: Line 2, column 6")
+def test_unparsable_body_is_400_and_the_log_names_the_line(kmeans_server, caplog):
+    with caplog.at_level(logging.ERROR, logger="smemu.serving"):
+        status, _, body = kmeans_server.invoke(b"1,2,3,4,5,6\n1,2,3,4,5,six\n", "text/csv")
+    assert status == 400 and body == b"unable to evaluate payload provided"
+    assert any(m.startswith("Customer Error: Line 2, column 6") for m in caplog.messages)
 
 
 def test_unsupported_content_type_is_415_and_accept_406(kmeans_server):

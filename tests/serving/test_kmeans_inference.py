@@ -40,8 +40,9 @@ def test_sparse_records_score_as_their_dense_equivalents(centroids):
 def test_model_is_found_by_algorithm_name(centroids):
     predictor = get_descriptor("kmeans").load_predictor([centroids])
     assert predictor.feature_dim == 6
-    with pytest.raises(DataError, match="input: 4 does not match the feature dimension of the "
-                                        "model: 6 .at record 2 of the request"):
+    with pytest.raises(DataError, match=r"input: 4 does not match the feature dimension of the "
+                                        r"model: 6\. Please fix the input and try again\. \(The "
+                                        r"first record is at record 2 of the request\.\)"):
         predictor.check_width(4, "record 2 of the request")
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -61,6 +62,8 @@ def test_csv_accept_is_answered_with_json(server, corpus):
     assert len(_mixtures(body)[0]) == 3
 
 
-def test_wrong_vocabulary_size_is_a_400(server):
-    status, _, body = server.invoke(b"1,2,3", "text/csv")
-    assert status == 400 and b"does not match" in body
+def test_wrong_vocabulary_size_is_a_400(server, caplog):
+    with caplog.at_level(logging.ERROR, logger="smemu.serving"):
+        status, _, body = server.invoke(b"1,2,3", "text/csv")
+    assert status == 400 and body == b"unable to evaluate payload provided"
+    assert any("does not match" in m for m in caplog.messages)

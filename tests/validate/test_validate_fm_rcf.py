@@ -23,7 +23,7 @@ def test_fm_csv_channel_is_a_channel_problem(tmp_path):
     (problem,) = report.problems
     assert problem.kind == "channel"
     assert problem.message.startswith(
-        "No iterator has been registered for ContentType ('text/csv', '1.0') of the 'train' "
+        "No iterator has been registered for ContentType ('text/csv', '1.0') on the 'train' "
         "channel")
 
 

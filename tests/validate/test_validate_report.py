@@ -54,9 +54,9 @@ def test_every_bad_line_of_a_csv_file_is_reported_in_order(tmp_path):
     by_line = {p.line: p.message for p in report.problems}
     assert "no header row" in by_line[1]
     assert "has 3 columns" in by_line[4]
-    assert "NaN or infinite feature value at line 6" in by_line[6]
+    assert "Found missing (NaN) values" in by_line[6] and "at line 6" in by_line[6]
     assert "'?', not a number" in by_line[9]
-    assert "NaN or infinite feature value at line 12" in by_line[12]
+    assert "Found infinite floating point values" in by_line[12] and "at line 12" in by_line[12]
     # the bad lines are left out; the rest count
     assert report.channels[0].records == 21 - 3   # 21 lines, 3 unreadable
 
@@ -165,8 +165,8 @@ def test_bad_recordio_records_are_skipped_and_the_rest_keep_their_indices(tmp_pa
     assert "not a valid aialgs.data Record protobuf" in messages[0]
     assert "has 7 features but the records before it have 4" in messages[2]
     assert "is sparse but the records before it are dense" in messages[3]
-    assert messages[4].startswith("Channel 'train' has a NaN or infinite feature value at "
-                                  f"record 10 (byte offset {offsets[6] + record_size})")
+    assert messages[4].startswith("Unable to read data channel 'train'. Found ")
+    assert f"The first is at record 10 (byte offset {offsets[6] + record_size})" in messages[4]
     assert report.channels[0].records == 12 - 4
 
 

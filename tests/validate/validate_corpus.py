@@ -156,10 +156,12 @@ CASES = [
          "Line 7, column 2 of file /opt/ml/input/data/train/part-0.csv: the value is 'x', not a "
          "number", file=TRAIN + "part-0.csv", line=7),
     Case("csv-nan", _kmeans_csv(replace_line(_CLEAN, 4, "1,nan,3,4")), "data",
-         "Channel 'train' has a NaN or infinite feature value at line 4 of file "
+         "Unable to read data channel 'train'. Found missing (NaN) values. Please remove any "
+         "missing (NaN) values in the input data. The first is at line 4 of file "
          "/opt/ml/input/data/train/part-0.csv", file=TRAIN + "part-0.csv", line=4),
     Case("csv-infinite", _kmeans_csv(replace_line(_CLEAN, 9, "1,2,-inf,4")), "data",
-         "NaN or infinite feature value at line 9 of file", file=TRAIN + "part-0.csv", line=9),
+         "Found infinite floating point values. Please remove any infinite floating point values "
+         "in the input data. The first is at line 9 of file", file=TRAIN + "part-0.csv", line=9),
     Case("csv-width-vs-feature-dim", _kmeans_csv(_CLEAN, hp={"feature_dim": "5"}), "data",
          "The feature dimension of the input in channel 'train' (4, at line 1 of file "
          "/opt/ml/input/data/train/part-0.csv) does not match the feature_dim hyperparameter (5)",
@@ -206,7 +208,7 @@ CASES = [
     Case("bad-hyperparameter", _kmeans_csv(_CLEAN, hp={"k": "three"}), "hyperparameters",
          "Invalid value 'three' for hyperparameter 'k': expected a positive integer."),
     Case("unknown-content-type", _kmeans_csv(_CLEAN, content_type="application/json"), "channel",
-         "No iterator has been registered for ContentType ('application/json', '1.0') of the "
+         "No iterator has been registered for ContentType ('application/json', '1.0') on the "
          "'train' channel"),
     Case("unexpected-channel",
          lambda root: request("validate-case", KMEANS, KM_HP,

@@ -8,7 +8,9 @@ returns the centroids as one float32 ``(k, feature_dim)`` NDArray.
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
 from typing import Mapping
 
 import numpy as np
@@ -30,6 +32,14 @@ from smemu.algorithms.reporting import Reporter, Throughput
 _MODEL_KEYS = ("feature_dim", "k", "init_method", "mini_batch_size", "epochs",
                "extra_center_factor", "local_lloyd_max_iter", "local_lloyd_tol",
                "local_lloyd_init_method", "local_lloyd_num_trials", "half_life_time_size")
+
+
+def state_file_name(centroids: np.ndarray) -> str:
+    """The real job's model.tar.gz holds a ``state_<uuid>`` file beside ``model_algo-1`` (GitHub
+    aws/sagemaker-python-sdk#1164); what it holds is not published. smemu's is empty, and its
+    UUID is derived from the centroids, so the same model gives the same tarball."""
+    digest = hashlib.sha256(np.ascontiguousarray(centroids).tobytes()).digest()[:16]
+    return f"state_{uuid.UUID(bytes=digest, version=4)}"
 
 
 def model_seed(config: Config) -> int:
@@ -97,7 +107,8 @@ class KMeans(Algorithm):
         else:
             reporter.info("Test data is not provided.")
         reporter.metrics({"totaltime": 1000 * (time.time() - started)}, start=started)
-        return ModelArtifact(arrays=[centroids], layout="ndarray")
+        return ModelArtifact(arrays=[centroids], layout="ndarray",
+                             extra_files={state_file_name(centroids): b""})
 
     def _stream(self, train: DataChannel, config: Config, n_centres: int, rng, reporter,
                 timings) -> tuple[WebscaleKMeans, object]:

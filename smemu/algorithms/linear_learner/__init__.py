@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact
 from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.linear_learner.schema import resolved
+from smemu.algorithms.linear_learner.schema import ignored, resolved
 from smemu.algorithms.linear_learner.training import Run
 from smemu.algorithms.reporting import Reporter
 
@@ -23,6 +23,8 @@ class LinearLearner(Algorithm):
               reporter: Reporter) -> ModelArtifact:
         # Mini-batch products are small (1000 x feature_dim x models): one BLAS thread runs them
         # several times faster than a pool that spins up for each call.
+        for line in ignored(config):
+            reporter.info(line)
         with threadpool_limits(limits=1, user_api="blas"):
             return Run(resolved(config), channels, reporter).train()
 

@@ -1,18 +1,17 @@
-"""Scoring records with a trained Linear Learner model (its artifact's arrays and manifest).
+"""Scoring records with a trained Linear Learner model (its module's params and additional params).
 
 What the model's MXNet symbol computes, plus the calibrated threshold: ``score`` is a probability
 under logistic loss (softmax probabilities per class for multiclass), the raw linear score
 otherwise; ``predicted_label`` is 1 when the score reaches the threshold (binary), the top class
 (multiclass), and absent for regression.
 
-The model is what ``model_algo-1`` holds (smemu.formats.mxnet_checkpoint): ``arg:fc0_weight``
-(outputs, feature_dim) and ``arg:fc0_bias`` (outputs,) acting on *raw* features with the data
-normalisation and the label un-normalisation folded in, and a manifest naming the output
-(``sigmoid``, ``softmax`` or ``identity``) and the binary classifier's ``threshold`` on that
-output's scale. :func:`predict` is the arithmetic; :func:`load_model` gives the serving container's
-:class:`~smemu.algorithms.inference.Predictor` (responses as the AWS developer guide page
-"Linear learner response formats" documents them; the real container has no CSV output, hence
-``csv_output = False``).
+:func:`load_model` reads both layouts of ``model_algo-1`` (smemu.formats.mxnet_checkpoint): the
+real built-in's (``dot`` symbol, ``arg:fc0_weight`` (feature_dim, outputs), ``arg:fc0_bias``
+(1, outputs), predictor type and threshold in ``additional-params.json``) and the one smemu wrote
+before (``FullyConnected`` symbol, weight (outputs, feature_dim), its own manifest). The output
+(``sigmoid``, ``softmax`` or ``identity``) comes from the symbol's head operator. Responses are
+as the AWS developer guide page "Linear learner response formats" documents them; the real
+container has no CSV output, hence ``csv_output = False``.
 """
 
 from __future__ import annotations
@@ -23,60 +22,58 @@ import numpy as np
 
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.inference import Predictor
+from smemu.algorithms.linear_learner.symbol import symbol_output, weight_is_transposed
 
 WEIGHT, BIAS = "arg:fc0_weight", "arg:fc0_bias"
 OUTPUTS = ("sigmoid", "softmax", "identity")
 KINDS = ("binary_classifier", "multiclass_classifier", "regressor")
-# the symbol's output operator -> what its forward pass returns (for models without a manifest)
-_OPERATOR_OUTPUTS = {"LogisticRegressionOutput": "sigmoid", "SoftmaxOutput": "softmax",
-                     "LinearRegressionOutput": "identity", "MAERegressionOutput": "identity"}
-
-
-def predict(arrays, manifest, features):
-    """``(score, predicted_label)`` for ``features`` (records, feature_dim), dense or CSR.
-    ``score`` is (records,) or (records, classes); ``predicted_label`` is None for regressors."""
-    weight, bias = arrays["arg:fc0_weight"], arrays["arg:fc0_bias"]
-    raw = np.asarray(features @ weight.T, dtype=np.float64) + bias
-    output = manifest["output"]
-    kind = manifest["predictor_type"]
-    if output == "softmax":
-        shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
-        score = shifted / shifted.sum(axis=1, keepdims=True)
-    elif output == "sigmoid":
-        score = 0.5 * (1.0 + np.tanh(0.5 * raw))
-    else:
-        score = raw
-    if kind == "multiclass_classifier":
-        return score, score.argmax(axis=1).astype(np.float64)
-    score = score[:, 0]
-    if kind == "binary_classifier":
-        return score, (score >= manifest["threshold"]).astype(np.float64)
-    return score, None
+_KIND_OF_OUTPUT = {"sigmoid": "binary_classifier", "softmax": "multiclass_classifier"}
 
 
 class LinearLearnerModel(Predictor):
+    """``weight`` (feature_dim, outputs) and ``bias`` (outputs,) acting on raw features;
+    ``output`` what the head returns; ``predictor_type``; ``threshold`` (binary, on the output's
+    scale)."""
+
     csv_output = False
 
-    def __init__(self, arrays: Mapping, manifest: Mapping):
-        weight = np.asarray(arrays[WEIGHT], dtype=np.float32)
-        bias = np.asarray(arrays[BIAS], dtype=np.float32).reshape(-1)
-        if weight.ndim != 2 or bias.shape[0] != weight.shape[0]:
+    def __init__(self, weight, bias, output: str, predictor_type: str, threshold: float):
+        weight = np.asarray(weight, dtype=np.float32)
+        bias = np.asarray(bias, dtype=np.float32).reshape(-1)
+        if weight.ndim != 2 or bias.shape[0] != weight.shape[1]:
             raise CustomerError(
-                f"A linear learner model needs {WEIGHT} of shape (outputs, feature_dim) and "
-                f"{BIAS} of shape (outputs,); this one has {weight.shape} and {bias.shape}.")
-        if manifest["output"] not in OUTPUTS or manifest["predictor_type"] not in KINDS:
+                f"A linear learner model needs {WEIGHT} of shape (feature_dim, outputs) and "
+                f"{BIAS} of shape (1, outputs); this one has {weight.shape} and {bias.shape}.")
+        if output not in OUTPUTS or predictor_type not in KINDS:
             raise CustomerError(
-                f"The model's manifest says predictor_type={manifest['predictor_type']!r}, "
-                f"output={manifest['output']!r}; smemu knows {', '.join(KINDS)} and "
-                f"{', '.join(OUTPUTS)}.")
-        self.arrays = {WEIGHT: weight, BIAS: bias}
-        self.manifest = dict(manifest)
-        self.feature_dim = int(weight.shape[1])
-        self.output_names = (("score",) if manifest["predictor_type"] == "regressor"
+                f"The model says predictor_type={predictor_type!r} with output {output!r}; "
+                f"smemu knows {', '.join(KINDS)} and {', '.join(OUTPUTS)}.")
+        self.weight, self.bias = weight, bias
+        self.output, self.predictor_type, self.threshold = output, predictor_type, threshold
+        self.feature_dim = int(weight.shape[0])
+        self.output_names = (("score",) if predictor_type == "regressor"
                              else ("score", "predicted_label"))
 
+    def scores(self, features):
+        """``(score, predicted_label)`` for ``features`` (records, feature_dim), dense or CSR.
+        ``score`` is (records,) or (records, classes); ``predicted_label`` None for regressors."""
+        raw = np.asarray(features @ self.weight, dtype=np.float64) + self.bias
+        if self.output == "softmax":
+            shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
+            score = shifted / shifted.sum(axis=1, keepdims=True)
+        elif self.output == "sigmoid":
+            score = 0.5 * (1.0 + np.tanh(0.5 * raw))
+        else:
+            score = raw
+        if self.predictor_type == "multiclass_classifier":
+            return score, score.argmax(axis=1).astype(np.float64)
+        score = score[:, 0]
+        if self.predictor_type == "binary_classifier":
+            return score, (score >= self.threshold).astype(np.float64)
+        return score, None
+
     def predict(self, features) -> dict[str, np.ndarray]:
-        score, label = predict(self.arrays, self.manifest, features)
+        score, label = self.scores(features)
         outputs = {"score": score.astype(np.float32)}
         if label is not None:
             outputs["predicted_label"] = label.astype(np.float32)
@@ -85,8 +82,7 @@ class LinearLearnerModel(Predictor):
 
 def load_model(artifact) -> LinearLearnerModel:
     """A LinearLearnerModel from the ModelArtifact training gave (or the serving container read
-    back from model_algo-1). A model without smemu's manifest (the real built-in's) has its
-    output and kind inferred from the symbol's output layer."""
+    back from model_algo-1), in either layout."""
     arrays = getattr(artifact, "arrays", None)
     arrays = dict(arrays) if isinstance(arrays, Mapping) else {}
     missing = [name for name in (WEIGHT, BIAS) if name not in arrays]
@@ -95,23 +91,22 @@ def load_model(artifact) -> LinearLearnerModel:
             "This is not a linear learner model: its model_algo-1 must be the zip a linear "
             f"learner training job writes, whose params hold {WEIGHT} and {BIAS}"
             + (f" (missing: {', '.join(missing)})." if missing else "."))
-    manifest = dict(getattr(artifact, "manifest", None) or {})
-    output = manifest.get("output") or _symbol_output(getattr(artifact, "symbol", None))
-    kind = manifest.get("predictor_type") or {
-        "sigmoid": "binary_classifier", "softmax": "multiclass_classifier"}.get(output, "regressor")
-    threshold = manifest.get("threshold")
-    if threshold is None and "threshold" in arrays:
+    symbol = getattr(artifact, "symbol", None)
+    params = dict(getattr(artifact, "manifest", None) or {})
+    weight = np.asarray(arrays[WEIGHT], dtype=np.float32)
+    if weight_is_transposed(symbol):
+        weight = weight.T
+    output = params.get("output") or symbol_output(symbol)
+    kind = params.get("predictor_type") or _KIND_OF_OUTPUT.get(output, "regressor")
+    threshold = params.get("threshold")
+    if threshold is None and "threshold" in arrays:  # smemu's older layout
         threshold = float(np.asarray(arrays["threshold"]).reshape(-1)[0])
     if threshold is None:
         threshold = 0.5 if output == "sigmoid" else 0.0
-    return LinearLearnerModel(arrays, dict(manifest, output=output, predictor_type=kind,
-                                           threshold=float(threshold)))
+    return LinearLearnerModel(weight, arrays[BIAS], output, kind, float(threshold))
 
 
-def _symbol_output(symbol) -> str:
-    """What the symbol's head operator returns; ``identity`` when it is not one of LL's."""
-    nodes = (symbol or {}).get("nodes") or []
-    heads = (symbol or {}).get("heads") or []
-    if heads and nodes:
-        return _OPERATOR_OUTPUTS.get(nodes[heads[0][0]].get("op"), "identity")
-    return "identity"
+def predict(artifact, features):
+    """``(score, predicted_label)`` of ``artifact``'s model for ``features`` (see
+    :meth:`LinearLearnerModel.scores`)."""
+    return load_model(artifact).scores(features)

@@ -74,9 +74,6 @@ class Softmax(Loss):
 class _Residual(Loss):
     """Regression losses of the residual r = score - label."""
 
-    #: loss(c * r) = c ** degree * loss(r) for losses without a parameter in label units
-    degree: int | None = None
-
     def value_and_grad(self, S, y):
         r = S[:, :, 0] - y[:, None]
         loss, slope = self.of_residual(r)
@@ -92,7 +89,6 @@ class _Residual(Loss):
 
 class Squared(_Residual):
     name, objective = "squared_loss", "mse_objective"
-    degree = 2
 
     def of_residual(self, r):
         return r * r, 2.0 * r
@@ -100,7 +96,6 @@ class Squared(_Residual):
 
 class Absolute(_Residual):
     name, objective = "absolute_loss", "absolute_loss_objective"
-    degree = 1
 
     def of_residual(self, r):
         return np.abs(r), np.sign(r)
@@ -130,7 +125,6 @@ class EpsAbsolute(EpsSquared):
 
 class Quantile(_Residual):
     name, objective = "quantile_loss", "quantile_loss_objective"
-    degree = 1
 
     def __init__(self, q: float):
         self.q = q

@@ -127,10 +127,10 @@ class LinearModels:
         return slice(m * self.outputs, (m + 1) * self.outputs)
 
     def folded(self, m: int, W=None, b=None):
-        """Model ``m`` as ``(weight (outputs, dim), bias (outputs,))`` acting on raw features and
+        """Model ``m`` as ``(weight (dim, outputs), bias (outputs,))`` acting on raw features and
         giving scores in label units (the label normalisation undone)."""
         eff_w, eff_b = self.effective(W, b)
-        w = eff_w[:, self.columns(m)].T.astype(np.float64)
+        w = eff_w[:, self.columns(m)].astype(np.float64)
         bias = eff_b[self.columns(m)].astype(np.float64)
         scale, shift = self.scaler.label_scale, self.scaler.label_shift
         return (w * scale).astype(np.float32), (bias * scale + shift).astype(np.float32)

@@ -30,22 +30,41 @@ _positive = dict(min=0, min_open=True)
 _unit_open = dict(min=0, max=1, min_open=True, max_open=True)
 
 
+# Cross-checks, audited against the AWS developer guide page "Linear learner hyperparameters":
+# where it says a value is ignored, the trainer ignores it (and logs so, see IGNORED); where it
+# says nothing, the check stays and its comment says so.
+
 def _num_classes_fits(config: Config) -> None:
+    # documented: "Required when predictor_type is multiclass_classifier. Otherwise, the
+    # algorithm ignores it. Valid values: Integers from 3 to 1,000,000"
     kind, k = config["predictor_type"], config["num_classes"]
     if kind == "multiclass_classifier":
         require(k >= 3,
                 f"predictor_type='multiclass_classifier' needs num_classes of 3 or more (got "
                 f"num_classes={k}). For two classes use predictor_type='binary_classifier'.",
                 name="num_classes")
-    else:
-        allowed = 2 if kind == "binary_classifier" else 1
-        require(k <= allowed,
-                f"num_classes={k} was given with predictor_type='{kind}'; num_classes is for "
-                f"predictor_type='multiclass_classifier'. Remove num_classes or change "
-                f"predictor_type.", name="num_classes")
+
+
+def ignored(config: Config) -> list[str]:
+    """Hyperparameters given a value that the documentation says the algorithm ignores under
+    this predictor_type, as log lines."""
+    kind = config["predictor_type"]
+    out = []
+    if kind != "multiclass_classifier" and config["num_classes"] != 1:
+        out.append(f"num_classes={config['num_classes']} is ignored: it is used only when "
+                   f"predictor_type is multiclass_classifier (predictor_type is {kind}).")
+    if kind != "multiclass_classifier" and config["balance_multiclass_weights"]:
+        out.append(f"balance_multiclass_weights is ignored: it is used only when predictor_type "
+                   f"is multiclass_classifier (predictor_type is {kind}).")
+    if kind != "regressor" and config["normalize_label"] is True:
+        out.append(f"normalize_label is ignored: labels are normalised for regression only "
+                   f"(predictor_type is {kind}).")
+    return out
 
 
 def _loss_fits(config: Config) -> None:
+    # the documentation lists each predictor type's losses and says nothing of another type's
+    # loss: kept as a check
     kind, loss = config["predictor_type"], config["loss"]
     if loss == AUTO:
         return
@@ -55,6 +74,8 @@ def _loss_fits(config: Config) -> None:
 
 
 def _targets_fit(config: Config) -> None:
+    # the documentation describes both for binary classifiers without saying that other types
+    # ignore them: kept as checks
     crit = config["binary_classifier_model_selection_criteria"]
     if config["predictor_type"] != "binary_classifier" and crit != "accuracy":
         require(False,
@@ -72,6 +93,7 @@ def _targets_fit(config: Config) -> None:
 
 
 def _scheduler_fits(config: Config) -> None:
+    # not in the documentation: kept as a check (the scheduler could never reach the floor)
     lr, floor = config["learning_rate"], config["lr_scheduler_minimum_lr"]
     if lr != AUTO and floor != AUTO:
         require(floor <= lr,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+import string
+import tempfile
 import time
 from typing import Iterator, Mapping
 
@@ -12,12 +15,12 @@ import scipy.sparse as sp
 from smemu.algorithms.base import ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.linear_learner import metrics, selection
+from smemu.algorithms.linear_learner.artifact import model_artifact
 from smemu.algorithms.linear_learner.checks import LinearLearnerChecks, labels_of, no_records
 from smemu.algorithms.linear_learner.losses import make_loss
 from smemu.algorithms.linear_learner.model import LinearModels, search_settings
 from smemu.algorithms.linear_learner.optimizers import FactorSchedule, Optimizer
 from smemu.algorithms.linear_learner.scaling import fit_scaler
-from smemu.algorithms.linear_learner.symbol import module_symbol
 from smemu.algorithms.reporting import Reporter, Throughput
 
 
@@ -26,6 +29,15 @@ from smemu.algorithms.reporting import Reporter, Throughput
 SELECTION_SAMPLE = 100_000
 #: num_models=auto trains fewer than 32 models when feature_dim x outputs x models exceeds this
 MAX_AUTO_PARAMETERS = 16_000_000
+
+
+def checkpoint_name() -> str:
+    """Where the real job says it saves each improved epoch's module: ``mx-mod-0000.params`` in a
+    fresh temporary directory (``/tmp/tmpXXXXXXXX``). smemu only prints the name; the model it
+    keeps is in memory."""
+    letters = string.ascii_lowercase + string.digits + "_"
+    name = "".join(random.SystemRandom().choice(letters) for _ in range(8))
+    return f"{tempfile.gettempdir()}/tmp{name}/mx-mod-0000.params"
 
 
 class Run:
@@ -123,8 +135,9 @@ class Run:
 
     # one mini-batch ---------------------------------------------------------------------------------
     def step(self, X, y):
-        """One update of every model; returns each model's summed loss on the batch (label
-        units, before the update)."""
+        """One update of every model; returns each model's summed training loss on the batch
+        (before the update; a regressor's on the normalised label scale, as the real job's
+        per-epoch train objective is)."""
         models, sc = self.models, self.scaler
         S = models.scores(X)
         regressor = self.kind == "regressor"
@@ -132,12 +145,6 @@ class Run:
         y_train = (y32 - np.float32(sc.label_shift)) / np.float32(sc.label_scale) if regressor \
             else y32
         loss, G = self.train_loss.value_and_grad(S, y_train)
-        if regressor and (sc.label_scale != 1.0 or sc.label_shift != 0.0):
-            degree = getattr(self.eval_loss, "degree", None)
-            if degree is None:  # a parameter in label units: evaluate in label units
-                loss = self.eval_loss.value(self.to_label_units(S), y32)
-            else:
-                loss = loss * np.float32(sc.label_scale ** degree)
         if self.binary:
             if np.any(self.settings.positive_weight != 1.0):
                 w = np.where(y32[:, None] == 1, self.settings.positive_weight.astype(np.float32),
@@ -195,10 +202,11 @@ class Run:
         best_value = best_W = best_b = None
         overall_best, stale = -np.inf, 0
         last_train_loss = None
-        throughput = Throughput()
         objective = self.eval_loss.objective
+        checkpoint = checkpoint_name()
         for epoch in range(epochs):
             start = time.time()
+            throughput = Throughput()
             loss_sum = 0.0  # becomes one sum per model (num_models is final once data is seen)
             seen = 0
             for X, y in self.train_batches():
@@ -212,6 +220,7 @@ class Run:
             train_loss = loss_sum / max(seen, 1)
             last_train_loss = train_loss
             end = time.time()
+            records_per_second = throughput.per_second
             for m in range(models_n):
                 report.metrics({f"train_{objective}": float(train_loss[m])}, start=start, end=end,
                                epoch=epoch, model=m)
@@ -241,15 +250,16 @@ class Run:
                 overall_best, stale = max(epoch_best, overall_best), 0
                 report.info("Epoch %d: Loss improved. Updating best model", epoch)
                 report.info("Saving model for epoch: %d", epoch)
+                report.info('Saved checkpoint to "%s"', checkpoint)
             else:
                 stale += 1
                 report.info("Epoch %d: Loss has not improved for %d epochs.", epoch, stale)
             report.progress((epoch + 1) / epochs, whole=True)
+            report.throughput(records_per_second)
             if stale >= cfg["early_stopping_patience"]:
                 report.info("Epoch %d: Loss has not improved for %d epochs. Early stopping.",
                             epoch, stale)
                 break
-        report.throughput(throughput.per_second)
         return self.finish(best_W if has_validation else self.models.W,
                            best_b if has_validation else self.models.b,
                            best_value, last_train_loss)
@@ -284,16 +294,16 @@ class Run:
                 threshold = float(thr[0])
             else:
                 threshold = 0.0
-        if has_validation:
-            self.score_channel("validation", single_W, single_b, threshold)
+        # the chosen model scored on validation, or (as the real job does without one) on train:
+        # its objective line is then train:objective_loss:final
+        self.score_channel(calibration, single_W, single_b, threshold)
         description = self.settings.describe(chosen, cfg)
         report.info("Best model found for hyperparameters: %s", json.dumps(description))
-        report.quality("train", self.eval_loss.objective, float(last_train_loss[chosen]))
         if "test" in self.channels:
             self.score_channel("test", single_W, single_b, threshold)
         else:
             report.info("Test data is not provided.")
-        return self.artifact(chosen, W, b, threshold, description)
+        return self.artifact(chosen, W, b, threshold)
 
     def single_scores(self, channel_name, W, b):
         """Scores of one model (records,) or (records, classes), in label units, and labels."""
@@ -321,36 +331,12 @@ class Run:
             self.report.quality(channel_name, name, value, kind=kind)
         return results
 
-    def artifact(self, chosen, W, b, threshold, description) -> ModelArtifact:
+    def artifact(self, chosen, W, b, threshold) -> ModelArtifact:
         weight, bias = self.models.folded(chosen, W, b)
-        loss = self.eval_loss.name
         out_threshold = None
         if threshold is not None:
             # the model outputs a probability under logistic loss, a raw margin under hinge loss
-            out_threshold = float(1.0 / (1.0 + np.exp(-threshold))) if loss == "logistic" \
-                else float(threshold)
-        arrays = {"arg:fc0_weight": weight, "arg:fc0_bias": bias,
-                  "mean_weight": self.scaler.mean_weight, "stdev_weight": self.scaler.stdev_weight}
-        if self.scaler.mean_label is not None:
-            arrays["mean_label"] = np.array([self.scaler.mean_label], dtype=np.float32)
-        if self.scaler.stdev_label is not None:
-            arrays["stdev_label"] = np.array([self.scaler.stdev_label], dtype=np.float32)
-        if out_threshold is not None:
-            arrays["threshold"] = np.array([out_threshold], dtype=np.float32)
-        symbol, output = module_symbol(loss, self.outputs)
-        manifest = {
-            "algorithm": "linear-learner",
-            "predictor_type": self.kind,
-            "num_classes": self.outputs if self.multiclass else None,
-            "feature_dim": self.feature_dim,
-            "loss": loss,
-            "output": output,
-            "threshold": out_threshold,
-            "normalization": "folded into arg:fc0_weight and arg:fc0_bias; apply them to raw "
-                             "features",
-            "hyperparameters": description,
-            "module": {"prefix": "mx-mod", "epoch": 0, "data_names": ["data"],
-                       "label_names": ["out_label"]},
-        }
-        return ModelArtifact(arrays=arrays, layout="mxnet-module", symbol=symbol,
-                             manifest=manifest)
+            out_threshold = float(1.0 / (1.0 + np.exp(-threshold))) \
+                if self.eval_loss.name == "logistic" else float(threshold)
+        positive = float(self.settings.positive_weight[chosen]) if self.binary else 1.0
+        return model_artifact(self.cfg, weight, bias, out_threshold, positive, self.class_weights)

@@ -30,6 +30,7 @@ class XGBoostModel(Predictor):
     request_types = ("text/csv", "text/libsvm", "application/x-recordio-protobuf")
     undecodable_status = 415       # "Loading csv data failed with Exception, ..."
     empty_request_status = 204
+    detail_in_bad_request = True
 
     def __init__(self, booster):
         self.booster = booster

@@ -11,6 +11,7 @@ import numpy as np
 
 from smemu import contract
 from smemu.algorithms.base import InputChecks
+from smemu.algorithms.builtin_errors import message_of
 from smemu.algorithms.errors import DataError
 from smemu.emulator import sharding, staging
 from smemu.emulator.fifo_content import epoch_order
@@ -151,7 +152,7 @@ def _read_source(source: BinaryIO, name: str, reader, state: _ChannelState,
             run["problem"].repeats = (run["problem"].repeats or 0) + 1
             run["next"] += 1
             return run["problem"]
-        problem = Problem("data", str(exc), channel=channel, file=exc.source or name,
+        problem = Problem("data", message_of(exc), channel=channel, file=exc.source or name,
                           line=exc.line, record=exc.record, offset=exc.offset)
         problem.object = object_of(problem)
         run.update(problem=problem, what=(exc.problem, exc.hint),
