@@ -34,7 +34,9 @@ class ChannelRule:
     channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
     ``content_type_aliases`` other media types the container takes for the same (XGBoost's
     ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
-    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``).
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``). ``listed_by`` names the
+    channel whose ``.lst`` files list (and label) this channel's images when it is
+    ``application/x-image`` (image classification's ``train`` is listed by ``train_lst``).
     """
 
     name: str
@@ -46,6 +48,7 @@ class ChannelRule:
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
+    listed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,12 @@ class SampleData:
       train features must score above the floor (a real result, not a constant); ``truth`` is
       ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
     * ``serving_type``: the request content type the test invokes the endpoint with (default: the
-      channels' content type, without its parameters).
+      channels' content type, without its parameters);
+    * ``files``: per channel, relative path -> bytes: the channel's files as they are, for kinds
+      the test cannot write from ``channels`` (images, ``.lst`` listings, im2rec RecordIO); when
+      given, the test writes these (``channels`` still gives what ``quality`` is judged on);
+    * ``serving_body``: the request body the test invokes the endpoint with (default: the first
+      train records, written as ``serving_type``).
     """
 
     channels: Mapping[str, tuple[Any, Any]]
@@ -103,6 +111,8 @@ class SampleData:
     quality: Callable | None = None
     truth: Any = None
     serving_type: str | None = None
+    files: Mapping[str, Mapping[str, bytes]] | None = None
+    serving_body: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
 from smemu.formats import reader_for
+from smemu.formats.images import directory_images, read_listed_images
 
 FIFO_WAIT_SECONDS = float(os.environ.get(contract.ENV_FIFO_WAIT_SECONDS, "120"))
 READ_BUFFER = 1 << 20
@@ -49,6 +50,28 @@ class FileChannel:
                 "holds no files. Check the channel's S3Uri.")
         for path in files:
             yield from self._reader(path, batch_size=batch_size, name=self.opt_ml.logical(path))
+
+
+class ListedImageChannel(FileChannel):
+    """An ``application/x-image`` channel of images read through the ``.lst`` files of its
+    listing channel (``train`` through ``train_lst``): each listed image, labelled as its line
+    says; a record's location is its line of the listing."""
+
+    def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML):
+        super().__init__(name, listing.content_type, directory, opt_ml)
+        self.listing = listing
+
+    def batches(self, batch_size: int) -> Iterator:
+        listings = [p for p in self.listing.files() if p.suffix == ".lst"]
+        if not listings:
+            raise CustomerError(
+                f"The '{self.listing.name}' channel holds no .lst file: with ContentType "
+                f"application/x-image the '{self.name}' channel's images are listed (index, "
+                f"label, path) in a .lst file in '{self.listing.name}'.")
+        for path in listings:
+            yield from read_listed_images(path, directory_images(self.directory), batch_size,
+                                          name=self.opt_ml.logical(path),
+                                          image_root_name=self.opt_ml.logical(self.directory))
 
 
 class PipeChannel:
@@ -83,8 +106,10 @@ class PipeChannel:
             yield from self._reader(stream, batch_size=batch_size, name=self.opt_ml.logical(path))
 
 
-def open_channels(opt_ml: OptML, input_data_config: dict) -> dict:
-    """One DataChannel per channel of ``inputdataconfig.json``."""
+def open_channels(opt_ml: OptML, input_data_config: dict,
+                  listings: dict | None = None) -> dict:
+    """One DataChannel per channel of ``inputdataconfig.json``; ``listings`` maps an image
+    channel to the channel whose ``.lst`` files list its images (File mode)."""
     channels = {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
@@ -92,4 +117,9 @@ def open_channels(opt_ml: OptML, input_data_config: dict) -> dict:
             channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
         else:
             channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml)
+    for name, listing in (listings or {}).items():
+        if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
+                                                                      FileChannel):
+            channels[name] = ListedImageChannel(name, opt_ml.channel_dir(name),
+                                                channels[listing], opt_ml)
     return channels

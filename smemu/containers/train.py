@@ -21,7 +21,7 @@ from smemu.containers.artifacts import write_model
 from smemu.containers.channels import open_channels
 from smemu.containers.paths import OptML
 from smemu.formats import FormatError
-from smemu.formats.content_types import parse_content_type
+from smemu.formats.content_types import IMAGE, parse_content_type
 
 log = logging.getLogger("smemu.container")
 
@@ -100,7 +100,13 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         if media not in announced:
             announced.add(media)
             log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)
-    return open_channels(opt_ml, input_config)
+    listings = {}
+    for rule in descriptor.channels:
+        config = input_config.get(rule.name)
+        if rule.listed_by and config and rule.listed_by in input_config and \
+                parse_content_type(config.get("ContentType"))[0] == IMAGE:
+            listings[rule.name] = rule.listed_by
+    return open_channels(opt_ml, input_config, listings)
 
 
 def _write_failure(opt_ml: OptML, text: str) -> None:

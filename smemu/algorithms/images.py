@@ -1,0 +1,87 @@
+"""What the image built-ins' small reference models share: turning decoded images (the formats
+layer's ``(height, width, 3)`` uint8 arrays) into fixed-length pixel features, and the checks of
+an image's size against ``image_shape``.
+
+An image is prepared as the real containers prepare theirs for the network — the shorter side
+resized to ``resize`` when it is set, then the centre ``height x width`` of ``image_shape`` cut
+out — and then average-pooled in ``POOL_GRID`` x ``POOL_GRID`` blocks (what MXNet's ``Pooling``
+with ``pool_type='avg'``, a kernel and stride of ``(height // POOL_GRID, width // POOL_GRID)``
+computes), scaled to [0, 1]: a few hundred numbers a reference model can learn from in seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smemu.algorithms.errors import DataError
+
+POOL_GRID = 8
+
+
+def pool_kernel(height: int, width: int) -> tuple[int, int]:
+    return max(1, height // POOL_GRID), max(1, width // POOL_GRID)
+
+
+def feature_count(image_shape: tuple[int, int, int]) -> int:
+    channels, height, width = image_shape
+    kh, kw = pool_kernel(height, width)
+    return channels * (height // kh) * (width // kw)
+
+
+def resized(image: np.ndarray, shorter: int) -> np.ndarray:
+    """``image`` with its shorter side scaled to ``shorter`` pixels (nearest neighbour)."""
+    height, width = image.shape[:2]
+    scale = shorter / min(height, width)
+    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+    rows = np.minimum((np.arange(new_h) + 0.5) / scale, height - 1).astype(np.int64)
+    cols = np.minimum((np.arange(new_w) + 0.5) / scale, width - 1).astype(np.int64)
+    return image[rows][:, cols]
+
+
+def too_small(image: np.ndarray, image_shape, resize: int | None) -> str | None:
+    """Why ``image`` cannot be cut to ``image_shape`` (None when it can)."""
+    _, height, width = image_shape
+    if resize:
+        h, w = image.shape[:2]
+        scale = resize / min(h, w)
+        h, w = round(h * scale), round(w * scale)
+    else:
+        h, w = image.shape[:2]
+    if h < height or w < width:
+        how = f"resized to {h}x{w}" if resize else f"{h}x{w} (height x width)"
+        return (f"the image is {how}, smaller than image_shape's {height}x{width}; "
+                f"set resize to at least {max(height, width)} or use larger images")
+    return None
+
+
+def pixel_features(images, image_shape, resize: int | None = None) -> np.ndarray:
+    """(n, feature_count) float32 features of an (n,) or (n, 1) array of decoded images."""
+    channels, height, width = image_shape
+    kh, kw = pool_kernel(height, width)
+    oh, ow = height // kh, width // kw
+    items = np.asarray(images, dtype=object).reshape(-1)
+    out = np.empty((len(items), channels * oh * ow), dtype=np.float32)
+    for i, image in enumerate(items):
+        if resize:
+            image = resized(image, resize)
+        h, w = image.shape[:2]
+        top, left = max(0, (h - height) // 2), max(0, (w - width) // 2)
+        crop = image[top:top + height, left:left + width].astype(np.float32)
+        if crop.shape[0] < height or crop.shape[1] < width:     # serving: pad small images
+            crop = np.pad(crop, ((0, height - crop.shape[0]), (0, width - crop.shape[1]), (0, 0)),
+                          mode="edge")
+        if channels == 1:
+            crop = crop.mean(axis=2, keepdims=True)
+        crop = crop[:oh * kh, :ow * kw]
+        pooled = crop.reshape(oh, kh, ow, kw, crop.shape[2]).mean(axis=(1, 3))
+        out[i] = (pooled.transpose(2, 0, 1) / 255.0).ravel()     # channel-major, as MXNet's NCHW
+    return out
+
+
+def check_image_sizes(batch, channel: str, image_shape, resize: int | None) -> None:
+    """A DataError naming the first image of the batch too small for ``image_shape``."""
+    for row, image in enumerate(np.asarray(batch.features, dtype=object).reshape(-1)):
+        why = too_small(image, image_shape, resize)
+        if why:
+            raise DataError(f"Channel '{channel}' has an image at {batch.location(row)} that "
+                            f"cannot be used: {why}.")

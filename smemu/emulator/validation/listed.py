@@ -1,0 +1,69 @@
+"""Reading an image channel listed by ``.lst`` files for ``smemu validate``, as the container
+reads it (``ContentType`` ``application/x-image`` with a ``<channel>_lst`` channel): every line of
+every ``.lst`` file of the listing channel (columns, index, labels), the image it names (missing,
+undecodable, mode, size) and the algorithm's record checks (labels against ``num_classes``, image
+size against ``image_shape``), each problem named by the listing's file and line."""
+
+from __future__ import annotations
+
+import functools
+import io
+import posixpath
+
+from smemu.algorithms.base import InputChecks
+from smemu.algorithms.errors import DataError
+from smemu.emulator import staging
+from smemu.emulator.spec import ChannelSpec
+from smemu.formats.images import read_listed_images
+
+from .channels import BATCH_SIZE, LOGICAL_DATA, _ChannelState, _read_source
+from .report import ChannelSummary, Collector, Problem
+
+
+def _visible(objects):
+    return [o for o in objects if not any(p.startswith(".") for p in o.relative.split("/"))]
+
+
+def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: InputChecks,
+                            summary: ChannelSummary, collect: Collector) -> int:
+    """Reports every problem of ``channel``'s images as ``listing``'s ``.lst`` files list them;
+    returns the number of records read."""
+    try:
+        images = _visible(staging.list_channel(channel.uri, channel.data_type))
+        listed = _visible(staging.list_channel(listing.uri, listing.data_type))
+    except staging.StagingError as exc:
+        collect.add(Problem("channel", str(exc), channel=channel.name, object=channel.uri))
+        return 0
+    summary.objects = len(images)
+    summary.bytes = sum(o.size or 0 for o in images)
+    summary.read = True
+    by_path = {o.relative: o for o in images}
+
+    def image_bytes(relative: str) -> bytes | None:
+        obj = by_path.get(posixpath.normpath(relative))
+        if obj is None:
+            return None
+        with staging.open_object(obj) as raw:
+            return raw.read()
+
+    lst_files = [o for o in listed if o.relative.endswith(".lst")]
+    if not lst_files:
+        collect.add(Problem("channel", f"The '{listing.name}' channel holds no .lst file: with "
+                            f"ContentType application/x-image the '{channel.name}' channel's "
+                            f"images are listed (index, label, path) in a .lst file in "
+                            f"'{listing.name}'.", channel=listing.name, object=listing.uri))
+        return 0
+    reader = functools.partial(read_listed_images, image_bytes=image_bytes,
+                               image_root_name=f"{LOGICAL_DATA}/{channel.name}")
+    state = _ChannelState(channel.name, checks, summary, collect, None)
+    for obj in lst_files:
+        name = f"{LOGICAL_DATA}/{listing.name}/{obj.relative}"
+        with staging.open_object(obj) as raw:
+            data = raw.read()
+        _read_source(io.BytesIO(data), name, reader, state, lambda problem, uri=obj.uri: uri)
+    if not state.format_problems:
+        try:
+            checks.end(channel.name, state.records)
+        except DataError as exc:
+            collect.add(Problem("data", str(exc), channel=channel.name))
+    return state.records
