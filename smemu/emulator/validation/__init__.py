@@ -155,8 +155,8 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         listing = spec.channel(algorithm.channel(name).listed_by or "")
         if listing is not None and parse_content_type(content_type)[0] == IMAGE:
             consumed.add(listing.name)
-            records = validate_listed_channel(channel, listing, checks, summaries[name], collect)
-            summaries[listing.name].read = True
+            records = validate_listed_channel(channel, listing, checks, summaries[name],
+                                              summaries[listing.name], collect)
         else:
             validate_channel(channel, checks, summaries[name], collect, progress,
                              spec.instance_count, content_type=content_type)

@@ -25,7 +25,8 @@ def _visible(objects):
 
 
 def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: InputChecks,
-                            summary: ChannelSummary, collect: Collector) -> int:
+                            summary: ChannelSummary, listing_summary: ChannelSummary,
+                            collect: Collector) -> int:
     """Reports every problem of ``channel``'s images as ``listing``'s ``.lst`` files list them;
     returns the number of records read."""
     try:
@@ -37,6 +38,9 @@ def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: 
     summary.objects = len(images)
     summary.bytes = sum(o.size or 0 for o in images)
     summary.read = True
+    listing_summary.objects = len(listed)
+    listing_summary.bytes = sum(o.size or 0 for o in listed)
+    listing_summary.read = True
     by_path = {o.relative: o for o in images}
 
     def image_bytes(relative: str) -> bytes | None:
