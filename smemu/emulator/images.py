@@ -44,7 +44,7 @@ RECIPE_LABEL = "org.smemu.base-recipe"
 SOURCE_LABEL = "org.smemu.source-digest"  # smemu's sources alone: the Docker backend warns on a mismatch
 # smemu's dependencies that only the host side uses (the API server, S3, this module); the image
 # gets all the others, waitress included: the serving container answers with it
-HOST_ONLY_DEPENDENCIES = frozenset({"flask", "boto3", "docker"})
+HOST_ONLY_DEPENDENCIES = frozenset({"flask", "boto3", "docker", "cbor2", "jsonpath-ng", "optuna"})
 REQUIREMENTS_FILE = "runtime-requirements.txt"   # in the build context's wheels/dependencies/
 
 DEBIAN_SUITE = "bookworm"          # its python3 is 3.11, like the wheels the host runs

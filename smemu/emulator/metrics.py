@@ -19,32 +19,47 @@ def builtin_definitions(algorithm: str) -> list[dict]:
     return get_descriptor(algorithm).metric_definitions_api()
 
 
-class MetricCollector:
-    """Feed it log lines; ``final()`` is the FinalMetricDataList (last value per metric)."""
+class MetricMatcher:
+    """A job's MetricDefinitions, compiled: ``matches(line)`` gives the (name, value) of every
+    definition the line matches (the first capture group, or the whole match without one)."""
 
     def __init__(self, definitions: list[dict]):
         self.patterns = []
         seen = set()
         for d in definitions:
-            if d["Name"] in seen:
-                continue
-            seen.add(d["Name"])
             try:
-                self.patterns.append((d["Name"], re.compile(d["Regex"])))
+                name, regex = d["Name"], d["Regex"]
+            except (KeyError, TypeError):
+                continue
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                self.patterns.append((name, re.compile(regex)))
             except re.error:
                 continue   # the spec check reports bad regexes; never fail a job over one here
-        self.values: dict[str, tuple[float, float]] = {}
-        self._order: list[str] = []
 
-    def feed(self, line: str, timestamp: float | None = None) -> None:
+    def matches(self, line: str):
         for name, pattern in self.patterns:
             match = pattern.search(line)
             if not match:
                 continue
             try:
-                value = float(match.group(1) if pattern.groups else match.group(0))
+                yield name, float(match.group(1) if pattern.groups else match.group(0))
             except (ValueError, IndexError):
                 continue
+
+
+class MetricCollector:
+    """Feed it log lines; ``final()`` is the FinalMetricDataList (last value per metric)."""
+
+    def __init__(self, definitions: list[dict]):
+        self.matcher = MetricMatcher(definitions)
+        self.values: dict[str, tuple[float, float]] = {}
+        self._order: list[str] = []
+
+    def feed(self, line: str, timestamp: float | None = None) -> None:
+        for name, value in self.matcher.matches(line):
             if name not in self.values:
                 self._order.append(name)
             self.values[name] = (value, time.time() if timestamp is None else timestamp)

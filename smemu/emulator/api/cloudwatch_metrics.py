@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 
 from smemu.emulator.api.errors import ApiError, ValidationException
+from smemu.emulator.metrics import MetricMatcher
 from smemu.emulator.store import JobNotFound, JobStore
 
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
@@ -77,12 +78,8 @@ class TrainingJobMetrics:
             record = self.store.load(job)
         except (JobNotFound, ValueError, OSError):
             return {}
-        definitions = []
-        for d in (record.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []:
-            try:
-                definitions.append((d["Name"], re.compile(d["Regex"])))
-            except (KeyError, TypeError, re.error):
-                continue
+        matcher = MetricMatcher(
+            (record.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or [])
         start = float(record.get("TrainingStartTime") or record.get("CreationTime") or 0)
         try:
             text = self.store.log_path(job).read_text(encoding="utf-8", errors="replace")
@@ -91,14 +88,7 @@ class TrainingJobMetrics:
         found: dict[str, list] = defaultdict(list)
         for line in text.splitlines():
             stamp = None
-            for name, pattern in definitions:
-                match = pattern.search(line)
-                if not match:
-                    continue
-                try:
-                    value = float(match.group(1) if pattern.groups else match.group(0))
-                except (ValueError, IndexError):
-                    continue
+            for name, value in matcher.matches(line):
                 if not math.isfinite(value):
                     continue
                 stamp = _line_time(line, start) if stamp is None else stamp
