@@ -21,7 +21,8 @@ from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
 from smemu.formats import reader_for
-from smemu.formats.images import directory_images, read_listed_images
+from smemu.formats.images import directory_images
+from smemu.formats.listings import is_listing, read_listing
 
 FIFO_WAIT_SECONDS = float(os.environ.get(contract.ENV_FIFO_WAIT_SECONDS, "120"))
 READ_BUFFER = 1 << 20
@@ -53,23 +54,23 @@ class FileChannel:
 
 
 class ListedImageChannel(FileChannel):
-    """An ``application/x-image`` channel of images read through the ``.lst`` files of its
-    listing channel (``train`` through ``train_lst``): each listed image, labelled as its line
-    says; a record's location is its line of the listing."""
+    """An ``application/x-image`` channel of images read through the listing files of its
+    listing channel (``train`` through ``train_lst``'s ``.lst`` files or
+    ``train_annotation``'s JSON files): each listed image, labelled as the listing says."""
 
     def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML):
         super().__init__(name, listing.content_type, directory, opt_ml)
         self.listing = listing
 
     def batches(self, batch_size: int) -> Iterator:
-        listings = [p for p in self.listing.files() if p.suffix == ".lst"]
+        listings = [p for p in self.listing.files() if is_listing(p.name)]
         if not listings:
             raise CustomerError(
-                f"The '{self.listing.name}' channel holds no .lst file: with ContentType "
-                f"application/x-image the '{self.name}' channel's images are listed (index, "
-                f"label, path) in a .lst file in '{self.listing.name}'.")
+                f"The '{self.listing.name}' channel holds no .lst or annotation .json file: "
+                f"with ContentType application/x-image the '{self.name}' channel's images are "
+                f"listed with their labels in '{self.listing.name}'.")
         for path in listings:
-            yield from read_listed_images(path, directory_images(self.directory), batch_size,
+            yield from read_listing(path, directory_images(self.directory), batch_size,
                                           name=self.opt_ml.logical(path),
                                           image_root_name=self.opt_ml.logical(self.directory))
 

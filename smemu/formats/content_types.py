@@ -8,7 +8,8 @@ from typing import Callable, Iterator
 from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
-from .images import read_image_file, read_image_recordio
+from .images import read_image_recordio
+from .listings import read_image_file
 from .libsvm import read_libsvm
 from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf

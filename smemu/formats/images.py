@@ -252,25 +252,3 @@ def directory_images(root):
         return path.read_bytes() if inside and path.is_file() else None
 
     return image_bytes
-
-
-def read_image_file(source, batch_size: int = 64, name: str | None = None,
-                    on_error=None) -> Iterator[Batch]:
-    """One file of an ``application/x-image`` channel: a ``.lst`` listing is parsed (its lines
-    checked; no images: those are read with the image channel), anything else decoded as one
-    unlabelled image."""
-    name = source_name(source, name)
-    if name.endswith(".lst"):
-        for _ in read_lst(source, name, on_error):
-            pass
-        return
-    with open_binary(source) as f:
-        data = f.read()
-    try:
-        image = decode_image(data, "the image", name)
-    except FormatError as exc:
-        if on_error is None:
-            raise
-        on_error(exc)
-        return
-    yield Batch(_object_column([image]), None, name, 0, offsets=np.zeros(1, np.int64))

@@ -5,7 +5,7 @@ Training reads the ``train`` and ``validation`` channels — im2rec RecordIO
 (``application/x-recordio``), or images listed by the ``train_lst``/``validation_lst`` channels'
 ``.lst`` files (``application/x-image``) — through the same checks ``smemu validate`` runs, turns
 every image into pooled pixel features (:mod:`smemu.algorithms.images`) and trains
-:class:`~smemu.algorithms.image_classification.model.PixelClassifier` for ``epochs`` epochs,
+:class:`~smemu.algorithms.softmax.PixelClassifier` for ``epochs`` epochs,
 printing each epoch as MXNet's ``Module.fit`` prints it in the real container's log::
 
     Epoch[0] Train-accuracy=0.812500
@@ -28,7 +28,7 @@ from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.images import pixel_features
 from smemu.algorithms.image_classification import artifact
-from smemu.algorithms.image_classification.model import Trainer, accuracy, one_hot
+from smemu.algorithms.softmax import Trainer, accuracy, one_hot
 from smemu.algorithms.reporting import Reporter
 
 READ_BATCH = 256

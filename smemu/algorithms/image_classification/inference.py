@@ -12,7 +12,7 @@ import numpy as np
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.images import pixel_features
 from smemu.algorithms.image_classification import artifact
-from smemu.algorithms.image_classification.model import PixelClassifier
+from smemu.algorithms.softmax import PixelClassifier
 from smemu.algorithms.inference import Predictor
 
 IMAGE_TYPES = ("application/x-image", "image/jpeg", "image/png")

@@ -1,8 +1,9 @@
-"""Reading an image channel listed by ``.lst`` files for ``smemu validate``, as the container
-reads it (``ContentType`` ``application/x-image`` with a ``<channel>_lst`` channel): every line of
-every ``.lst`` file of the listing channel (columns, index, labels), the image it names (missing,
-undecodable, mode, size) and the algorithm's record checks (labels against ``num_classes``, image
-size against ``image_shape``), each problem named by the listing's file and line."""
+"""Reading an image channel listed by another for ``smemu validate``, as the container reads it
+(``ContentType`` ``application/x-image`` with a ``<channel>_lst`` channel of ``.lst`` files, or a
+``<channel>_annotation`` channel of annotation JSON): every line of every ``.lst`` file (columns,
+index, labels) or every annotation (keys, boxes), the image it names (missing, undecodable,
+mode, size) and the algorithm's record checks (labels against ``num_classes``, image size),
+each problem named by the listing's file (and line)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.errors import DataError
 from smemu.emulator import staging
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats.images import read_listed_images
+from smemu.formats.listings import is_listing, read_listing
 
 from .channels import BATCH_SIZE, LOGICAL_DATA, _ChannelState, _read_source
 from .report import ChannelSummary, Collector, Problem
@@ -50,14 +51,14 @@ def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: 
         with staging.open_object(obj) as raw:
             return raw.read()
 
-    lst_files = [o for o in listed if o.relative.endswith(".lst")]
+    lst_files = [o for o in listed if is_listing(o.relative)]
     if not lst_files:
-        collect.add(Problem("channel", f"The '{listing.name}' channel holds no .lst file: with "
-                            f"ContentType application/x-image the '{channel.name}' channel's "
-                            f"images are listed (index, label, path) in a .lst file in "
+        collect.add(Problem("channel", f"The '{listing.name}' channel holds no .lst or "
+                            f"annotation .json file: with ContentType application/x-image the "
+                            f"'{channel.name}' channel's images are listed with their labels in "
                             f"'{listing.name}'.", channel=listing.name, object=listing.uri))
         return 0
-    reader = functools.partial(read_listed_images, image_bytes=image_bytes,
+    reader = functools.partial(read_listing, image_bytes=image_bytes,
                                image_root_name=f"{LOGICAL_DATA}/{channel.name}")
     state = _ChannelState(channel.name, checks, summary, collect, None)
     for obj in lst_files:

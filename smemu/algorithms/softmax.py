@@ -1,10 +1,11 @@
-"""smemu's reference image classifier: softmax regression on pooled pixels.
+"""Softmax regression, the small reference models of the image built-ins share it (image
+classification on pooled pixels, object detection and semantic segmentation per pixel).
 
-Not the real algorithm's ResNet: a small, honest model that trains in seconds on a CPU, so a
+Not the real algorithms' networks: small, honest models that train in seconds on a CPU, so a
 pipeline (train, deploy, invoke with a real JPEG, parse the answer) can be tested end to end.
-Features are :func:`smemu.algorithms.images.pixel_features`; they are centred on the training
-mean and the weights trained by mini-batch gradient descent with momentum on the cross-entropy
-(``multi_label=1``: a sigmoid per class, binary cross-entropy), with L2 ``weight_decay``.
+Features are centred on the training mean and the weights trained by mini-batch gradient
+descent with momentum on the cross-entropy (``multi_label``: a sigmoid per class, binary
+cross-entropy), with L2 ``weight_decay``.
 """
 
 from __future__ import annotations
