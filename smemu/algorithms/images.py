@@ -38,6 +38,29 @@ def resized(image: np.ndarray, shorter: int) -> np.ndarray:
     return image[rows][:, cols]
 
 
+def resized_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``image`` scaled to exactly ``height`` x ``width`` (nearest neighbour)."""
+    h, w = image.shape[:2]
+    rows = np.minimum(((np.arange(height) + 0.5) * h / height).astype(np.int64), h - 1)
+    cols = np.minimum(((np.arange(width) + 0.5) * w / width).astype(np.int64), w - 1)
+    return image[rows][:, cols]
+
+
+def colour_features(image: np.ndarray, position: bool = False) -> np.ndarray:
+    """(height * width, k) per-pixel features, row-major: the colour scaled to [0, 1] and its
+    second-order terms (r^2, g^2, b^2, rg, rb, gb), so a linear classifier separates colour
+    regions; with ``position`` also the pixel's centre (x, y in [0, 1]) and x^2, y^2, xy."""
+    rgb = image.reshape(-1, 3).astype(np.float32) / 255.0
+    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    columns = [r, g, b, r * r, g * g, b * b, r * g, r * b, g * b]
+    if position:
+        h, w = image.shape[:2]
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        x, y = ((x + 0.5) / w).ravel(), ((y + 0.5) / h).ravel()
+        columns += [x, y, x * x, y * y, x * y]
+    return np.stack(columns, axis=1)
+
+
 def too_small(image: np.ndarray, image_shape, resize: int | None) -> str | None:
     """Why ``image`` cannot be cut to ``image_shape`` (None when it can)."""
     _, height, width = image_shape
