@@ -36,7 +36,9 @@ class ChannelRule:
     ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
     with its error (XGBoost: ``Pipe mode not supported for LibSVM.``). ``listed_by`` names the
     channel whose ``.lst`` files list (and label) this channel's images when it is
-    ``application/x-image`` (image classification's ``train`` is listed by ``train_lst``).
+    ``application/x-image`` (image classification's ``train`` is listed by ``train_lst``);
+    ``label_map_by`` the channel whose ``<name>_label_map.json`` maps the values of this
+    channel's masks to classes (semantic segmentation's ``label_map``).
     """
 
     name: str
@@ -49,6 +51,7 @@ class ChannelRule:
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
     listed_by: str | None = None
+    label_map_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ class SampleData:
       the test cannot write from ``channels`` (images, ``.lst`` listings, im2rec RecordIO); when
       given, the test writes these (``channels`` still gives what ``quality`` is judged on);
     * ``serving_body``: the request body the test invokes the endpoint with (default: the first
-      train records, written as ``serving_type``).
+      train records, written as ``serving_type``);
+    * ``serving_accept``: the Accept type of that request.
     """
 
     channels: Mapping[str, tuple[Any, Any]]
@@ -113,6 +117,7 @@ class SampleData:
     serving_type: str | None = None
     files: Mapping[str, Mapping[str, bytes]] | None = None
     serving_body: bytes | None = None
+    serving_accept: str = "application/json"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ class Predictor(abc.ABC):
     undecodable_status: int | None = None
     #: the status of an empty body (None: 400); XGBoost's container answers 204, no content
     empty_request_status: int | None = None
+    #: the Accept types the real container answers (None: the serving container's JSON,
+    #: JSON lines, RecordIO-protobuf and CSV); semantic segmentation answers image/png
+    #: and RecordIO-protobuf, written by its ``encode``
+    response_types: tuple[str, ...] | None = None
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's

@@ -58,9 +58,20 @@ class ListedImageChannel(FileChannel):
     listing channel (``train`` through ``train_lst``'s ``.lst`` files or
     ``train_annotation``'s JSON files): each listed image, labelled as the listing says."""
 
-    def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML):
+    def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML,
+                 label_maps: FileChannel | None = None):
         super().__init__(name, listing.content_type, directory, opt_ml)
         self.listing = listing
+        self.label_maps = label_maps
+
+    def label_map(self) -> tuple[bytes | None, str]:
+        """The bytes and name of ``<name>_label_map.json`` in the label map channel (None: the
+        default map)."""
+        if self.label_maps is None:
+            return None, "label map"
+        path = self.label_maps.directory / f"{self.name}_label_map.json"
+        shown = self.opt_ml.logical(path)
+        return (path.read_bytes() if path.is_file() else None), shown
 
     def batches(self, batch_size: int) -> Iterator:
         listings = [p for p in self.listing.files() if is_listing(p.name)]
@@ -69,10 +80,12 @@ class ListedImageChannel(FileChannel):
                 f"The '{self.listing.name}' channel holds no .lst or annotation .json file: "
                 f"with ContentType application/x-image the '{self.name}' channel's images are "
                 f"listed with their labels in '{self.listing.name}'.")
+        label_map, label_map_name = self.label_map()
         for path in listings:
             yield from read_listing(path, directory_images(self.directory), batch_size,
-                                          name=self.opt_ml.logical(path),
-                                          image_root_name=self.opt_ml.logical(self.directory))
+                                    name=self.opt_ml.logical(path),
+                                    image_root_name=self.opt_ml.logical(self.directory),
+                                    label_map=label_map, label_map_name=label_map_name)
 
 
 class PipeChannel:
@@ -118,9 +131,11 @@ def open_channels(opt_ml: OptML, input_data_config: dict,
             channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
         else:
             channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml)
-    for name, listing in (listings or {}).items():
+    for name, (listing, label_maps) in (listings or {}).items():
         if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
                                                                       FileChannel):
+            maps = channels.get(label_maps) if label_maps else None
             channels[name] = ListedImageChannel(name, opt_ml.channel_dir(name),
-                                                channels[listing], opt_ml)
+                                                channels[listing], opt_ml,
+                                                maps if isinstance(maps, FileChannel) else None)
     return channels

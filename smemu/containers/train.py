@@ -105,7 +105,8 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         config = input_config.get(rule.name)
         if rule.listed_by and config and rule.listed_by in input_config and \
                 parse_content_type(config.get("ContentType"))[0] == IMAGE:
-            listings[rule.name] = rule.listed_by
+            listings[rule.name] = (rule.listed_by, rule.label_map_by
+                                   if rule.label_map_by in input_config else None)
     return open_channels(opt_ml, input_config, listings)
 
 

@@ -10,12 +10,14 @@ from .annotations import parse_annotation, read_annotated_images
 from .batch import Batch
 from .errors import FormatError
 from .images import _object_column, decode_image, read_listed_images, read_lst
+from .masks import decode_mask, read_masked_images
 from .sources import open_binary, source_name
 
 import numpy as np
 
 #: listing file suffix -> reader(listing, image_bytes, batch_size, name, image_root_name, on_error)
-LISTING_READERS = {".lst": read_listed_images, ".json": read_annotated_images}
+LISTING_READERS = {".lst": read_listed_images, ".json": read_annotated_images,
+                   ".png": read_masked_images}
 
 
 def is_listing(name: str) -> bool:
@@ -23,12 +25,16 @@ def is_listing(name: str) -> bool:
 
 
 def read_listing(source, image_bytes, batch_size: int = 64, name: str | None = None,
-                 image_root_name: str = "the image channel", on_error=None) -> Iterator[Batch]:
-    """The images a listing file (``.lst`` or annotation ``.json``) names, labelled by it."""
+                 image_root_name: str = "the image channel", on_error=None,
+                 label_map: bytes | None = None, label_map_name: str = "label map"
+                 ) -> Iterator[Batch]:
+    """The images a listing file (``.lst``, annotation ``.json`` or mask ``.png``) names,
+    labelled by it; ``label_map`` (segmentation) maps mask values to classes."""
     name = source_name(source, name)
-    reader = next(r for suffix, r in LISTING_READERS.items() if name.endswith(suffix))
-    return reader(source, image_bytes, batch_size=batch_size, name=name,
-                  image_root_name=image_root_name, on_error=on_error)
+    suffix = next(s for s in LISTING_READERS if name.endswith(s))
+    extra = {"label_map": label_map, "label_map_name": label_map_name} if suffix == ".png" else {}
+    return LISTING_READERS[suffix](source, image_bytes, batch_size=batch_size, name=name,
+                                   image_root_name=image_root_name, on_error=on_error, **extra)
 
 
 def read_image_file(source, batch_size: int = 64, name: str | None = None,

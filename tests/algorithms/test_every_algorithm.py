@@ -109,7 +109,7 @@ def _run(tmp_path, request):
     return record, lines
 
 
-def _wsgi(app, body: bytes, content_type: str):
+def _wsgi(app, body: bytes, content_type: str, accept: str = "application/json"):
     status = {}
 
     def start_response(line, headers):
@@ -117,7 +117,7 @@ def _wsgi(app, body: bytes, content_type: str):
 
     environ = {"PATH_INFO": "/invocations", "REQUEST_METHOD": "POST",
                "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "HTTP_ACCEPT": "application/json", "wsgi.input": io.BytesIO(body)}
+               "HTTP_ACCEPT": accept, "wsgi.input": io.BytesIO(body)}
     answer = b"".join(app(environ, start_response))
     return status["code"], answer
 
@@ -190,7 +190,7 @@ def test_trains_prints_its_metrics_and_serves(tmp_path, name):
             body = _csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
         else:
             body = _channel_bytes(RECORDIO_PROTOBUF, first, None)
-        code, answer = _wsgi(app, body, request_type)
+        code, answer = _wsgi(app, body, request_type, sample.serving_accept)
         assert code == 200, answer[:300]
 
     log = "\n".join(printed)

@@ -152,11 +152,14 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
+        if algorithm.channel(name).label_map_by:      # read with the masks it maps
+            consumed.add(algorithm.channel(name).label_map_by)
         listing = spec.channel(algorithm.channel(name).listed_by or "")
         if listing is not None and parse_content_type(content_type)[0] == IMAGE:
             consumed.add(listing.name)
+            label_maps = spec.channel(algorithm.channel(name).label_map_by or "")
             records = validate_listed_channel(channel, listing, checks, summaries[name],
-                                              summaries[listing.name], collect)
+                                              summaries[listing.name], collect, label_maps)
         else:
             validate_channel(channel, checks, summaries[name], collect, progress,
                              spec.instance_count, content_type=content_type)

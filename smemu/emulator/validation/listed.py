@@ -27,7 +27,7 @@ def _visible(objects):
 
 def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: InputChecks,
                             summary: ChannelSummary, listing_summary: ChannelSummary,
-                            collect: Collector) -> int:
+                            collect: Collector, label_maps: ChannelSpec | None = None) -> int:
     """Reports every problem of ``channel``'s images as ``listing``'s ``.lst`` files list them;
     returns the number of records read."""
     try:
@@ -58,7 +58,9 @@ def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: 
                             f"'{channel.name}' channel's images are listed with their labels in "
                             f"'{listing.name}'.", channel=listing.name, object=listing.uri))
         return 0
-    reader = functools.partial(read_listing, image_bytes=image_bytes,
+    label_map, label_map_name = _label_map(channel.name, label_maps, collect)
+    reader = functools.partial(read_listing, image_bytes=image_bytes, label_map=label_map,
+                               label_map_name=label_map_name,
                                image_root_name=f"{LOGICAL_DATA}/{channel.name}")
     state = _ChannelState(channel.name, checks, summary, collect, None)
     for obj in lst_files:
@@ -72,3 +74,20 @@ def validate_listed_channel(channel: ChannelSpec, listing: ChannelSpec, checks: 
         except DataError as exc:
             collect.add(Problem("data", str(exc), channel=channel.name))
     return state.records
+
+
+def _label_map(name: str, label_maps: ChannelSpec | None, collect: Collector):
+    """The bytes and container name of ``<name>_label_map.json`` in the label map channel."""
+    if label_maps is None:
+        return None, "label map"
+    wanted = f"{name}_label_map.json"
+    try:
+        objects = staging.list_channel(label_maps.uri, label_maps.data_type)
+    except staging.StagingError as exc:
+        collect.add(Problem("channel", str(exc), channel=label_maps.name, object=label_maps.uri))
+        return None, "label map"
+    for obj in objects:
+        if obj.relative == wanted:
+            with staging.open_object(obj) as raw:
+                return raw.read(), f"{LOGICAL_DATA}/{label_maps.name}/{wanted}"
+    return None, "label map"
