@@ -108,3 +108,35 @@ def check_image_sizes(batch, channel: str, image_shape, resize: int | None) -> N
         if why:
             raise DataError(f"Channel '{channel}' has an image at {batch.location(row)} that "
                             f"cannot be used: {why}.")
+
+
+def count_remark(records: int, num_training_samples: int) -> str:
+    """What training warns (and validate notes) when the train channel holds another count than
+    ``num_training_samples`` (the real algorithms do not fail)."""
+    return (f"num_training_samples is {num_training_samples} but the train channel holds "
+            f"{records} images; the real algorithm's learning-rate schedule then behaves in an "
+            f"undefined way. Set num_training_samples={records}.")
+
+
+def train_count_remarks(channel: str, records: int, num_training_samples: int) -> list[str]:
+    """:meth:`InputChecks.remarks` of the image built-ins."""
+    if channel != "train" or records == num_training_samples:
+        return []
+    return [count_remark(records, num_training_samples)]
+
+
+def unlabelled(batch, channel: str, listing: str, recordio: str) -> DataError:
+    """The error for an image that reached training without its labels: ``listing`` says what
+    the listing channel gives, ``recordio`` how a RecordIO record carries them."""
+    return DataError(
+        f"Channel '{channel}' has an image without its labels at {batch.location(0)}. With "
+        f"ContentType application/x-image give a '{channel}_{listing}; with "
+        f"application/x-recordio {recordio}.")
+
+
+def require_model_files(files: dict, names, algorithm: str) -> None:
+    missing = [name for name in names if name not in files]
+    if missing:
+        raise DataError(f"A {algorithm} model.tar.gz holds {', '.join(names)}; "
+                        f"{', '.join(missing)} is missing. Give the model.tar.gz its training "
+                        f"job wrote.")

@@ -82,6 +82,12 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return out
 
 
+def cross_entropy(probabilities: np.ndarray, classes: np.ndarray) -> float:
+    """Mean negative log-probability of each row's class."""
+    picked = probabilities[np.arange(len(classes)), classes]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-12))))
+
+
 def accuracy(probabilities: np.ndarray, targets: np.ndarray, multi_label: bool) -> float:
     """Top-1 accuracy; for multi-label, the share of (image, class) decisions right at 0.5."""
     if multi_label:

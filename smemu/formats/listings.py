@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
+
 from .annotations import parse_annotation, read_annotated_images
 from .batch import Batch
 from .errors import FormatError
 from .images import _object_column, decode_image, read_listed_images, read_lst
-from .masks import decode_mask, read_masked_images
+from .masks import read_masked_images
 from .sources import open_binary, source_name
-
-import numpy as np
 
 #: listing file suffix -> reader(listing, image_bytes, batch_size, name, image_root_name, on_error)
 LISTING_READERS = {".lst": read_listed_images, ".json": read_annotated_images,

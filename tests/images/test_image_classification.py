@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
-import tarfile
 
 import numpy as np
 import pytest
@@ -16,50 +16,22 @@ from smemu.algorithms.image_classification import sample as ic_sample
 from smemu.algorithms.image_classification.artifact import FILES, read_model_files
 from smemu.algorithms.registry import get_descriptor
 from smemu.containers.artifacts import read_model
-from smemu.containers.serve import ServingConfig, build_app
-from smemu.emulator.runner import run_job
-from smemu.emulator.spec import TrainingJobSpec
-from smemu.emulator.store import JobStore
 from smemu.emulator.validation import validate_request
 from smemu.formats import FormatError
 from smemu.formats.images import IR_FORMAT, pack_header, read_image_recordio, read_lst
 from smemu.formats.recordio import frame
 
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
+from image_jobs import invoke, request, run, serve, unpack
+
+ALGORITHM = "image-classification"
 
 
 def _shapes(seed, count):
     return ic_sample.shapes(np.random.default_rng(seed), count)
 
 
-def _request(tmp_path, channels: dict, hyperparameters: dict, name="ic", mode="File"):
-    """channels: name -> (content type, {relative path: bytes})."""
-    config = []
-    for channel, (content_type, files) in channels.items():
-        for relative, data in files.items():
-            path = tmp_path / "data" / channel / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        config.append({"ChannelName": channel, "ContentType": content_type,
-                       "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                       "S3Uri": f"data/{channel}/"}}})
-    return {
-        "TrainingJobName": name,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": mode},
-        "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-        "HyperParameters": hyperparameters, "InputDataConfig": config,
-        "OutputDataConfig": {"S3OutputPath": "out"},
-        "ResourceConfig": {"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1,
-                           "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-    }
-
-
-def _run(tmp_path, request):
-    spec = TrainingJobSpec.from_request(request, base_dir=str(tmp_path))
-    lines = []
-    record = run_job(spec, store=JobStore(tmp_path / "jobs"), on_log=lines.append, stop_grace=5)
-    return record, lines
+def _request(tmp_path, channels: dict, hyperparameters: dict, mode="File"):
+    return request(tmp_path, ALGORITHM, channels, hyperparameters, mode)
 
 
 def _hp(train_count, **more):
@@ -114,17 +86,14 @@ def trained(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("ic")
     train, train_labels = _shapes(3, 120)
     valid, valid_labels = _shapes(4, 60)
-    request = _request(tmp_path, {
+    job = _request(tmp_path, {
         "train": ("application/x-recordio", {"train.rec": ic_sample.recordio(train, train_labels)}),
         "validation": ("application/x-recordio",
                        {"v.rec": ic_sample.recordio(valid, valid_labels)}),
     }, _hp(len(train)))
-    record, lines = _run(tmp_path, request)
+    record, lines = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
-    model_dir = tmp_path / "model"
-    with tarfile.open(record["ModelArtifacts"]["S3ModelArtifacts"][len("file://"):]) as tar:
-        names = tar.getnames()
-        tar.extractall(model_dir, filter="data")
+    model_dir, names = unpack(tmp_path, record)
     return model_dir, names, lines, record
 
 
@@ -142,7 +111,7 @@ def test_log_prints_accuracy_per_epoch_and_says_it_is_a_reference_model(trained)
     log = "\n".join(lines)
     assert "reference model" in log
     validation = [float(v) for v in
-                  __import__("re").findall(r"Epoch\[\d+\] Validation-accuracy=(\S+)", log)]
+                  re.findall(r"Epoch\[\d+\] Validation-accuracy=(\S+)", log)]
     assert len(validation) == 15
     # chance is 1/3: the reference model must clearly beat it on images it never saw
     assert max(validation) > 0.75, validation
@@ -150,42 +119,25 @@ def test_log_prints_accuracy_per_epoch_and_says_it_is_a_reference_model(trained)
     assert final["validation:accuracy"] == pytest.approx(validation[-1], abs=1e-6)
 
 
-def _invoke(app, body, content_type, accept="application/json"):
-    status = {}
-
-    def start_response(line, headers):
-        status["code"] = int(line.split()[0])
-
-    environ = {"PATH_INFO": "/invocations", "REQUEST_METHOD": "POST",
-               "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "HTTP_ACCEPT": accept, "wsgi.input": io.BytesIO(body)}
-    return status, b"".join(app(environ, start_response))
-
-
 def test_endpoint_answers_class_probabilities_for_png_and_jpeg(trained):
     model_dir, *_ = trained
-    opt_ml = model_dir.parent / "opt_ml"
-    opt_ml.mkdir(exist_ok=True)
-    if not (opt_ml / "model").exists():
-        (opt_ml / "model").symlink_to(model_dir)
-    app = build_app(ServingConfig({"SMEMU_OPT_ML": str(opt_ml),
-                                   "SMEMU_ALGORITHM": "image-classification"}))
+    app = serve(model_dir, ALGORITHM)
     rng = np.random.default_rng(11)
     right = 0
     for label in (0, 1, 2, 0, 1, 2):
         for fmt, content_type in (("PNG", "image/png"), ("JPEG", "image/jpeg"),
                                   ("PNG", "application/x-image")):
             body = ic_sample.shape_image(rng, label, side=48, fmt=fmt)   # not the train size
-            status, answer = _invoke(app, body, content_type)
-            assert status["code"] == 200, answer
+            status, answer = invoke(app, body, content_type)
+            assert status == 200, answer
             probabilities = json.loads(answer)
             assert len(probabilities) == 3 and sum(probabilities) == pytest.approx(1, abs=1e-5)
             right += int(np.argmax(probabilities) == label)
     assert right >= 13, f"{right} of 18 served images classified right"
-    status, answer = _invoke(app, b"not an image", "image/jpeg")
-    assert status["code"] == 400 and b"cannot be decoded" in answer
-    status, _ = _invoke(app, b"1,2,3", "text/csv")
-    assert status["code"] == 415
+    status, answer = invoke(app, b"not an image", "image/jpeg")
+    assert status == 400 and b"cannot be decoded" in answer
+    status, _ = invoke(app, b"1,2,3", "text/csv")
+    assert status == 415
 
 
 def test_params_reproduce_the_served_model(trained):
@@ -216,8 +168,8 @@ def test_validate_names_each_broken_lst_line_and_image(tmp_path):
     lines[1] = "1\t1.0"                                  # line 2: two columns
     lines[3] = lines[3].replace(names[3], "gone.png")    # line 4: missing image
     lines[5] = f"5\t7.0\t{names[5]}"                     # line 6: class 7 with num_classes=3
-    lines[7] = f"7\t1.0\tbroken.png"                      # line 8: not an image
-    lines[9] = f"9\t1.0\ttiny.png"                        # line 10: smaller than image_shape
+    lines[7] = "7\t1.0\tbroken.png"                      # line 8: not an image
+    lines[9] = "9\t1.0\ttiny.png"                        # line 10: smaller than image_shape
     tiny = io.BytesIO()
     from PIL import Image
     Image.new("RGB", (8, 8), (255, 0, 0)).save(tiny, format="PNG")
@@ -226,8 +178,8 @@ def test_validate_names_each_broken_lst_line_and_image(tmp_path):
     valid, valid_labels = _shapes(6, 6)
     channels["validation"] = ("application/x-recordio",
                               {"v.rec": ic_sample.recordio(valid, valid_labels)})
-    request = _request(tmp_path, channels, _hp(12))
-    report = validate_request(request, base_dir=str(tmp_path))
+    job = _request(tmp_path, channels, _hp(12))
+    report = validate_request(job, base_dir=str(tmp_path))
     found = {(p.channel, p.file, p.line): p.message for p in report.problems}
     lst = "/opt/ml/input/data/train_lst/train.lst"
     assert sorted(line for _c, _f, line in found) == [2, 4, 6, 8, 10], report.problems
@@ -241,7 +193,7 @@ def test_validate_names_each_broken_lst_line_and_image(tmp_path):
     assert any("num_training_samples is 12" in note for note in report.notes)
 
     # training stops at the first of them, in the same words
-    record, _ = _run(tmp_path, request)
+    record, _ = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Failed"
     assert found[("train", lst, 2)] in record["FailureReason"]
 

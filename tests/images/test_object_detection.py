@@ -5,6 +5,7 @@ cases, and ``smemu validate`` naming each broken annotation by its file."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -15,31 +16,13 @@ from smemu.emulator.validation import validate_request
 from smemu.formats import FormatError
 from smemu.formats.annotations import parse_annotation
 
-from test_image_classification import _invoke, _run
+from image_jobs import invoke, request, run, serve, unpack
 
-IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/object-detection:1"
+ALGORITHM = "object-detection"
 
 
-def _request(tmp_path, channels, hyperparameters, name="od"):
-    config = []
-    for channel, (content_type, files) in channels.items():
-        for relative, data in files.items():
-            path = tmp_path / "data" / channel / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        config.append({"ChannelName": channel, "ContentType": content_type,
-                       "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                       "S3Uri": f"data/{channel}/"}}})
-    return {
-        "TrainingJobName": name,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-        "HyperParameters": hyperparameters, "InputDataConfig": config,
-        "OutputDataConfig": {"S3OutputPath": "out"},
-        "ResourceConfig": {"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1,
-                           "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-    }
+def _request(tmp_path, channels, hyperparameters):
+    return request(tmp_path, ALGORITHM, channels, hyperparameters)
 
 
 def _listed(scenes, prefix):
@@ -83,12 +66,12 @@ def trained(tmp_path_factory):
     valid = [od_sample.scene(rng) for _ in range(25)]
     images, notes = _listed(train, "t")
     v_images, v_notes = _listed(valid, "v")
-    request = _request(tmp_path, {
+    job = _request(tmp_path, {
         "train": ("image/png", images), "train_annotation": ("application/json", notes),
         "validation": ("application/x-image", v_images),
         "validation_annotation": ("application/x-image", v_notes)},
         {**od_sample.HYPERPARAMETERS, "num_training_samples": "50"})
-    record, lines = _run(tmp_path, request)
+    record, lines = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
     return tmp_path, record, lines
 
@@ -97,34 +80,24 @@ def test_reference_detector_localises_unseen_shapes(trained):
     tmp_path, record, lines = trained
     log = "\n".join(lines)
     assert "reference detector" in log
-    maps = [float(v) for v in __import__("re").findall(r"validation mAP <score>=(\S+)", log)]
+    maps = [float(v) for v in re.findall(r"validation mAP <score>=(\S+)", log)]
     assert len(maps) == 8 and max(maps) > 0.6, maps      # a constant box scores about 0
     final = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
     assert final["validation:mAP"] == pytest.approx(maps[-1])
 
 
 def test_endpoint_answers_normalised_boxes(trained):
-    import tarfile
-
-    from smemu.containers.serve import ServingConfig, build_app
-
     tmp_path, record, _ = trained
-    model_dir = tmp_path / "model"
-    with tarfile.open(record["ModelArtifacts"]["S3ModelArtifacts"][len("file://"):]) as tar:
-        assert sorted(tar.getnames()) == ["hyperparams.json", "model_algo_1-0000.params",
-                                          "model_algo_1-symbol.json"]
-        tar.extractall(model_dir, filter="data")
-    opt_ml = tmp_path / "opt_ml"
-    opt_ml.mkdir()
-    (opt_ml / "model").symlink_to(model_dir)
-    app = build_app(ServingConfig({"SMEMU_OPT_ML": str(opt_ml),
-                                   "SMEMU_ALGORITHM": "object-detection"}))
+    model_dir, names = unpack(tmp_path, record)
+    assert sorted(names) == ["hyperparams.json", "model_algo_1-0000.params",
+                             "model_algo_1-symbol.json"]
+    app = serve(model_dir, ALGORITHM)
     rng = np.random.default_rng(5)
     overlaps = []
     for _ in range(10):
         data, objects = od_sample.scene(rng, side=64, fmt="JPEG")     # another size and codec
-        status, answer = _invoke(app, data, "image/jpeg")
-        assert status["code"] == 200, answer
+        status, answer = invoke(app, data, "image/jpeg")
+        assert status == 200, answer
         prediction = json.loads(answer)["prediction"]
         assert all(len(d) == 6 and 0 <= d[2] < d[4] <= 1 and 0 <= d[3] < d[5] <= 1
                    for d in prediction)
@@ -153,12 +126,12 @@ def test_validate_names_each_broken_annotation(tmp_path):
     doc = json.loads(notes["t-4.json"])
     doc["image_size"] = [{"width": 60, "height": 48, "depth": 3}]  # size differs from the image
     notes["t-4.json"] = json.dumps(doc).encode()
-    request = _request(tmp_path, {
+    job = _request(tmp_path, {
         "train": ("application/x-image", images),
         "train_annotation": ("application/x-image", notes),
         "validation": ("application/x-recordio", {"v.rec": od_sample.recordio(scenes)})},
         {**od_sample.HYPERPARAMETERS, "num_training_samples": "6"})
-    report = validate_request(request, base_dir=str(tmp_path))
+    report = validate_request(job, base_dir=str(tmp_path))
     found = {p.file.rsplit("/", 1)[-1]: p.message for p in report.problems}
     assert set(found) == {"t-1.json", "t-2.json", "t-3.json", "t-4.json"}, report.problems
     assert "class_id 5" in found["t-1.json"] and "num_classes=3" in found["t-1.json"]
@@ -166,6 +139,6 @@ def test_validate_names_each_broken_annotation(tmp_path):
     assert "'elsewhere.png'" in found["t-3.json"] and "does not exist" in found["t-3.json"]
     assert "image_size says 60x48" in found["t-4.json"]
     assert all(p.channel == "train" for p in report.problems)
-    record, _ = _run(tmp_path, request)
+    record, _ = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Failed"
     assert any(message in record["FailureReason"] for message in found.values())

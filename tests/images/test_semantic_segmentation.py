@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
+import re
 
 import numpy as np
 import pytest
@@ -19,16 +19,13 @@ from smemu.formats.masks import UNMAPPED, label_table
 from smemu.formats.recordio import read_recordio
 from smemu.proto.record_pb2 import Record
 
-from test_image_classification import _invoke, _run
-from test_object_detection import _request as _od_request
+from image_jobs import invoke, request, run, serve, unpack
 
-IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/semantic-segmentation:1"
+ALGORITHM = "semantic-segmentation"
 
 
 def _request(tmp_path, channels, hyperparameters):
-    request = _od_request(tmp_path, channels, hyperparameters, name="ss")
-    request["AlgorithmSpecification"]["TrainingImage"] = IMAGE
-    return request
+    return request(tmp_path, ALGORITHM, channels, hyperparameters)
 
 
 def _png(array, mode="L"):
@@ -74,12 +71,12 @@ def trained(tmp_path_factory):
     scaled = [(s[0], _png(s[2] * 100), s[2]) for s in train]
     images, masks = _channels(scaled, "t")
     v_images, v_masks = _channels(valid, "v")
-    request = _request(tmp_path, {
+    job = _request(tmp_path, {
         "train": ("image/jpeg", images), "train_annotation": ("image/png", masks),
         "validation": ("image/jpeg", v_images), "validation_annotation": ("image/png", v_masks),
         "label_map": ("application/json", {"train_label_map.json": b'{"scale": "100"}'})},
         {**ss_sample.HYPERPARAMETERS, "num_training_samples": "30"})
-    record, lines = _run(tmp_path, request)
+    record, lines = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
     return tmp_path, record, lines
 
@@ -88,9 +85,9 @@ def test_reference_segmenter_beats_the_background_guess(trained):
     _tmp, record, lines = trained
     log = "\n".join(lines)
     assert "reference segmenter" in log
-    mious = [float(v) for v in __import__("re").findall(r"validation mIOU <score>=(\S+)", log)]
+    mious = [float(v) for v in re.findall(r"validation mIOU <score>=(\S+)", log)]
     accuracies = [float(v) for v in
-                  __import__("re").findall(r"validation pixel_accuracy <score>=(\S+)", log)]
+                  re.findall(r"validation pixel_accuracy <score>=(\S+)", log)]
     assert len(mious) == len(accuracies) == 6
     # all background: pixel accuracy about 0.85 but mIOU about 0.28 (one class of three)
     assert max(mious) > 0.7, mious
@@ -101,29 +98,20 @@ def test_reference_segmenter_beats_the_background_guess(trained):
 def test_endpoint_answers_a_png_mask_and_protobuf_probabilities(trained):
     from PIL import Image
 
-    from smemu.containers.serve import ServingConfig, build_app
-
     tmp_path, record, _ = trained
-    model_dir = tmp_path / "model"
-    with tarfile.open(record["ModelArtifacts"]["S3ModelArtifacts"][len("file://"):]) as tar:
-        assert sorted(tar.getnames()) == ["hyperparams.json", "model_algo-1"]
-        tar.extractall(model_dir, filter="data")
+    model_dir, names = unpack(tmp_path, record)
+    assert sorted(names) == ["hyperparams.json", "model_algo-1"]
     assert json.loads((model_dir / "hyperparams.json").read_text())["num_classes"] == "3"
-    opt_ml = tmp_path / "opt_ml"
-    opt_ml.mkdir()
-    (opt_ml / "model").symlink_to(model_dir)
-    app = build_app(ServingConfig({"SMEMU_OPT_ML": str(opt_ml),
-                                   "SMEMU_ALGORITHM": "semantic-segmentation"}))
+    app = serve(model_dir, ALGORITHM)
     jpeg, _png_mask, truth = ss_sample.scene(np.random.default_rng(99), side=64)
-    status, answer = _invoke(app, jpeg, "image/jpeg", accept="image/png")
-    assert status["code"] == 200, answer
+    status, answer = invoke(app, jpeg, "image/jpeg", accept="image/png")
+    assert status == 200, answer
     with Image.open(io.BytesIO(answer)) as mask:
         assert mask.format == "PNG" and mask.mode == "L" and mask.size == (64, 64)
         predicted = np.asarray(mask)
     assert scores(predicted.ravel(), truth.ravel().astype(np.int64), 3)[0] > 0.6
-    status, answer = _invoke(app, jpeg, "image/jpeg",
-                             accept="application/x-recordio-protobuf")
-    assert status["code"] == 200
+    status, answer = invoke(app, jpeg, "image/jpeg", accept="application/x-recordio-protobuf")
+    assert status == 200
     ((payload, _),) = list(read_recordio(io.BytesIO(answer)))
     rec = Record()
     rec.ParseFromString(payload)
@@ -132,8 +120,8 @@ def test_endpoint_answers_a_png_mask_and_protobuf_probabilities(trained):
     assert shape == [1, 3, 64, 64]
     np.testing.assert_allclose(values.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(values[0].argmax(axis=0), predicted)
-    status, _ = _invoke(app, jpeg, "image/jpeg", accept="application/json")
-    assert status["code"] == 406
+    status, _ = invoke(app, jpeg, "image/jpeg", accept="application/json")
+    assert status == 406
 
 
 def test_validate_names_each_broken_mask(tmp_path):
@@ -145,17 +133,17 @@ def test_validate_names_each_broken_mask(tmp_path):
     masks["t3.png"] = _png(np.zeros((48, 48, 3)), "RGB")              # not single-channel
     masks["t9.png"] = masks["t0.png"]                                 # no image t9.jpg
     v_images, v_masks = _channels(scenes[:2], "v")
-    request = _request(tmp_path, {
+    job = _request(tmp_path, {
         "train": ("image/jpeg", images), "train_annotation": ("image/png", masks),
         "validation": ("image/jpeg", v_images), "validation_annotation": ("image/png", v_masks)},
         {**ss_sample.HYPERPARAMETERS, "num_training_samples": "6"})
-    report = validate_request(request, base_dir=str(tmp_path))
+    report = validate_request(job, base_dir=str(tmp_path))
     found = {p.file.rsplit("/", 1)[-1]: p.message for p in report.problems}
     assert set(found) == {"t1.png", "t2.png", "t3.png", "t9.png"}, report.problems
     assert "mask is 48x40 pixels but its image 't1.jpg' is 48x48" in found["t1.png"]
     assert "values 7 outside the classes 0 to 2" in found["t2.png"]
     assert "mode 'RGB'" in found["t3.png"]
     assert "no image named t9.jpg" in found["t9.png"]
-    record, _ = _run(tmp_path, request)
+    record, _ = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Failed"
     assert found["t1.png"] in record["FailureReason"]

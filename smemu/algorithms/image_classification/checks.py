@@ -11,7 +11,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.images import check_image_sizes
+from smemu.algorithms.images import check_image_sizes, train_count_remarks, unlabelled
 
 #: the channels whose records are images (the .lst channels hold only listings)
 IMAGE_CHANNELS = ("train", "validation")
@@ -27,11 +27,9 @@ class ImageClassificationChecks(InputChecks):
 
     def batch(self, batch, channel: str) -> None:
         if batch.labels is None:
-            raise DataError(
-                f"Channel '{channel}' has an image without a label at {batch.location(0)}. With "
-                f"ContentType application/x-image give a '{channel}_lst' channel whose .lst file "
-                f"lists each image with its label; with application/x-recordio pack the label in "
-                f"each record's IRHeader (im2rec.py does).")
+            raise unlabelled(batch, channel, "lst' channel whose .lst file lists each image "
+                             "with its label", "pack the label in each record's IRHeader "
+                             "(im2rec.py does)")
 
     def records(self, batch, channel: str) -> None:
         labels = np.asarray(batch.labels, dtype=np.float64)
@@ -63,12 +61,4 @@ class ImageClassificationChecks(InputChecks):
             raise empty_channel(channel)
 
     def remarks(self, channel: str, records: int) -> list[str]:
-        return [count_remark(records, self.num_training_samples)] \
-            if channel == "train" and records != self.num_training_samples else []
-
-
-def count_remark(records: int, num_training_samples: int) -> str:
-    """What training warns (and validate notes) when the train channel's count differs."""
-    return (f"num_training_samples is {num_training_samples} but the train channel holds "
-            f"{records} images; the real algorithm's lr_scheduler_step then behaves in an "
-            f"undefined way. Set num_training_samples={records}.")
+        return train_count_remarks(channel, records, self.num_training_samples)

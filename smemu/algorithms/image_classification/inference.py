@@ -9,8 +9,7 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.errors import DataError
-from smemu.algorithms.images import pixel_features
+from smemu.algorithms.images import pixel_features, require_model_files
 from smemu.algorithms.image_classification import artifact
 from smemu.algorithms.softmax import PixelClassifier
 from smemu.algorithms.inference import Predictor
@@ -40,9 +39,6 @@ class ImageClassifier(Predictor):
 
 def load_model(model) -> ImageClassifier:
     files = getattr(model, "files", None) or {}
-    missing = [name for name in artifact.FILES if name not in files]
-    if missing:
-        raise DataError(f"An image classification model.tar.gz holds {', '.join(artifact.FILES)}; "
-                        f"{', '.join(missing)} is missing.")
+    require_model_files(files, artifact.FILES, "image classification")
     weight, bias, image_shape, multi_label = artifact.read_model_files(files)
     return ImageClassifier(PixelClassifier(weight, bias, multi_label), image_shape)

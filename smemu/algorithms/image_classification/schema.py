@@ -11,7 +11,7 @@ accepts the others as the real container does (see README, "Image classification
 from __future__ import annotations
 
 from smemu.algorithms.hyperparameters import (
-    Boolean, Choice, Float, Integer, Schema, Text, require)
+    Boolean, Choice, Float, Integer, IntegerList, Schema, Text, require)
 
 #: the depths the real network is built with (ImageNet-style and CIFAR-style ResNets)
 NUM_LAYERS = ("18", "34", "50", "101", "152", "200", "20", "32", "44", "56", "110")
@@ -36,15 +36,6 @@ class ImageShape(Text):
     def convert(self, text: str):
         return parse_image_shape(text)
 
-
-class IntegerList(Text):
-    allowed = "comma-separated positive integers, e.g. '10,20'"
-
-    def convert(self, text: str):
-        values = [int(p) for p in text.split(",")]
-        if not values or min(values) < 1:
-            raise ValueError(text)
-        return values
 
 
 def _checks(config) -> None:

@@ -29,7 +29,7 @@ from smemu.algorithms.object_detection import artifact
 from smemu.algorithms.object_detection.boxes import (
     detect, mean_average_precision, objects, pixel_targets)
 from smemu.algorithms.reporting import Reporter
-from smemu.algorithms.softmax import Trainer, one_hot
+from smemu.algorithms.softmax import Trainer, cross_entropy, one_hot
 
 READ_BATCH = 64
 WORKING_SIDE = 32
@@ -100,8 +100,7 @@ class ObjectDetection(Algorithm):
         for epoch in range(epochs):
             trainer.epoch()
             model = trainer.model()
-            p = model.probabilities(x)
-            loss = float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
+            loss = cross_entropy(model.probabilities(x), y)
             reporter.quality("train", "cross_entropy", loss, epoch=epoch)
             value = mean_average_precision(detections(model, valid_features, side),
                                            valid_truths, k)

@@ -10,6 +10,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.images import train_count_remarks, unlabelled
 from smemu.algorithms.object_detection.boxes import objects
 
 IMAGE_CHANNELS = ("train", "validation")
@@ -22,11 +23,9 @@ class ObjectDetectionChecks(InputChecks):
 
     def batch(self, batch, channel: str) -> None:
         if batch.labels is None:
-            raise DataError(
-                f"Channel '{channel}' has an image without boxes at {batch.location(0)}. With "
-                f"ContentType application/x-image give a '{channel}_annotation' channel with a "
-                f"JSON annotation per image; with application/x-recordio pack the boxes in each "
-                f"record's label (im2rec.py --pack-label).")
+            raise unlabelled(batch, channel, "annotation' channel with a JSON annotation per "
+                             "image", "pack the boxes in each record's label (im2rec.py "
+                             "--pack-label)")
 
     def records(self, batch, channel: str) -> None:
         labels = np.asarray(batch.labels, dtype=np.float64)
@@ -62,8 +61,4 @@ class ObjectDetectionChecks(InputChecks):
             raise empty_channel(channel)
 
     def remarks(self, channel: str, records: int) -> list[str]:
-        if channel != "train" or records == self.num_training_samples:
-            return []
-        return [f"num_training_samples is {self.num_training_samples} but the train channel "
-                f"holds {records} images; the real algorithm's lr_scheduler_step then behaves "
-                f"in an undefined way. Set num_training_samples={records}."]
+        return train_count_remarks(channel, records, self.num_training_samples)

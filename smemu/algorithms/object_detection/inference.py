@@ -9,8 +9,7 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.errors import DataError
-from smemu.algorithms.images import colour_features, resized_to
+from smemu.algorithms.images import colour_features, require_model_files, resized_to
 from smemu.algorithms.inference import Predictor
 from smemu.algorithms.object_detection import artifact
 from smemu.algorithms.object_detection.boxes import detect
@@ -43,9 +42,6 @@ class Detector(Predictor):
 
 def load_model(model) -> Detector:
     files = getattr(model, "files", None) or {}
-    missing = [name for name in artifact.FILES if name not in files]
-    if missing:
-        raise DataError(f"An object detection model.tar.gz holds {', '.join(artifact.FILES)}; "
-                        f"{', '.join(missing)} is missing.")
+    require_model_files(files, artifact.FILES, "object detection")
     weight, bias, hyperparameters = artifact.read_model_files(files)
     return Detector(PixelClassifier(weight, bias), int(hyperparameters["smemu_working_side"]))

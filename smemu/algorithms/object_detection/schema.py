@@ -9,17 +9,9 @@ detection"); the others steer the real SSD network and are checked and accepted.
 
 from __future__ import annotations
 
-from smemu.algorithms.hyperparameters import Boolean, Choice, Float, Integer, Schema, Text
+from smemu.algorithms.hyperparameters import (
+    Boolean, Choice, Float, Integer, IntegerList, Schema, Text)
 
-
-class IntegerList(Text):
-    allowed = "comma-separated positive integers, e.g. '10,20'"
-
-    def convert(self, text: str):
-        values = [int(p) for p in text.split(",")]
-        if not values or min(values) < 1:
-            raise ValueError(text)
-        return values
 
 
 SCHEMA = Schema(

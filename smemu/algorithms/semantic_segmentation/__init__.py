@@ -26,7 +26,7 @@ from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.reporting import Reporter
 from smemu.algorithms.semantic_segmentation.pixels import (
     IGNORE, WORKING_SIDE, image_pixels, mask_pixels, scores)
-from smemu.algorithms.softmax import Trainer, one_hot
+from smemu.algorithms.softmax import Trainer, cross_entropy, one_hot
 from smemu.formats.ndarray import save_ndarrays
 
 READ_BATCH = 32
@@ -76,8 +76,7 @@ class SemanticSegmentation(Algorithm):
         for epoch in range(epochs):
             trainer.epoch()
             model = trainer.model()
-            p = model.probabilities(x)
-            loss = float(-np.mean(np.log(np.maximum(p[np.arange(len(y)), y], 1e-12))))
+            loss = cross_entropy(model.probabilities(x), y)
             reporter.quality("train", "loss", loss, epoch=epoch)
             miou, accuracy = scores(model.probabilities(vx).argmax(axis=1), vy, k)
             reporter.quality("validation", "mIOU", miou, kind="score", epoch=epoch)

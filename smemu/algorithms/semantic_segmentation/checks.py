@@ -10,6 +10,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.images import train_count_remarks
 
 IGNORE = 255
 IMAGE_CHANNELS = ("train", "validation")
@@ -44,7 +45,4 @@ class SegmentationChecks(InputChecks):
             raise empty_channel(channel)
 
     def remarks(self, channel: str, records: int) -> list[str]:
-        if channel != "train" or records == self.num_training_samples:
-            return []
-        return [f"num_training_samples is {self.num_training_samples} but the train channel "
-                f"holds {records} images. Set num_training_samples={records}."]
+        return train_count_remarks(channel, records, self.num_training_samples)

@@ -12,8 +12,7 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.errors import DataError
-from smemu.algorithms.images import resized_to
+from smemu.algorithms.images import require_model_files, resized_to
 from smemu.algorithms.inference import Predictor
 from smemu.algorithms.semantic_segmentation.pixels import image_pixels
 from smemu.algorithms.softmax import PixelClassifier
@@ -63,9 +62,7 @@ class Segmenter(Predictor):
 
 def load_model(model) -> Segmenter:
     files = getattr(model, "files", None) or {}
-    if "model_algo-1" not in files or "hyperparams.json" not in files:
-        raise DataError("A semantic segmentation model.tar.gz holds model_algo-1 and "
-                        "hyperparams.json.")
+    require_model_files(files, ("model_algo-1", "hyperparams.json"), "semantic segmentation")
     arrays = load_ndarrays(io.BytesIO(files["model_algo-1"]), name="model_algo-1")
     side = int(json.loads(files["hyperparams.json"])["smemu_working_side"])
     return Segmenter(PixelClassifier(arrays["fc1_weight"], arrays["fc1_bias"]), side)

@@ -17,7 +17,7 @@ from smemu.emulator import staging
 from smemu.emulator.spec import ChannelSpec
 from smemu.formats.listings import is_listing, read_listing
 
-from .channels import BATCH_SIZE, LOGICAL_DATA, _ChannelState, _read_source
+from .channels import LOGICAL_DATA, _ChannelState, _read_source
 from .report import ChannelSummary, Collector, Problem
 
 
