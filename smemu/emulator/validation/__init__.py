@@ -160,6 +160,8 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
             label_maps = spec.channel(algorithm.channel(name).label_map_by or "")
             records = validate_listed_channel(channel, listing, checks, summaries[name],
                                               summaries[listing.name], collect, label_maps)
+            if label_maps is not None:
+                summaries[label_maps.name].read = True
         else:
             validate_channel(channel, checks, summaries[name], collect, progress,
                              spec.instance_count, content_type=content_type)
