@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from smemu import __version__
+from smemu.commands._process import guard_streams, interrupt_on_termination
 from smemu.commands import (build_images, convert, describe, inspect, list_jobs, serve, server,
                             stop, train, transform, tune, validate)
 
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    guard_streams()
+    interrupt_on_termination()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

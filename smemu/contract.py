@@ -58,6 +58,8 @@ ENV_BIND_PORT = "SAGEMAKER_BIND_TO_PORT"          # the serving port, as SageMak
 ENV_SERVING_THREADS = "SMEMU_SERVING_THREADS"
 ENV_DEFAULT_ACCEPT = "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT"
 ENV_FIFO_WAIT_SECONDS = "SMEMU_FIFO_WAIT_SECONDS"  # how long a Pipe-mode reader waits for a FIFO
+ENV_LIFELINE = "SMEMU_LIFELINE"        # "stdin": end the container at EOF on stdin (host gone)
+ENV_PARENT_PID = "SMEMU_PARENT_PID"    # the host process; the container dies with it
 SERVING_PORT = 8080
 
 # the entrypoint's commands (``docker run <image> train|serve``)

@@ -34,11 +34,13 @@ class ChannelRule:
     channel given no ContentType as (None: RecordIO-protobuf, the formats layer's default);
     ``content_type_aliases`` other media types the container takes for the same (XGBoost's
     ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
-    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``). ``listed_by`` names the
-    channel whose ``.lst`` files list (and label) this channel's images when it is
-    ``application/x-image`` (image classification's ``train`` is listed by ``train_lst``);
-    ``label_map_by`` the channel whose ``<name>_label_map.json`` maps the values of this
-    channel's masks to classes (semantic segmentation's ``label_map``).
+    with its error (XGBoost: ``Pipe mode not supported for LibSVM.``); ``record_kind`` a reader
+    of ``smemu.formats.content_types.RECORD_KINDS`` the container reads the channel with instead
+    of its content type's (Seq2Seq's ``sequence-pairs`` and ``vocabulary``). ``listed_by`` names
+    the channel whose listing files (``.lst``, annotation JSON, PNG masks) list and label this
+    channel's images when it is ``application/x-image`` (image classification's ``train`` is
+    listed by ``train_lst``); ``label_map_by`` the channel whose ``<name>_label_map.json`` maps
+    the values of this channel's masks to classes (semantic segmentation's ``label_map``).
     """
 
     name: str
@@ -50,6 +52,7 @@ class ChannelRule:
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
+    record_kind: str | None = None
     listed_by: str | None = None
     label_map_by: str | None = None
 
@@ -101,11 +104,11 @@ class SampleData:
       ``truth`` when given (e.g. the blob of each record for clustering), else the train labels;
     * ``serving_type``: the request content type the test invokes the endpoint with (default: the
       channels' content type, without its parameters);
-    * ``files``: per channel, relative path -> bytes: the channel's files as they are, for kinds
-      the test cannot write from ``channels`` (images, ``.lst`` listings, im2rec RecordIO); when
-      given, the test writes these (``channels`` still gives what ``quality`` is judged on);
-    * ``serving_body``: the request body the test invokes the endpoint with (default: the first
-      train records, written as ``serving_type``);
+    * ``files``: per channel, file name -> bytes, when the channels are files of their own kind
+      (Seq2Seq's vocabularies and sentence pairs) rather than ``channels`` written as
+      ``content_type``; ``channels["train"]`` is then what the predictor is given for ``quality``;
+    * ``request_body``: the body the test invokes the endpoint with (default: the first three
+      train records written as the serving type);
     * ``serving_accept``: the Accept type of that request.
     """
 
@@ -116,7 +119,7 @@ class SampleData:
     truth: Any = None
     serving_type: str | None = None
     files: Mapping[str, Mapping[str, bytes]] | None = None
-    serving_body: bytes | None = None
+    request_body: bytes | None = None
     serving_accept: str = "application/json"
 
 

@@ -48,6 +48,14 @@ class Predictor(abc.ABC):
     #: ``distances`` and ``labels``); ``predict`` always computes them
     verbose_outputs: tuple[str, ...] = ()
 
+    def decode(self, body: bytes, media: str):
+        """The records of a non-empty request body of content type ``media`` (one of
+        :attr:`request_types`, parameters left out) when the real container reads them itself —
+        whatever ``predict`` takes (Seq2Seq: token-id sequences from sentences); a DataError
+        naming the record for a bad one. None: the serving container's shared decoding (a feature
+        matrix whose width is checked against :attr:`feature_dim`)."""
+        return None
+
     def encode(self, outputs: dict, accept: str, batch: bool) -> bytes | None:
         """The body the real container answers for ``outputs`` when it writes its own (``batch``:
         the endpoint runs a batch transform, ``SAGEMAKER_BATCH`` is set); None: the serving

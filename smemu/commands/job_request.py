@@ -75,8 +75,15 @@ def load_job_file(path: str) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read the job file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
+        raise UsageError(f"the job file {path} is not UTF-8 text: byte {exc.object[exc.start]:#04x} "
+                         f"at line {line} (offset {exc.start}). Save it as UTF-8 JSON.") from None
     try:
         request = json.loads(text)
+    except RecursionError:
+        raise UsageError(f"the job file {path} nests JSON too deeply to read; a CreateTrainingJob "
+                         "request nests a few levels.") from None
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"the job file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column "

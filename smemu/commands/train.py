@@ -21,11 +21,12 @@ import sys
 from smemu.commands._jobs import add_jobs_root, store_from
 from smemu.commands.job_request import (UsageError, add_job_arguments, request_from_args,
                                         timestamped)
+from smemu.emulator import supervision
 from smemu.emulator.backends import backend_names, get_backend
 from smemu.emulator.runner import run_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.staging import is_local, local_path
-from smemu.emulator.store import JobExists
+from smemu.emulator.store import JobExists, StoreFull
 from smemu.progress import Progress
 
 
@@ -68,6 +69,8 @@ def run(args) -> int:
         return 2
 
     store = store_from(args)
+    for what in supervision.reap_orphans():
+        print(f"smemu train: ended the {what} a stopped smemu process left running.", file=err)
     if args.job and not args.name and store.exists(spec.name):
         original = spec.name
         request["TrainingJobName"] = timestamped(original)
@@ -86,6 +89,9 @@ def run(args) -> int:
         record = run_job(spec, **options)
     except JobExists as exc:
         print(f"smemu train: ResourceInUse: {exc}", file=err)
+        return 1
+    except StoreFull as exc:
+        print(f"smemu train: {exc.strerror}", file=err)
         return 1
     return report(record, err)
 

@@ -4,7 +4,11 @@ import logging
 import os
 import sys
 
-from smemu.containers.entrypoint import main
+from smemu.containers import lifeline
+
+lifeline.hold()   # first: a container whose host is gone ends, even while it starts
+
+from smemu.containers.entrypoint import main  # noqa: E402
 
 code = main(sys.argv[1:])
 # Everything the job writes is closed by now; skip tearing down numpy and scipy (~0.1 s a job).

@@ -29,12 +29,13 @@ READ_BUFFER = 1 << 20
 
 
 class FileChannel:
-    def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML):
+    def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML,
+                 record_kind: str | None = None):
         self.name = name
         self.content_type = content_type
         self.directory = Path(directory)
         self.opt_ml = opt_ml
-        self._reader = reader_for(content_type)
+        self._reader = reader_for(content_type, record_kind)
 
     def files(self) -> list[Path]:
         out = []
@@ -89,13 +90,14 @@ class ListedImageChannel(FileChannel):
 
 
 class PipeChannel:
-    def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML):
+    def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML,
+                 record_kind: str | None = None):
         self.name = name
         self.content_type = content_type
         self.data_dir = Path(data_dir)
         self.opt_ml = opt_ml
         self.epoch = 0
-        self._reader = reader_for(content_type)
+        self._reader = reader_for(content_type, record_kind)
 
     def fifo(self, epoch: int) -> Path:
         return self.data_dir / contract.fifo_name(self.name, epoch)
@@ -121,16 +123,21 @@ class PipeChannel:
 
 
 def open_channels(opt_ml: OptML, input_data_config: dict,
-                  listings: dict | None = None) -> dict:
-    """One DataChannel per channel of ``inputdataconfig.json``; ``listings`` maps an image
-    channel to the channel whose ``.lst`` files list its images (File mode)."""
+                  record_kinds: dict | None = None, listings: dict | None = None) -> dict:
+    """One DataChannel per channel of ``inputdataconfig.json``; ``record_kinds`` (channel ->
+    a formats record kind) for the channels the algorithm reads with a reader of their own;
+    ``listings`` maps an image channel to (the channel whose listing files list its images, the
+    channel of its label map or None), File mode."""
     channels = {}
+    record_kinds = record_kinds or {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
+        kind = record_kinds.get(name)
         if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
-            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml)
+            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, kind)
         else:
-            channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml)
+            channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml,
+                                         kind)
     for name, (listing, label_maps) in (listings or {}).items():
         if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
                                                                       FileChannel):

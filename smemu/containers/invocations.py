@@ -22,7 +22,7 @@ import logging
 
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.media_types import (
-    CSV, JSON, InvocationError, accept_params, choose_accept)
+    CSV, JSON, InvocationError, MediaType, accept_params, choose_accept)
 from smemu.containers.request_decoding import decode_request
 from smemu.containers.response_encoding import RESPONSE_TYPES, encode_response
 
@@ -70,15 +70,8 @@ class InvocationsApp:
             if not body and self.predictor.empty_request_status:
                 return self._reply(start_response, self.predictor.empty_request_status, b"")
             accept = self._accept(environ.get("HTTP_ACCEPT"))
-            try:
-                batch = decode_request(body, environ.get("CONTENT_TYPE"),
-                                       self.predictor.request_types)
-            except InvocationError as exc:
-                if exc.status == 400 and self.predictor.undecodable_status:
-                    raise InvocationError(self.predictor.undecodable_status, str(exc)) from None
-                raise
-            self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
-            outputs = self._answered(self.predictor.predict(batch.features),
+            features = self._decoded(body, environ.get("CONTENT_TYPE"))
+            outputs = self._answered(self.predictor.predict(features),
                                      accept_params(environ.get("HTTP_ACCEPT"), accept))
             payload = self.predictor.encode(outputs, accept, self.batch)
             if payload is None:
@@ -91,6 +84,24 @@ class InvocationsApp:
             log.exception("Internal error while serving a request")
             return self._reply(start_response, 500, b"internal server error; see the log")
         return self._reply(start_response, 200, payload, content_type=accept)
+
+    def _decoded(self, body: bytes, content_type: str | None):
+        """What ``predict`` takes for the request: the predictor's own decoding when it has one
+        for the content type, else a feature matrix of the model's width."""
+        if content_type and body.strip():
+            media = MediaType.parse(content_type).essence
+            if media in (self.predictor.request_types or ()):
+                own = self.predictor.decode(body, media)
+                if own is not None:
+                    return own
+        try:
+            batch = decode_request(body, content_type, self.predictor.request_types)
+        except InvocationError as exc:
+            if exc.status == 400 and self.predictor.undecodable_status:
+                raise InvocationError(self.predictor.undecodable_status, str(exc)) from None
+            raise
+        self.predictor.check_width(int(batch.features.shape[1]), batch.location(0))
+        return batch.features
 
     def _read_body(self, environ) -> bytes:
         length = environ.get("CONTENT_LENGTH") or ""

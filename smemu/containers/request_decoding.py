@@ -35,6 +35,9 @@ REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
 BODY_NAME = "<request body>"
 # one batch for the whole body: requests are at most a few MB
 _ALL = 1 << 62
+# the widest sparse record a request may declare: wider shapes overflow the sparse matrix's index
+# arithmetic (a 500 before), and no model has that many columns
+MAX_FEATURE_DIM = 2**31 - 1
 
 
 @dataclass
@@ -71,7 +74,30 @@ def decode_request(body: bytes, content_type: str | None,
                  f"Send one of: {', '.join(accepted)}.")
     if not body.strip():
         raise bad_request("The request body is empty: send at least one record.")
-    return decoder(body, media)
+    try:
+        batch = decoder(body, media)
+    except RecursionError:
+        raise bad_request(f"The request body nests {media.essence} too deeply to read; an "
+                          f"instance is {_INSTANCE_FORMS}.") from None
+    _check_finite(batch)
+    return batch
+
+
+def _check_finite(batch: RequestBatch) -> None:
+    """NaN and infinity (also numbers past float32's range, ~3.4e38) are refused as training
+    refuses them: an answer computed from them would hold NaN, which JSON cannot carry."""
+    values = batch.features.data if sp.issparse(batch.features) else batch.features
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    if sp.issparse(batch.features):
+        flat = int(np.argmin(finite))
+        row = int(np.searchsorted(batch.features.indptr, flat, side="right") - 1)
+    else:
+        row = int(np.argmin(finite.all(axis=1)))
+    raise bad_request(f"{batch.location(row)} holds a value that is not a finite number (NaN, "
+                      f"infinity, or a number beyond float32's range of about 3.4e38). Send "
+                      f"finite numbers only.")
 
 
 # text/csv, application/x-recordio-protobuf: the formats layer reads them ----------------------
@@ -164,9 +190,9 @@ def _instance(obj, where: Callable[[], str]):
                           f"give one value per key.")
     shape = tensor.get("shape")
     if (not isinstance(shape, list) or len(shape) != 1 or not isinstance(shape[0], int)
-            or isinstance(shape[0], bool) or shape[0] < 1):
+            or isinstance(shape[0], bool) or not 1 <= shape[0] <= MAX_FEATURE_DIM):
         raise bad_request(f"{where()} is sparse (it has \"keys\"), so it needs \"shape\": "
-                          f"[feature_dim].")
+                          f"[feature_dim], with feature_dim from 1 to {MAX_FEATURE_DIM}.")
     if keys and max(keys) >= shape[0]:
         raise bad_request(f"{where()} has key {max(keys)}, outside its shape [{shape[0]}]; keys "
                           f"are 0-based column indices.")

@@ -105,7 +105,13 @@ def create_server(app, config: ServingConfig):
     return waitress.create_server(
         app, host=config.host, port=config.port, threads=config.threads,
         max_request_body_size=2 * config.max_payload, ident="smemu",
-        clear_untrusted_proxy_headers=True)
+        clear_untrusted_proxy_headers=True, **CONNECTIONS)
+
+
+# waitress' defaults (100 connections, 120 s idle timeout, select()) let 100 idle keep-alive clients
+# hold every slot and the next ones wait ~120 s for one to time out: room for 1000 connections,
+# idle ones closed after 30 s, and poll() (select() stops at descriptor 1024)
+CONNECTIONS = {"connection_limit": 1000, "channel_timeout": 30, "asyncore_use_poll": True}
 
 
 def serve() -> int:

@@ -51,14 +51,14 @@ class RecordDirectory:
         return self.directory / f"{name}.log"
 
     def create(self, name: str, record: dict) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             json_records.create(self.path(name), record)
         except FileExistsError:
             raise RecordExists(name) from None
 
     def save(self, name: str, record: dict) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         json_records.save(self.path(name), record)
 
     def load(self, name: str) -> dict:

@@ -29,8 +29,9 @@ def save(path: Path, record: dict) -> None:
 
 
 def create(path: Path, record: dict) -> None:
-    """Write ``record`` to ``path``, which must not exist (FileExistsError if it does)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    """Write ``record`` to ``path``, which must not exist (FileExistsError if it does); private
+    to the user, as ``save``'s temporary files are (records hold requests' Environment values)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(record, handle, indent=1)
 

@@ -11,6 +11,7 @@ them: ``hyperparameters.json`` (every value a string, as the API carries them),
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from smemu import contract
@@ -18,7 +19,10 @@ from smemu.emulator.spec import TrainingJobSpec
 
 
 def _write(path: Path, value) -> None:
-    path.write_text(json.dumps(value, separators=(",", ":")))
+    # private to the user: the config files hold the request's Environment and hyperparameters
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(value, separators=(",", ":")))
 
 
 def channel_dir(opt_ml: Path, channel: str) -> Path:

@@ -40,6 +40,7 @@ class PipeFeeder(threading.Thread):
         self.error: str | None = None
         self.epochs_started = 0
         self.bytes_fed = 0
+        self.current: staging.StoredObject | None = None   # the object being streamed
         self._stop_event = threading.Event()
 
     def stop(self) -> None:
@@ -65,8 +66,10 @@ class PipeFeeder(threading.Thread):
                 except BrokenPipeError:
                     pass                       # the reader stopped early: fine
                 except (staging.StagingError, OSError, EOFError, ValueError, zlib.error) as exc:
+                    why = (str(exc) if self.current is None else staging.stream_failure(
+                        self.current.uri, self.channel.compression, exc))
                     self._fail(f"Pipe mode could not stream channel '{self.channel.name}' "
-                               f"(epoch {epoch}): {exc}")
+                               f"(epoch {epoch}): {why}")
                     return
                 finally:
                     os.close(fd)
@@ -109,6 +112,7 @@ class PipeFeeder(threading.Thread):
         for obj in self._ordered(epoch):
             if self._stop_event.is_set():
                 return
+            self.current = obj
             with open_fed(self.channel, obj) as src:
                 if verbatim(self.channel) and _has_fileno(src):
                     self._sendfile(fd, src.fileno())

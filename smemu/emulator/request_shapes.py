@@ -51,7 +51,7 @@ def _pattern(text: str):
         return None
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -99,14 +99,14 @@ def _check_shape(shape, value, path: str, problems: list[Problem]) -> None:
             return
         _check_size(len(value), meta, path, problems, "length")
         if "enum" in meta and value not in meta["enum"]:
-            problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy enum value "
+            problems.append(Problem(path, f"Value '{value_text(value)}' must satisfy enum value "
                                           f"set: [{', '.join(meta['enum'])}]."))
         leaf = path.rsplit(".", 1)[-1]
         pattern = meta.get("pattern")
         if pattern and leaf not in URI_MEMBERS:
             compiled = _pattern(pattern)
             if compiled is not None and not compiled.fullmatch(value):
-                problems.append(Problem(path, f"Value '{_value_text(value)}' must satisfy regular "
+                problems.append(Problem(path, f"Value '{value_text(value)}' must satisfy regular "
                                               f"expression pattern: {pattern}"))
         return
     if kind in ("integer", "long"):

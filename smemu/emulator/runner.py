@@ -23,7 +23,8 @@ MaxRuntimeExceeded when ``StoppingCondition.MaxRuntimeInSeconds`` ran out).
 
 from __future__ import annotations
 
-import shutil
+import errno
+import os
 import threading
 import time
 import traceback
@@ -40,6 +41,8 @@ from smemu.emulator.spec import TrainingJobSpec
 from smemu.emulator.store import MESSAGES, JobStore, transition
 
 FAILURE_LIMIT = 1024
+FINAL_STATUSES = ("Completed", "Failed", "Stopped")
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def job_arn(spec: TrainingJobSpec) -> str:
@@ -168,7 +171,9 @@ class _JobRun:
         self.kill_container = threading.Event()    # what the backend watches
         self.user_stop = threading.Event()
         self.feed_error: str | None = None
+        self.disk_error: str | None = None         # the job's disk filled up
         self.finished = threading.Event()
+        self.concluded = False                     # the outcome is decided; a stop is too late
         self.job_dir = store.job_dir(spec.name)
         self.opt_ml = self.job_dir / contract.JOB_TREE
         self.metrics = MetricCollector(record["AlgorithmSpecification"]["MetricDefinitions"])
@@ -178,16 +183,23 @@ class _JobRun:
     def _set(self, status: str | None = None, secondary: str | None = None,
              message: str | None = None, **fields) -> None:
         with self.lock:
+            if self.record["TrainingJobStatus"] in FINAL_STATUSES:
+                return                    # a final status is final: nothing moves it
             record = transition(self.record, status, secondary, message, **fields)
-            self.store.save(record)
+            try:
+                self.store.save(record, final=record["TrainingJobStatus"] in FINAL_STATUSES)
+            except OSError as exc:
+                self._disk_failed(exc)
             snapshot = dict(record)
         if self.on_status and (status or secondary):
             self.on_status(snapshot)
 
     def request_stop(self) -> None:
-        if self.finished.is_set() or self.user_stop.is_set():
-            return
-        self.user_stop.set()
+        with self.lock:
+            # once the container's outcome is decided (or the job is over) a stop changes nothing
+            if self.concluded or self.user_stop.is_set():
+                return
+            self.user_stop.set()
         self.kill_container.set()
         self._set(status="Stopping", secondary="Stopping")
 
@@ -201,27 +213,57 @@ class _JobRun:
     def _main(self) -> None:
         watcher = threading.Thread(target=self._watch_stop_file, daemon=True)
         watcher.start()
-        log = open(self.store.log_path(self.spec.name), "a", encoding="utf-8", buffering=1)
-        self.log_file = log
-        self.store.claim(self.spec.name)
+        self.log_file = None
         try:
+            self.log_file = open(self.store.log_path(self.spec.name), "a", encoding="utf-8",
+                                 buffering=1)
+            self.store.claim(self.spec.name)
             self._run()
-        except Exception as exc:   # a bug in smemu itself: never leave the job InProgress
-            log.write(traceback.format_exc())
-            self._finish("Failed", "Failed",
-                         FailureReason=f"InternalServerError: smemu failed to run the job: {exc!r}")
+        except Exception as exc:   # a full disk, or a bug in smemu: never leave the job InProgress
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+                self._disk_failed(exc)
+            else:
+                self._write_log(traceback.format_exc())
+            self._finish("Failed", "Failed", FailureReason=self.disk_error or
+                         f"InternalServerError: smemu failed to run the job: {exc!r}")
         finally:
             self.store.release(self.spec.name)
+            self.store.release_reserve(self.spec.name)
             self.finished.set()
-            log.close()
+            if self.log_file is not None:
+                try:
+                    self.log_file.close()
+                except OSError:
+                    pass
 
     def _log_line(self, line: str) -> None:
         line = line.translate(CLOUDWATCH_ESCAPES)
         with self.log_lock:       # the backend's reader and the pipe feeders both log
-            self.log_file.write(line + "\n")
+            self._write_log(line + "\n")
             self.metrics.feed(line)
             if self.on_log:
                 self.on_log(line)
+
+    def _write_log(self, text: str) -> None:
+        """Append to logs.txt; a full disk fails the job, and the container's output is still
+        read (a reader that stopped would leave the container blocked writing its stdout)."""
+        if self.log_file is None:
+            return
+        try:
+            self.log_file.write(text)
+        except OSError as exc:
+            self.log_file = None
+            self._disk_failed(exc)
+
+    def _disk_failed(self, exc: OSError) -> None:
+        """The job cannot write what it must: it ends Failed, saying which path and why."""
+        if self.disk_error is None:
+            where = f" writing {exc.filename}" if exc.filename else f" under {self.job_dir}"
+            self.disk_error = _clip(
+                f"ClientError: {errno.errorcode.get(exc.errno, 'OSError')}: "
+                f"{exc.strerror or exc}{where}. Free space there (or give another --jobs-root) "
+                f"and run the job again.")
+        self.kill_container.set()
 
     def _run(self) -> None:
         spec = self.spec
@@ -299,7 +341,16 @@ class _JobRun:
         self.kill_container.set()
 
     def _conclude(self, outcome: RunOutcome) -> None:
-        if outcome.error:
+        with self.lock:
+            self.concluded = True
+        if self.disk_error is None and outcome.exit_code not in (0, None) \
+                and outcome.stop_reason is None and self._disk_is_full():
+            self.disk_error = _clip(
+                f"ClientError: ENOSPC: No space left on device under {self.job_dir}. Free space "
+                f"there (or give another --jobs-root) and run the job again.")
+        if self.disk_error:
+            self._finish("Failed", "Failed", upload=True, FailureReason=self.disk_error)
+        elif outcome.error:
             self._finish("Failed", "Failed", upload=False,
                          FailureReason=_clip(f"InternalServerError: {outcome.error}"))
         elif self.feed_error:
@@ -315,6 +366,13 @@ class _JobRun:
             self._finish("Failed", "Failed", upload=True,
                          FailureReason=self._failure_reason(outcome.exit_code))
 
+    def _disk_is_full(self) -> bool:
+        try:
+            stats = os.statvfs(self.job_dir)
+        except OSError:
+            return False
+        return stats.f_bavail * stats.f_frsize < 4096 or (stats.f_files and not stats.f_favail)
+
     def _failure_reason(self, exit_code: int | None) -> str:
         path = contract.Tree(self.opt_ml).failure_file
         try:
@@ -324,6 +382,8 @@ class _JobRun:
         return _clip(text or f"AlgorithmError: , exit code: {exit_code}")
 
     def _finish(self, status: str, secondary: str, upload: bool = False, **fields) -> None:
+        with self.lock:
+            self.concluded = True
         if upload:
             self._set(secondary="Uploading")
             try:
@@ -345,10 +405,7 @@ class _JobRun:
 
 
     def _discard_copies(self) -> None:
-        """The job's copies of its input data and of its archives are dropped when it ends (the
-        user's data and the uploaded artifacts stay); an instance's disk is gone too after a job."""
-        for path in (contract.Tree(self.opt_ml).data_dir, self.job_dir / "artifacts"):
-            shutil.rmtree(path, ignore_errors=True)
+        self.store.discard_copies(self.spec.name)
 
 
 def _clip(text: str) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 from smemu import contract
 from smemu.emulator import api_model, staging
 from smemu.emulator import image_names as images
-from smemu.emulator.request_shapes import Problem, aws_message, check_request
+from smemu.emulator.request_shapes import Problem, value_text, aws_message, check_request
 
 DEFAULT_MAX_RUNTIME = 86400
 INPUT_MODES = ("File", "Pipe", "FastFile")
@@ -273,7 +273,7 @@ def _check_uri(uri: str, base_dir, path: str, problems: list[Problem]) -> str | 
         return staging.resolve_uri(uri, base_dir)
     if re.fullmatch(r"(https|s3)://([^/]+)/?(.*)", uri):
         return uri
-    problems.append(Problem(path, f"Value '{_value_text(uri)}' is not an s3:// URI, a file:// URI "
+    problems.append(Problem(path, f"Value '{value_text(uri)}' is not an s3:// URI, a file:// URI "
                             "or a local path."))
     return None
 

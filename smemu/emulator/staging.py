@@ -26,6 +26,7 @@ import os
 import shutil
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from smemu.emulator.storage import (DEFAULT, FileStorage, StagingError, Storage,  # noqa: F401
                                     Storages, StoredObject, is_local, local_path, storage_for)
@@ -46,12 +47,45 @@ def resolve_uri(uri: str, base_dir: str | os.PathLike | None = None) -> str:
 
 
 def _safe_relative(rel: str, uri: str) -> str:
-    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or ".." in parts or rel.startswith("/"):
+    """``rel`` as a clean relative path; a StagingError if any decoding of it (as it is, and
+    after each round of %-unquoting: ``%2e%2e``, ``%252e%252e``...) climbs out or is absolute,
+    with ``/`` or ``\\`` as the separator."""
+    for form in _decodings(rel):
+        parts = [p for p in form.replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts or ".." in parts or form.replace("\\", "/").startswith("/"):
+            raise StagingError(
+                f"The object {uri} would be written to {rel!r}"
+                f"{'' if form == rel else f' (decoded: {form!r})'}, outside its channel "
+                "directory. Rename it so its key below the channel's prefix has no '..' (in any "
+                "encoding) and is not absolute.")
+    return "/".join(p for p in rel.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+def _decodings(text: str, rounds: int = 8):
+    """``text`` and each %-unquoting of it until nothing changes (at most ``rounds``)."""
+    yield text
+    for _ in range(rounds):
+        decoded = unquote(text)
+        if decoded == text:
+            return
+        text = decoded
+        yield text
+
+
+def _check_inside(obj: "StoredObject") -> None:
+    """A local object must be, once every link is followed, inside the directory its key is
+    relative to: a symbolic link (or anything else) that leads out of the channel's directory is
+    refused, as a '..' key is."""
+    if not is_local(obj.uri) or not obj.uri.endswith(obj.relative):
+        return
+    base = local_path(obj.uri[:len(obj.uri) - len(obj.relative)])
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(local_path(obj.uri))
+    if os.path.commonpath([real_base, real]) != real_base:
         raise StagingError(
-            f"The object {uri} would be written to {rel!r}, outside its channel directory. "
-            "Rename it so its key below the channel's prefix has no '..' and is not absolute.")
-    return "/".join(parts)
+            f"The object {obj.uri} leads to {real}, outside the channel's directory {real_base} "
+            f"(through a symbolic link or an encoded '..'). smemu refuses data outside the "
+            f"channel's directory; copy the file into it instead of linking to it.")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -72,6 +106,7 @@ def list_channel(uri: str, data_type: str = "S3Prefix",
         raise StagingError(f"smemu does not emulate S3DataType {data_type!r} (channel {uri}); "
                            "use S3Prefix or ManifestFile.")
     for obj in objects:
+        _check_inside(obj)
         obj.relative = _safe_relative(obj.relative, obj.uri)
         obj.storage = storage_for(obj.uri, storages)   # a manifest's prefix may be elsewhere
     if not objects:
@@ -118,6 +153,16 @@ def open_object(obj: StoredObject, compression: str = "None") -> BinaryIO:
     if compression == "Gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     return raw
+
+
+def stream_failure(uri: str, compression: str, exc: BaseException) -> str:
+    """Why an object could not be streamed, naming it (a Gzip object that is not gzip or is cut
+    short, or a read error)."""
+    if compression == "Gzip":
+        return (f"{uri} could not be gunzipped ({exc or type(exc).__name__}): with "
+                f"CompressionType=Gzip every object of the channel must be a whole gzip file. "
+                f"Compress it again, or set CompressionType to None.")
+    return f"{uri} could not be read ({exc or type(exc).__name__})."
 
 
 def copy_object(obj: StoredObject, dest: Path) -> int:

@@ -24,11 +24,14 @@ Usage::
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
+from smemu import contract
 from smemu.emulator import json_records
 from smemu.emulator.api.shared import process_alive
 from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED
@@ -75,6 +78,10 @@ class JobExists(Exception):
     """The training job name is already used (SageMaker's ResourceInUse)."""
 
 
+class StoreFull(OSError):
+    """The jobs root has no room for a new job's record; nothing of the job was left behind."""
+
+
 class JobNotFound(Exception):
     """No training job has this name (SageMaker's ValidationException 'Could not find ...')."""
 
@@ -90,6 +97,10 @@ class JobStore:
     LOG = "logs.txt"
     STOP = "stop"
     RUNNER = "runner.pid"
+    # room set aside when a job is created, given up so that its final record can still be
+    # written on a full disk (a record is a few KiB)
+    RESERVE = ".reserve"
+    RESERVE_BYTES = 64 * 1024
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_root()
@@ -106,20 +117,57 @@ class JobStore:
     def create(self, record: dict) -> Path:
         """Claim ``record['TrainingJobName']`` and save the record; the job directory is returned."""
         name = record["TrainingJobName"]
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.make_private()
         directory = self.job_dir(name)
         try:
-            directory.mkdir()          # atomic: two creators of one name cannot both win
+            directory.mkdir(mode=0o700)   # atomic: two creators of one name cannot both win
         except FileExistsError:
             raise JobExists(
                 "Training job names must be unique within an AWS account and region, and a "
                 f"training job with this name already exists ({record.get('TrainingJobArn', name)})."
             ) from None
-        self.save(record)
+        try:
+            self._reserve(directory)
+            self.save(record)
+        except OSError as exc:          # a full disk must not burn the name
+            shutil.rmtree(directory, ignore_errors=True)
+            raise StoreFull(exc.errno, f"Cannot record training job '{name}' in {directory}: "
+                                       f"{exc.strerror or exc}. Free space there or give "
+                                       f"another --jobs-root.") from None
         return directory
 
-    def save(self, record: dict) -> None:
-        json_records.save(self.job_dir(record["TrainingJobName"]) / self.RECORD, record)
+    def make_private(self) -> None:
+        """Create the jobs root readable by this user only (records hold the requests'
+        Environment values). An existing directory keeps its mode (``--jobs-root`` may name a
+        shared one); each job's directory is private anyway."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _reserve(self, directory: Path) -> None:
+        fd = os.open(directory / self.RESERVE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, self.RESERVE_BYTES)
+        finally:
+            os.close(fd)
+
+    def release_reserve(self, name: str) -> bool:
+        """Give the job's reserved room back to the disk; whether there was any."""
+        try:
+            (self.job_dir(name) / self.RESERVE).unlink()
+            return True
+        except OSError:
+            return False
+
+    def save(self, record: dict, final: bool = False) -> None:
+        """Replace the record atomically. A ``final`` record that meets a full disk gives up the
+        job's reserve and tries once more."""
+        path = self.job_dir(record["TrainingJobName"]) / self.RECORD
+        try:
+            json_records.save(path, record)
+        except OSError as exc:
+            if not (final and exc.errno == errno.ENOSPC
+                    and self.release_reserve(record["TrainingJobName"])):
+                raise
+            json_records.save(path, record)
 
     def load(self, name: str) -> dict:
         try:
@@ -153,9 +201,22 @@ class JobStore:
         transition(record, "Failed", "Failed", now=now, TrainingEndTime=now, FailureReason=(
             f"InternalServerError: the smemu process that ran this job (pid {pid}) ended before "
             "the job did; run the job again."))
-        self.save(record)
-        self.release(name)
+        try:
+            self.save(record, final=True)
+            self.release(name)
+        except OSError:
+            pass          # a full disk: the next reader concludes the same
+        self.release_reserve(name)
+        self.discard_copies(name)
         return record
+
+    def discard_copies(self, name: str) -> None:
+        """Drop the job's copies of its input data and of its archives (the user's data and the
+        uploaded artifacts stay), as an instance's disk goes after a job — also for a job whose
+        runner was killed before it could do so."""
+        for path in (contract.Tree(self.job_dir(name) / contract.JOB_TREE).data_dir,
+                     self.job_dir(name) / "artifacts"):
+            shutil.rmtree(path, ignore_errors=True)
 
     def names(self) -> list[str]:
         if not self.root.is_dir():

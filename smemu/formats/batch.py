@@ -37,6 +37,14 @@ class Batch:
     def sparse(self) -> bool:
         return not isinstance(self.features, np.ndarray)
 
+    def rows(self, lo: int, hi: int) -> "Batch":
+        """Rows ``lo:hi`` as a batch of their own (kinds of batch with more columns override it)."""
+        return Batch(row_slice(self.features, lo, hi),
+                     None if self.labels is None else self.labels[lo:hi],
+                     self.source, self.first_record + lo,
+                     offsets=None if self.offsets is None else self.offsets[lo:hi],
+                     lines=None if self.lines is None else self.lines[lo:hi])
+
     def location(self, row: int) -> str:
         """Where row ``row`` of this batch came from, for error messages."""
         if self.lines is not None:

@@ -13,6 +13,8 @@ from .listings import read_image_file
 from .libsvm import read_libsvm
 from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
+from .sequences import read_sequence_pairs
+from .vocabulary import read_vocabulary
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
@@ -50,10 +52,21 @@ def _unsupported(content_type, why="") -> FormatError:
         "Use one of: " + ", ".join(SUPPORTED) + " (no content type means " + RECORDIO_PROTOBUF + ")")
 
 
-def reader_for(content_type: str | None) -> Callable[..., Iterator[Batch]]:
+#: readers an algorithm's channel may name (its ChannelRule's ``record_kind``) for records of
+#: another kind than its content type's usual one: Seq2Seq's RecordIO-protobuf sentence pairs
+#: (Int32 ``source``/``target`` tensors) and its JSON vocabulary files
+RECORD_KINDS = {"sequence-pairs": read_sequence_pairs, "vocabulary": read_vocabulary}
+
+
+def reader_for(content_type: str | None, record_kind: str | None = None
+               ) -> Callable[..., Iterator[Batch]]:
     """``reader(source, batch_size=..., name=None) -> iterator of Batch`` for a channel's
     ContentType. None or "" is RecordIO-protobuf. Anything else raises FormatError listing what
-    is supported."""
+    is supported. ``record_kind`` (a key of RECORD_KINDS) selects that reader instead, once the
+    content type is known to be one the formats layer names."""
+    if record_kind is not None:
+        parse_content_type(content_type)
+        return RECORD_KINDS[record_kind]
     media, params = parse_content_type(content_type)
     if media == RECORDIO_PROTOBUF:
         if params:

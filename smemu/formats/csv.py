@@ -15,6 +15,9 @@ HINT = ("text/csv input must have no header row, the same number of columns on e
         "label in the first column(s) and only numbers; set label_size=0 in the content type "
         "(text/csv;label_size=0) for data without labels")
 BLOCK_LINES = 20000
+# one line is read whole and parsed at ~25 bytes of memory per byte: a longer line is an error
+# (8 MiB holds ~800,000 numbers, far past any built-in's feature_dim on a CSV line)
+MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
 def _parse_cell(cell: bytes, name, line, column):
@@ -78,8 +81,17 @@ def read_csv(source, label_size: int = 1, batch_size: int = 1000,
     with open_binary(source) as f:
         lines, numbers = [], []
         line = 0
-        for raw in f:
+        while True:
+            raw = f.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
             line += 1
+            if len(raw) > MAX_LINE_BYTES:
+                error = _too_long(f, raw, name, line)
+                if on_error is None:
+                    raise error
+                on_error(error)
+                continue
             text = raw.strip()
             if not text:
                 continue
@@ -94,12 +106,27 @@ def read_csv(source, label_size: int = 1, batch_size: int = 1000,
     yield from batcher.finish()
 
 
+def _too_long(f, start: bytes, name, line: int) -> FormatError:
+    """The error for a line over MAX_LINE_BYTES; the rest of the line is read past, not kept."""
+    length = len(start)
+    while not start.endswith(b"\n"):
+        start = f.readline(1 << 20)
+        if not start:
+            break
+        length += len(start)
+    return FormatError(f"the line is {length:,} bytes long, over the {MAX_LINE_BYTES:,} bytes a "
+                       "text/csv line may have", "Split the record's features over fewer "
+                       "columns, or send it as application/x-recordio-protobuf",
+                       source=name, line=line)
+
+
 def _emit(batcher, lines, numbers, name, width, label_size, on_error=None):
     matrix, width, numbers = _parse_lines(lines, numbers, name, width, on_error)
     if width <= label_size:
         raise FormatError(f"the line has {width} column(s), leaving no feature columns after "
                           f"{label_size} label column(s)", HINT, source=name, line=numbers[0])
-    features = np.ascontiguousarray(matrix[:, label_size:], dtype=np.float32)
+    with np.errstate(over="ignore"):   # past float32's range is infinity, which checks refuse
+        features = np.ascontiguousarray(matrix[:, label_size:], dtype=np.float32)
     labels = matrix[:, 0].astype(np.float32) if label_size else None
     yield from batcher.add(features, labels, np.array(numbers, dtype=np.int64))
     return width

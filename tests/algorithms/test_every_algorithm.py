@@ -65,13 +65,13 @@ def _channel_bytes(content_type, features, labels) -> bytes:
 
 
 def _request(tmp_path: Path, name: str, descriptor, sample, files: dict) -> dict:
-    """A CreateTrainingJob request whose channels are ``files`` (channel -> bytes of its one
-    file, or relative path -> bytes of its files)."""
+    """A CreateTrainingJob request whose channels are ``files`` (channel -> bytes, or -> {file
+    name: bytes})."""
     channels = []
     for channel, data in files.items():
         default = "part-0.csv" if _media(sample.content_type) == CSV else "part-0.pbr"
-        for relative, content in (data.items() if isinstance(data, dict) else [(default, data)]):
-            path = tmp_path / "data" / channel / relative
+        for file_name, content in (data.items() if isinstance(data, dict) else [(default, data)]):
+            path = tmp_path / "data" / channel / file_name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         rule = descriptor.channel(channel)
@@ -98,7 +98,7 @@ def _request(tmp_path: Path, name: str, descriptor, sample, files: dict) -> dict
 
 def _sample_files(sample) -> dict:
     if sample.files is not None:
-        return {channel: dict(files) for channel, files in sample.files.items()}
+        return {ch: dict(files) for ch, files in sample.files.items()}
     return {ch: _channel_bytes(sample.content_type, f, l) for ch, (f, l) in sample.channels.items()}
 
 
@@ -183,13 +183,11 @@ def test_trains_prints_its_metrics_and_serves(tmp_path, name):
 
         app = build_app(_serving_config(model_dir, name))
         request_type = sample.serving_type or _media(sample.content_type)
-        first = features[:3]
-        if sample.serving_body is not None:
-            body = sample.serving_body
-        elif request_type == CSV:
-            body = _csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
-        else:
-            body = _channel_bytes(RECORDIO_PROTOBUF, first, None)
+        body = sample.request_body
+        if body is None:
+            first = features[:3]
+            body = (_csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
+                    if request_type == CSV else _channel_bytes(RECORDIO_PROTOBUF, first, None))
         code, answer = _wsgi(app, body, request_type, sample.serving_accept)
         assert code == 200, answer[:300]
 

@@ -35,6 +35,14 @@ def model_file(model_data):
         return names, tar.extractfile("model_algo-1").read()
 """
 
+# SESSION plus what deploy() and predict() need: the runtime client pointed at smemu, and
+# endpoint polling every second (deploy() polls DescribeEndpoint every 30 s by default)
+ENDPOINT_SESSION = SESSION + r"""
+session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
+                                                       endpoint_url=sagemaker_url)
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+"""
+
 KMEANS = SESSION + r"""
 import mxnet as mx
 from sagemaker import KMeans

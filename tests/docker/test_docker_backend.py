@@ -60,7 +60,7 @@ def test_container_sees_the_sagemaker_contract(docker_client, probe_image, tmp_p
     assert facts["env"] == {
         "TRAINING_JOB_NAME": PROBE_JOB, "TRAINING_JOB_ARN": PROBE_ARN,
         "AWS_REGION": "eu-west-1", "MY_SETTING": "from the request's Environment",
-        "SMEMU_ALGORITHM": "kmeans", "OPENBLAS_CORETYPE": "Haswell"}
+        "SMEMU_ALGORITHM": "kmeans", "OPENBLAS_CORETYPE": "Haswell", "SMEMU_LIFELINE": "stdin"}
     assert sorted(lines) == ["no newline at the end", "to stderr", "to stdout"]
     assert _leftover_containers(docker_client) == []
 

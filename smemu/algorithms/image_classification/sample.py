@@ -89,10 +89,10 @@ def samples(rng) -> list[SampleData]:
     return [
         SampleData(channels=channels, hyperparameters=hyperparameters, quality=_accuracy,
                    content_type="application/x-recordio", serving_type="image/png",
-                   serving_body=train[0],
+                   request_body=train[0],
                    files={"train": {"train.rec": recordio(train, train_labels)},
                           "validation": {"validation.rec": recordio(valid, valid_labels)}}),
         SampleData(channels=channels, hyperparameters=hyperparameters, quality=_accuracy,
                    content_type="application/x-image", serving_type="image/png",
-                   serving_body=train[0], files=listed),
+                   request_body=train[0], files=listed),
     ]

@@ -100,7 +100,7 @@ def samples(rng) -> list[SampleData]:
     train_images, train_annotations = listed("train", train)
     valid_images, valid_annotations = listed("validation", valid)
     common = dict(channels=channels, hyperparameters=hyperparameters, quality=_map,
-                  truth=truths, serving_type="image/png", serving_body=train[0][0])
+                  truth=truths, serving_type="image/png", request_body=train[0][0])
     return [
         SampleData(content_type="application/x-image", files={
             "train": train_images, "train_annotation": train_annotations,

@@ -59,5 +59,5 @@ def samples(rng) -> list[SampleData]:
         channels={"train": (decoded([s[0] for s in train]), None)},
         hyperparameters={**HYPERPARAMETERS, "num_training_samples": str(len(train))},
         content_type="image/jpeg", quality=_miou, truth=[s[2] for s in train],
-        serving_type="image/jpeg", serving_body=train[0][0], serving_accept="image/png",
+        serving_type="image/jpeg", request_body=train[0][0], serving_accept="image/png",
         files=files)

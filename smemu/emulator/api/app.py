@@ -21,6 +21,9 @@ from smemu.emulator.api.errors import (ApiError, InternalFailure, RequestTooLarg
                                        SerializationException, UnknownOperation)
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+# what the HTTP server itself reads of a body before it gives up with a plain-text 413 (and, with
+# a Content-Length, a reset connection); up to it, bodies over MAX_REQUEST_BYTES get the AWS 413
+WIRE_LIMIT_BYTES = 8 * MAX_REQUEST_BYTES
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 log = logging.getLogger("smemu.api")
@@ -117,6 +120,9 @@ def _json_body(raw: bytes) -> dict:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise SerializationException("The request body nests JSON too deeply to read; no "
+                                     "SageMaker request nests more than a few levels.") from None
     if not isinstance(body, dict):
         raise SerializationException("The request body must be a JSON object.")
     return body

@@ -8,7 +8,9 @@ import sys
 
 import waitress
 
-from smemu.emulator.api.app import MAX_REQUEST_BYTES, create_app
+from smemu.emulator import supervision
+from smemu.emulator.api import origin_guard
+from smemu.emulator.api.app import WIRE_LIMIT_BYTES, create_app
 from smemu.emulator.api.client_support import empty_operations, with_describe_defaults
 from smemu.emulator.api.cloudwatch_metrics import TARGET_PREFIX as METRICS_PREFIX
 from smemu.emulator.api.cloudwatch_metrics import TrainingJobMetrics
@@ -24,11 +26,18 @@ from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
 log = logging.getLogger("smemu.api")
+# keep-alive clients (every boto3 client keeps its connections) must not fill waitress' default
+# 100 slots and make the next client wait for a 120 s idle timeout
+CONNECTIONS = {"connection_limit": 1000, "channel_timeout": 30, "asyncore_use_poll": True}
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: str = "process",
           allow_file_uris: bool = True, threads: int = 8, out=sys.stdout) -> int:
     store = JobStore(jobs_root) if jobs_root else JobStore()
+    store.make_private()
+    for what in supervision.reap_orphans():
+        print(f"smemu: ended the {what} a stopped smemu process left running.", file=out,
+              flush=True)
     service = TrainingJobService(store, backend=backend, allow_file_uris=allow_file_uris)
     for name in service.recover():
         print(f"smemu: training job {name} was running when its process stopped; it is now "
@@ -49,10 +58,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets(LOGS_PREFIX, JobLogs(store).operations()),
                       **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
     register_runtime(app, endpoints)
-    # waitress' own limit is a backstop for bodies without Content-Length; Flask answers the rest
+    origin_guard.install(app, host)
+    # waitress reads a body whole before the app runs, so Flask answers a body over
+    # MAX_REQUEST_BYTES with the AWS JSON 413 (chunked or not); waitress' own limit is a backstop
     server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    max_request_body_size=MAX_REQUEST_BYTES + 1024,
-                                    ident="smemu")
+                                    max_request_body_size=WIRE_LIMIT_BYTES,
+                                    ident="smemu", **CONNECTIONS)
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
           f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)

@@ -30,6 +30,7 @@ import re
 from typing import Callable
 
 from smemu.emulator.api.errors import ValidationException
+from smemu.emulator.environment import refused_names
 from smemu.emulator.request_shapes import Problem, aws_message
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -75,13 +76,10 @@ def check_name(body: dict, member: str) -> str:
 
 
 # what a request may reach on this machine -------------------------------------------------------
-# variables that would make the host run other code than smemu's (process backend)
-HOST_ENVIRONMENT = re.compile(r"(LD_|PYTHON|SMEMU_|DYLD_).*|PATH|HOME|TMPDIR", re.IGNORECASE)
-
-
 def host_variables(environment: dict) -> list[str]:
-    """The names in a request's Environment that would change how the host runs a process."""
-    return sorted(k for k in environment if isinstance(k, str) and HOST_ENVIRONMENT.fullmatch(k))
+    """The names in a request's Environment that the process backend does not pass (it passes
+    an allow-list: :mod:`smemu.emulator.environment`)."""
+    return refused_names(environment)
 
 
 def check_location(path: str, uri, allow_file_uris: bool) -> None:

@@ -19,14 +19,16 @@ import logging
 import threading
 import time
 
-from smemu.emulator.api.errors import ResourceInUse, ResourceNotFound, ValidationException
+from smemu.emulator.api.errors import (ApiError, ResourceInUse, ResourceNotFound,
+                                      ValidationException)
+from smemu.emulator.environment import RULE
 from smemu.emulator.api.listing import list_training_jobs
 from smemu.emulator.api.shared import (check_location, check_name, host_variables, invalid,
                                        stop_in_progress)
 from smemu.emulator.runner import start_job
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.storage import Storages
-from smemu.emulator.store import JobExists, JobNotFound, JobStore
+from smemu.emulator.store import JobExists, JobNotFound, JobStore, StoreFull
 
 log = logging.getLogger("smemu.api")
 
@@ -81,6 +83,8 @@ class TrainingJobService:
                                on_log=lambda line, name=name: log.debug("%s: %s", name, line))
         except JobExists as error:
             raise ResourceInUse(str(error)) from None
+        except StoreFull as error:
+            raise ApiError(error.strerror) from None
         with self._lock:
             self._handles = {n: h for n, h in self._handles.items() if not h.done}
             self._handles[name] = handle
@@ -123,7 +127,7 @@ class TrainingJobService:
         if refused:
             raise invalid("environment", f"Environment sets {', '.join(refused)}, which would "
                           f"change how the host runs the job's process (the process backend runs "
-                          f"it on this machine). Leave them out, or start the server with "
+                          f"it on this machine): {RULE}. Leave them out, or start the server with "
                           f"--backend docker.")
 
 

@@ -13,6 +13,12 @@ published on the host address ``SMEMU_BIND_HOST`` (loopback by default).
 
 A tiny init (``docker run --init``) is PID 1 so that SIGTERM reaches the algorithm's process, which
 would ignore it as PID 1 of its own.
+
+The container dies with the smemu process that started it: it is created with stdin open and
+``StdinOnce``, smemu attaches to its stdin and never writes, and the engine closes that stdin
+when smemu's connection goes (``kill -9`` included); the entrypoint's lifeline
+(:mod:`smemu.containers.lifeline`) then ends the container. Its id is recorded
+(:mod:`smemu.emulator.supervision`), so the next smemu process removes it if nobody did.
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ import os
 import threading
 
 from smemu import contract
-from smemu.emulator import images
+from smemu.emulator import images, supervision
 from smemu.emulator.backends import Backend, ContainerRun, RunOutcome
 
 CONTAINER_OPT_ML = contract.OPT_ML
 HOSTNAME = contract.FIRST_HOST
 JOB_LABEL = "org.smemu.training-job"
+OWNER_LABEL = "org.smemu.owner-pid"
 # the host's CPU quirks settings for OpenBLAS: the container computes on the same CPU, and the
 # same settings keep its results identical to the process backend's
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
@@ -59,6 +66,7 @@ class DockerBackend(Backend):
         env.update(run.environment)
         env[contract.ENV_ALGORITHM] = run.algorithm
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(supervision.LIFELINE_ENVIRONMENT)
         return env
 
     def run(self, run: ContainerRun) -> RunOutcome:
@@ -84,11 +92,14 @@ class DockerBackend(Backend):
             container = client.containers.create(
                 image, [run.command], hostname=HOSTNAME, environment=environment,
                 volumes={str(run.opt_ml.resolve()): {"bind": CONTAINER_OPT_ML, "mode": "rw"}},
-                init=True, stdin_open=False, tty=False,
-                labels={JOB_LABEL: run.environment.get("TRAINING_JOB_NAME", "")}, **network)
+                init=True, stdin_open=True, tty=False,   # stdin_open sets StdinOnce too
+                labels={JOB_LABEL: run.environment.get("TRAINING_JOB_NAME", ""),
+                        OWNER_LABEL: str(os.getpid())}, **network)
         except docker.errors.APIError as exc:
             return RunOutcome(None, error=f"Docker could not create the container from {image}: "
                                           f"{exc.explanation or exc}")
+        record = supervision.record_child(container_id=container.id,
+                                          what=f"{run.command} container")
         try:
             return self._run(container, run)
         finally:
@@ -96,15 +107,24 @@ class DockerBackend(Backend):
                 container.remove(force=True)
             except docker.errors.APIError:
                 pass
+            supervision.forget_child(record)
 
     def _run(self, container, run: ContainerRun) -> RunOutcome:
-        import docker.errors
-
         # attached before the start, so that no line is missed, the last one included
         stream = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
         streamer = threading.Thread(target=_stream_lines, args=(stream, run.on_log_line),
                                     daemon=True)
         streamer.start()
+        # the lifeline: never written; the engine closes the container's stdin when it closes
+        lifeline = container.attach_socket(params={"stdin": 1, "stream": 1})
+        try:
+            return self._supervise(container, run, stream, streamer)
+        finally:
+            _close(lifeline)
+
+    def _supervise(self, container, run: ContainerRun, stream, streamer) -> RunOutcome:
+        import docker.errors
+
         try:
             container.start()
         except docker.errors.APIError as exc:
@@ -125,6 +145,13 @@ class DockerBackend(Backend):
                                  lambda: signal("SIGTERM"), lambda: signal("SIGKILL"))
         streamer.join(timeout=10)   # the stream ends with the container; never hang on it
         return outcome
+
+
+def _close(sock) -> None:
+    try:
+        sock.close()
+    except Exception:   # already closed by the engine
+        pass
 
 
 def _wait(container, result: list) -> None:

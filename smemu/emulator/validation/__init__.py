@@ -164,6 +164,7 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
                 summaries[label_maps.name].read = True
         else:
             validate_channel(channel, checks, summaries[name], collect, progress,
-                             spec.instance_count, content_type=content_type)
+                             spec.instance_count, content_type=content_type,
+                             record_kind=algorithm.channel(name).record_kind)
             records = summaries[name].records
         report.notes.extend(checks.remarks(name, records))

@@ -4,6 +4,7 @@ mode) through the container's formats reader, every batch through the algorithm'
 from __future__ import annotations
 
 import io
+import zlib
 from typing import BinaryIO
 
 import numpy as np
@@ -27,9 +28,10 @@ READ_BUFFER = 1 << 20
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
                      collect: Collector, progress, instance_count: int = 1,
-                     content_type: str | None = None) -> None:
+                     content_type: str | None = None, record_kind: str | None = None) -> None:
     """Reads the channel as the container would (as ``content_type`` when given: the algorithm's
-    default for a channel without ContentType), reporting every problem to ``collect``."""
+    default for a channel without ContentType; as ``record_kind`` when the algorithm's channel
+    names one), reporting every problem to ``collect``."""
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -47,7 +49,7 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
         else {contract.FIRST_HOST: objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     # the container's reader; validate passes on_error
-    reader = reader_for(content_type or channel.content_type)
+    reader = reader_for(content_type or channel.content_type, record_kind)
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
@@ -114,9 +116,19 @@ def _read_pipe_stream(channel, objects, start, reader, state: _ChannelState, bar
     the stream was read to its end)."""
     fifo = f"{LOGICAL_DATA}/{contract.fifo_name(channel.name, 0)}"
     name = fifo if start == 0 else f"{fifo} from {objects[start].uri}"
-    with ChannelStream(channel, objects[start:]) as stream:
-        source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream, READ_BUFFER)
-        failed = _read_source(source, name, reader, state, stream.object_of)
+    stream = ChannelStream(channel, objects[start:])
+    try:
+        with stream:
+            source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream,
+                                                                                     READ_BUFFER)
+            failed = _read_source(source, name, reader, state, stream.object_of)
+    except (OSError, EOFError, zlib.error) as exc:   # CompressionType=Gzip on data that is not
+        index = start + max(stream.index, 0)
+        state.format_problems += 1
+        uri = objects[index].uri
+        state.add(Problem("channel", staging.stream_failure(uri, channel.compression, exc),
+                          channel=channel.name, object=uri))
+        return index + 1
     if failed is None:
         return len(objects)
     return start + stream.index_of(failed) + 1
@@ -197,10 +209,7 @@ def _check_records(checks: InputChecks, batch: Batch, channel: str, on_bad, lo: 
 
 
 def _rows(batch: Batch, lo: int, hi: int) -> Batch:
-    return Batch(batch.features[lo:hi], None if batch.labels is None else batch.labels[lo:hi],
-                 batch.source, batch.first_record + lo,
-                 offsets=None if batch.offsets is None else batch.offsets[lo:hi],
-                 lines=None if batch.lines is None else batch.lines[lo:hi])
+    return batch.rows(lo, hi)
 
 
 def _summarise(summary: ChannelSummary, batch: Batch) -> None:
