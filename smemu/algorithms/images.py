@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from smemu.algorithms.errors import DataError
+from smemu.algorithms.inference import Predictor
+from smemu.formats import FormatError
+from smemu.formats.images import decode_image
 
 POOL_GRID = 8
 
@@ -140,3 +143,23 @@ def require_model_files(files: dict, names, algorithm: str) -> None:
         raise DataError(f"A {algorithm} model.tar.gz holds {', '.join(names)}; "
                         f"{', '.join(missing)} is missing. Give the model.tar.gz its training "
                         f"job wrote.")
+
+
+class ImagePredictor(Predictor):
+    """What the image built-ins' endpoints share: a request is one encoded image
+    (``image/jpeg``, ``image/png`` or ``application/x-image``), decoded with Pillow into a
+    ``(1, 1)`` object array of its ``(height, width, 3)`` pixels for ``predict``; an image that
+    cannot be decoded is the request's error (400)."""
+
+    request_types = ("image/jpeg", "image/png", "application/x-image")
+    csv_output = False
+    feature_dim = 1        # one image a record
+
+    def decode(self, body: bytes, media: str):
+        try:
+            pixels = decode_image(body, "The request body")
+        except FormatError as exc:
+            raise DataError(str(exc)) from None
+        features = np.empty((1, 1), dtype=object)
+        features[0, 0] = pixels
+        return features

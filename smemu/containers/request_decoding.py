@@ -6,8 +6,6 @@
 * ``application/jsonlines``: one such instance a line.
 * ``application/x-recordio-protobuf``: ``aialgs.data`` Records, dense or sparse.
 * ``text/libsvm``: LIBSVM lines (XGBoost); a leading label is read and ignored.
-* ``image/jpeg``, ``image/png``, ``application/x-image``: one encoded image (the image
-  built-ins), decoded by Pillow into a ``(1, 1)`` object array holding its pixels.
 
 Every error is an :class:`InvocationError` (400, or 415 for a type the built-ins do not read)
 whose message names the record.
@@ -27,7 +25,6 @@ import scipy.sparse as sp
 from smemu.containers.media_types import (
     CSV, JSON, JSONLINES, LIBSVM, RECORDIO_PROTOBUF, InvocationError, MediaType)
 from smemu.formats import FormatError, read_csv, read_libsvm, read_recordio_protobuf
-from smemu.formats.images import decode_image
 
 #: what the MXNet-based built-ins read (a Predictor's ``request_types`` may name others)
 REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
@@ -259,20 +256,8 @@ def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
     return _assemble([instance for _, instance in lines], where)
 
 
-def _decode_image(body: bytes, media: MediaType) -> RequestBatch:
-    try:
-        pixels = decode_image(body, "The request body")
-    except FormatError as exc:
-        raise bad_request(str(exc)) from None
-    features = np.empty((1, 1), dtype=object)
-    features[0, 0] = pixels
-    return RequestBatch(features, lambda row: "the image of the request body")
-
-
 _DECODERS = {
-    "image/jpeg": _decode_image,
-    "image/png": _decode_image,
-    "application/x-image": _decode_image,
+
     CSV: _decode_csv,
     JSON: _decode_json,
     JSONLINES: _decode_jsonlines,

@@ -9,23 +9,16 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.images import pixel_features, require_model_files
+from smemu.algorithms.images import ImagePredictor, pixel_features, require_model_files
 from smemu.algorithms.image_classification import artifact
 from smemu.algorithms.softmax import PixelClassifier
-from smemu.algorithms.inference import Predictor
 
-IMAGE_TYPES = ("application/x-image", "image/jpeg", "image/png")
-
-
-class ImageClassifier(Predictor):
+class ImageClassifier(ImagePredictor):
     output_names = ("probabilities",)
-    request_types = IMAGE_TYPES
-    csv_output = False
 
     def __init__(self, classifier: PixelClassifier, image_shape):
         self.classifier = classifier
         self.image_shape = tuple(image_shape)
-        self.feature_dim = 1        # one image a record
 
     def predict(self, features) -> dict[str, np.ndarray]:
         pixels = pixel_features(features, self.image_shape)

@@ -9,24 +9,18 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.images import colour_features, require_model_files, resized_to
-from smemu.algorithms.inference import Predictor
+from smemu.algorithms.images import (
+    ImagePredictor, colour_features, require_model_files, resized_to)
 from smemu.algorithms.object_detection import artifact
 from smemu.algorithms.object_detection.boxes import detect
 from smemu.algorithms.softmax import PixelClassifier
 
-IMAGE_TYPES = ("application/x-image", "image/jpeg", "image/png")
-
-
-class Detector(Predictor):
+class Detector(ImagePredictor):
     output_names = ("prediction",)
-    request_types = IMAGE_TYPES
-    csv_output = False
 
     def __init__(self, classifier: PixelClassifier, side: int):
         self.classifier = classifier
         self.side = side
-        self.feature_dim = 1        # one image a record
 
     def predict(self, features) -> dict:
         found = []

@@ -12,8 +12,7 @@ import json
 
 import numpy as np
 
-from smemu.algorithms.images import require_model_files, resized_to
-from smemu.algorithms.inference import Predictor
+from smemu.algorithms.images import ImagePredictor, require_model_files, resized_to
 from smemu.algorithms.semantic_segmentation.pixels import image_pixels
 from smemu.algorithms.softmax import PixelClassifier
 from smemu.formats.ndarray import load_ndarrays
@@ -23,17 +22,14 @@ PNG = "image/png"
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 
 
-class Segmenter(Predictor):
+class Segmenter(ImagePredictor):
     output_names = ("probabilities",)
-    request_types = ("image/jpeg", "image/png", "application/x-image")
     response_types = (PNG, RECORDIO_PROTOBUF)
     default_accept = PNG
-    csv_output = False
 
     def __init__(self, classifier: PixelClassifier, side: int):
         self.classifier = classifier
         self.side = side
-        self.feature_dim = 1
 
     def predict(self, features) -> dict:
         out = []
