@@ -230,3 +230,18 @@ def test_pipe_mode_refuses_listed_images(tmp_path):
     report = validate_request(_request(tmp_path, channels, _hp(6), mode="Pipe"),
                               base_dir=str(tmp_path))
     assert any("Pipe mode reads application/x-recordio" in p.message for p in report.problems)
+
+
+def test_pipe_mode_trains_on_im2rec_recordio(tmp_path):
+    train, labels = _shapes(9, 60)
+    valid, valid_labels = _shapes(10, 30)
+    job = _request(tmp_path, {
+        "train": ("application/x-recordio", {"a.rec": ic_sample.recordio(train[:30], labels[:30]),
+                                             "b.rec": ic_sample.recordio(train[30:], labels[30:])}),
+        "validation": ("application/x-recordio", {"v.rec": ic_sample.recordio(valid, valid_labels)}),
+    }, _hp(60, epochs="5"), mode="Pipe")
+    record, lines = run(tmp_path, job)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    final = {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
+    assert final["validation:accuracy"] > 0.7
+    assert not any("but the train channel holds" in line for line in lines)   # 60 and 60
