@@ -21,7 +21,7 @@ from smemu.containers.artifacts import write_model
 from smemu.containers.channels import open_channels
 from smemu.containers.paths import OptML
 from smemu.formats import FormatError
-from smemu.formats.content_types import IMAGE, parse_content_type
+from smemu.formats.content_types import IMAGE, PUBLIC_NAMES, parse_content_type
 
 log = logging.getLogger("smemu.container")
 
@@ -99,7 +99,8 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         media, _params = parse_content_type(content_type)
         if media not in announced:
             announced.add(media)
-            log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)
+            shown = PUBLIC_NAMES.get(media, media)
+            log.info("Loaded iterator creator %s for content type (%r, '1.0')", shown, shown)
     listings = {}
     for rule in descriptor.channels:
         config = input_config.get(rule.name)

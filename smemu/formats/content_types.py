@@ -24,6 +24,8 @@ PARQUET = "application/x-parquet"
 #: to it (elsewhere application/x-recordio means RecordIO-protobuf)
 IM2REC = "application/x-recordio-im2rec"
 IMAGE = "application/x-image"
+#: what users write for the formats layer's own names
+PUBLIC_NAMES = {IM2REC: "application/x-recordio"}
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)
 # other names of the same types (an algorithm's ChannelRule may add its own, e.g. XGBoost's "csv")
 ALIASES = {"text/x-libsvm": LIBSVM, "application/x-recordio": RECORDIO_PROTOBUF}
