@@ -76,6 +76,33 @@ class Trainer:
         return PixelClassifier(self.w.copy(), self.b - self.w @ self.mean, self.multi_label)
 
 
+def trainer_for(x: np.ndarray, targets: np.ndarray, config, seed: int,
+                multi_label: bool = False) -> Trainer:
+    """A Trainer with the image built-ins' ``learning_rate``, ``mini_batch_size`` and
+    ``weight_decay``."""
+    return Trainer(x, targets, targets.shape[1], multi_label=multi_label,
+                   learning_rate=config["learning_rate"], batch_size=config["mini_batch_size"],
+                   weight_decay=config["weight_decay"], seed=seed)
+
+
+def best_of_epochs(trainer: Trainer, epochs: int, evaluate, reporter,
+                   on_best=None) -> PixelClassifier:
+    """Runs ``epochs`` epochs; after each, ``evaluate(epoch, model)`` prints the epoch's metrics
+    and gives its score. The model of the best score is kept (the first of equal ones);
+    ``on_best(score)`` is told when it changes."""
+    best, best_score = None, -np.inf
+    for epoch in range(epochs):
+        trainer.epoch()
+        model = trainer.model()
+        score = evaluate(epoch, model)
+        if score > best_score:
+            best, best_score = model, score
+            if on_best is not None:
+                on_best(score)
+        reporter.progress((epoch + 1) / epochs)
+    return best
+
+
 def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     out = np.zeros((len(labels), num_classes), dtype=np.float32)
     out[np.arange(len(labels)), labels.astype(np.int64)] = 1.0

@@ -28,7 +28,7 @@ from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.images import pixel_features
 from smemu.algorithms.image_classification import artifact
-from smemu.algorithms.softmax import Trainer, accuracy, one_hot
+from smemu.algorithms.softmax import accuracy, best_of_epochs, one_hot, trainer_for
 from smemu.algorithms.reporting import Reporter
 
 READ_BATCH = 256
@@ -72,28 +72,24 @@ class ImageClassification(Algorithm):
             vx, vlabels = read_images(channels["validation"], checks, config)
             validation = (vx, targets_of(vlabels, config))
         reporter.info("Training on %d images (%d pooled pixel features each)", len(x), x.shape[1])
-        trainer = Trainer(x, y, config["num_classes"], multi_label=multi_label,
-                          learning_rate=config["learning_rate"],
-                          batch_size=config["mini_batch_size"],
-                          weight_decay=config["weight_decay"], seed=config.seed(MODEL_KEYS))
-        epochs = config["epochs"]
-        best, best_accuracy = None, -1.0
-        for epoch in range(epochs):
-            start = time.perf_counter()
-            trainer.epoch()
-            model = trainer.model()
+        trainer = trainer_for(x, y, config, config.seed(MODEL_KEYS), multi_label)
+
+        epoch_start = [time.perf_counter()]
+
+        def evaluate(epoch, model):
             train_accuracy = accuracy(model.probabilities(x), y, multi_label)
             reporter.info("Epoch[%d] Train-accuracy=%f", epoch, train_accuracy)
-            reporter.info("Epoch[%d] Time cost=%.3f", epoch, time.perf_counter() - start)
-            score = train_accuracy
-            if validation is not None:
-                score = accuracy(model.probabilities(validation[0]), validation[1], multi_label)
-                reporter.info("Epoch[%d] Validation-accuracy=%f", epoch, score)
-            if score > best_accuracy:
-                best, best_accuracy = model, score
-                if validation is not None:
-                    reporter.info("Storing the best model with validation accuracy: %f", score)
-            reporter.progress((epoch + 1) / epochs)
+            now = time.perf_counter()
+            reporter.info("Epoch[%d] Time cost=%.3f", epoch, now - epoch_start[0])
+            epoch_start[0] = now
+            if validation is None:
+                return train_accuracy
+            score = accuracy(model.probabilities(validation[0]), validation[1], multi_label)
+            reporter.info("Epoch[%d] Validation-accuracy=%f", epoch, score)
+            return score
+
+        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, lambda score: (
+            reporter.info("Storing the best model with validation accuracy: %f", score)))
         reporter.info('Saved checkpoint to "/opt/ml/model/%s"', artifact.PARAMS)
         return ModelArtifact(layout="files", files=artifact.model_files(
             best.weight, best.bias, config["image_shape"], multi_label))

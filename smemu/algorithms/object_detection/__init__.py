@@ -29,7 +29,7 @@ from smemu.algorithms.object_detection import artifact
 from smemu.algorithms.object_detection.boxes import (
     detect, mean_average_precision, objects, pixel_targets)
 from smemu.algorithms.reporting import Reporter
-from smemu.algorithms.softmax import Trainer, cross_entropy, one_hot
+from smemu.algorithms.softmax import best_of_epochs, cross_entropy, one_hot, trainer_for
 
 READ_BATCH = 64
 WORKING_SIDE = 32
@@ -91,23 +91,17 @@ class ObjectDetection(Algorithm):
         targets = one_hot(y, k + 1)
         reporter.info("Training the pixel classifier on %d pixels of %d images (%dx%d each)",
                       len(x), len(train_features), side, side)
-        trainer = Trainer(x, targets, k + 1, multi_label=False,
-                          learning_rate=config["learning_rate"],
-                          batch_size=config["mini_batch_size"],
-                          weight_decay=config["weight_decay"], seed=seed)
-        epochs = config["epochs"]
-        best, best_map = None, -1.0
-        for epoch in range(epochs):
-            trainer.epoch()
-            model = trainer.model()
-            loss = cross_entropy(model.probabilities(x), y)
-            reporter.quality("train", "cross_entropy", loss, epoch=epoch)
+        trainer = trainer_for(x, targets, config, seed)
+
+        def evaluate(epoch, model):
+            reporter.quality("train", "cross_entropy", cross_entropy(model.probabilities(x), y),
+                             epoch=epoch)
             value = mean_average_precision(detections(model, valid_features, side),
                                            valid_truths, k)
             reporter.quality("validation", "mAP", value, kind="score", epoch=epoch)
-            if value > best_map:
-                best, best_map = model, value
-                reporter.info("Updating the best model with validation-mAP=%s", value)
-            reporter.progress((epoch + 1) / epochs)
+            return value
+
+        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, lambda value: (
+            reporter.info("Updating the best model with validation-mAP=%s", value)))
         return ModelArtifact(layout="files", files=artifact.model_files(
             best.weight, best.bias, dict(config.raw), side))

@@ -26,7 +26,7 @@ from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.reporting import Reporter
 from smemu.algorithms.semantic_segmentation.pixels import (
     IGNORE, WORKING_SIDE, image_pixels, mask_pixels, scores)
-from smemu.algorithms.softmax import Trainer, cross_entropy, one_hot
+from smemu.algorithms.softmax import best_of_epochs, cross_entropy, one_hot, trainer_for
 from smemu.formats.ndarray import save_ndarrays
 
 READ_BATCH = 32
@@ -66,24 +66,18 @@ class SemanticSegmentation(Algorithm):
         x, y = x[keep], y[keep]
         reporter.info("Training the pixel classifier on %d pixels of %d images", len(x),
                       len(train_x))
-        trainer = Trainer(x, one_hot(y, k), k, multi_label=False,
-                          learning_rate=config["learning_rate"],
-                          batch_size=config["mini_batch_size"],
-                          weight_decay=config["weight_decay"], seed=config.seed(MODEL_KEYS))
+        trainer = trainer_for(x, one_hot(y, k), config, config.seed(MODEL_KEYS))
         vx, vy = np.concatenate(valid_x), np.concatenate(valid_y)
-        epochs = config["epochs"]
-        best, best_miou = None, -1.0
-        for epoch in range(epochs):
-            trainer.epoch()
-            model = trainer.model()
-            loss = cross_entropy(model.probabilities(x), y)
-            reporter.quality("train", "loss", loss, epoch=epoch)
+
+        def evaluate(epoch, model):
+            reporter.quality("train", "loss", cross_entropy(model.probabilities(x), y),
+                             epoch=epoch)
             miou, accuracy = scores(model.probabilities(vx).argmax(axis=1), vy, k)
             reporter.quality("validation", "mIOU", miou, kind="score", epoch=epoch)
             reporter.quality("validation", "pixel_accuracy", accuracy, kind="score", epoch=epoch)
-            if miou > best_miou:
-                best, best_miou = model, miou
-            reporter.progress((epoch + 1) / epochs)
+            return miou
+
+        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter)
         params = io.BytesIO()
         save_ndarrays(params, {"fc1_weight": best.weight, "fc1_bias": best.bias})
         hyperparams = {**config.raw, "smemu_working_side": str(WORKING_SIDE)}
