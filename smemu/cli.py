@@ -9,12 +9,12 @@ import sys
 
 from smemu import __version__
 from smemu.commands._process import guard_streams, interrupt_on_termination
-from smemu.commands import (build_images, convert, describe, inspect, list_jobs, serve, server,
-                            stop, train, transform, tune, validate)
+from smemu.commands import (build_images, console, convert, describe, inspect, list_jobs, serve,
+                            server, stop, train, transform, tune, validate)
 
 # one entry per subcommand module; the module's register() names the subcommand(s)
 COMMAND_MODULES = [train, describe, list_jobs, stop, inspect, convert, serve, build_images, server,
-                   validate, transform, tune]
+                   validate, transform, tune, console]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,11 +5,13 @@ the first problem; ``smemu validate`` reports them all, in the same words."""
 
 from __future__ import annotations
 
+import functools
 from typing import Mapping
 
 from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
+from smemu.formats.text import read_text_fields
 from smemu.formats.content_types import PUBLIC_NAMES, parse_content_type
 
 _PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
@@ -17,7 +19,8 @@ _PREFIX = "Unable to initialize the algorithm. Failed to validate input data con
 
 def channel_problems(descriptor: AlgorithmDescriptor,
                      input_config: Mapping[str, dict]) -> list[CustomerError]:
-    """Channels the algorithm does not take, then required channels that are missing."""
+    """Channels the algorithm does not take, required channels that are missing, then channels
+    in Pipe mode that the algorithm reads in File mode only."""
     allowed = descriptor.channel_names
     problems = []
     for name in input_config:
@@ -30,6 +33,14 @@ def channel_problems(descriptor: AlgorithmDescriptor,
             problems.append(CustomerError(
                 f"{_PREFIX} '{name}' is a required property: add a '{name}' channel to "
                 f"InputDataConfig."))
+    for name, cfg in input_config.items():
+        rule = descriptor.channel(name)
+        mode = str(cfg.get("TrainingInputMode", "File"))
+        if rule is not None and mode.lower() == "pipe" and "Pipe" not in rule.input_modes:
+            problems.append(CustomerError(
+                f"{_PREFIX} {descriptor.name} reads the '{name}' channel in File mode only, and "
+                f"this channel is in Pipe mode. Set its InputMode (or the job's "
+                f"TrainingInputMode) to File."))
     return problems
 
 
@@ -57,3 +68,18 @@ def content_type_problem(name: str, content_type: str | None,
             f"'{name}' channel: {exc}")
     return None
 
+
+def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None):
+    """The formats reader for a channel: the content type's (``reader_for``), the reader of the
+    channel's ``ChannelRule.record_kind`` (Seq2Seq), or for a channel of text records
+    (``ChannelRule.text_fields``) CSV lines split into that many strings."""
+    if descriptor is not None:
+        content_type = descriptor.content_type_of(name, content_type)
+    rule = descriptor.channel(name) if descriptor is not None else None
+    if rule is not None and rule.record_kind:
+        return reader_for(content_type, rule.record_kind)
+    if rule is not None and rule.text_fields:
+        media, _params = parse_content_type(content_type)
+        if media == "text/csv":
+            return functools.partial(read_text_fields, columns=rule.text_fields)
+    return reader_for(content_type)

@@ -6,9 +6,9 @@ Shared by all algorithms so that the same mistake reads the same way whichever o
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from smemu.algorithms.errors import DataError
+from smemu.formats.sparse import issparse, scipy_sparse
 
 
 def width(features) -> int:
@@ -28,10 +28,10 @@ def check_width(batch, feature_dim: int, channel: str) -> None:
 def check_finite(batch, channel: str) -> None:
     """NaN or infinite feature values are a DataError naming the first bad record."""
     feats = batch.features
-    values = feats.data if sp.issparse(feats) else feats
+    values = feats.data if issparse(feats) else feats
     if values.dtype.kind != "f" or np.isfinite(values).all():
         return
-    if sp.issparse(feats):
+    if issparse(feats):
         bad_pos = int(np.flatnonzero(~np.isfinite(feats.data))[0])
         row = int(np.searchsorted(feats.indptr, bad_pos, side="right") - 1)
     else:
@@ -60,7 +60,7 @@ def require_labels(batch, channel: str) -> np.ndarray:
 
 def as_float(features, dtype=np.float32):
     """Features as a float array (dense) or float CSR matrix (sparse), without copying if possible."""
-    if sp.issparse(features):
+    if issparse(features):
         return features.astype(dtype, copy=False).tocsr()
     return np.asarray(features, dtype=dtype)
 
@@ -104,8 +104,8 @@ def labels_of(batch, channel_name: str) -> np.ndarray:
 def widened(features, width: int):
     """A CSR matrix with trailing empty columns up to ``width`` (sparse records, e.g. LIBSVM, may
     leave trailing columns out); dense features and wide-enough matrices come back as they are."""
-    if not sp.issparse(features) or features.shape[1] >= width:
+    if not issparse(features) or features.shape[1] >= width:
         return features
     features = features.tocsr()
-    return sp.csr_matrix((features.data, features.indices, features.indptr),
+    return scipy_sparse().csr_matrix((features.data, features.indices, features.indptr),
                          shape=(features.shape[0], width))

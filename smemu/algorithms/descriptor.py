@@ -36,11 +36,13 @@ class ChannelRule:
     ``csv`` for ``text/csv``); ``pipe_refusals`` the content types it cannot read in Pipe mode,
     with its error (XGBoost: ``Pipe mode not supported for LibSVM.``); ``record_kind`` a reader
     of ``smemu.formats.content_types.RECORD_KINDS`` the container reads the channel with instead
-    of its content type's (Seq2Seq's ``sequence-pairs`` and ``vocabulary``). ``listed_by`` names
-    the channel whose listing files (``.lst``, annotation JSON, PNG masks) list and label this
-    channel's images when it is ``application/x-image`` (image classification's ``train`` is
-    listed by ``train_lst``); ``label_map_by`` the channel whose ``<name>_label_map.json`` maps
-    the values of this channel's masks to classes (semantic segmentation's ``label_map``).
+    of its content type's (Seq2Seq's ``sequence-pairs`` and ``vocabulary``); ``text_fields`` > 0:
+    the channel's text/csv records are that many strings each (IP Insights' ``entity,ip``), read
+    by ``smemu.formats.text.read_text_fields``, not numbers. ``listed_by`` names the channel
+    whose listing files (``.lst``, annotation JSON, PNG masks) list and label this channel's
+    images when it is ``application/x-image`` (image classification's ``train`` is listed by
+    ``train_lst``); ``label_map_by`` the channel whose ``<name>_label_map.json`` maps the values
+    of this channel's masks to classes (semantic segmentation's ``label_map``).
     """
 
     name: str
@@ -48,13 +50,14 @@ class ChannelRule:
     content_types: tuple[str, ...] = (CSV, RECORDIO_PROTOBUF)
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
+    text_fields: int = 0
+    listed_by: str | None = None
+    label_map_by: str | None = None
     doc: str = ""
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
     record_kind: str | None = None
-    listed_by: str | None = None
-    label_map_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,11 @@ class SampleData:
       (Seq2Seq's vocabularies and sentence pairs) rather than ``channels`` written as
       ``content_type``; ``channels["train"]`` is then what the predictor is given for ``quality``;
     * ``request_body``: the body the test invokes the endpoint with (default: the first three
-      train records written as the serving type);
-    * ``serving_accept``: the Accept type of that request.
+      train records written as the serving type).
+    * ``evaluation``: ``(features, truth)`` the predictor is asked about and ``quality`` judges
+      instead of the train features (e.g. IP Insights: observed pairs followed by as many pairs
+      with other entities' addresses, whose scores only mean something side by side);
+    * ``serving_accept``: the Accept type of the test's request.
     """
 
     channels: Mapping[str, tuple[Any, Any]]
@@ -120,6 +126,7 @@ class SampleData:
     serving_type: str | None = None
     files: Mapping[str, Mapping[str, bytes]] | None = None
     request_body: bytes | None = None
+    evaluation: tuple[Any, Any] | None = None
     serving_accept: str = "application/json"
 
 

@@ -47,6 +47,11 @@ class Predictor(abc.ABC):
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's
     #: ``distances`` and ``labels``); ``predict`` always computes them
     verbose_outputs: tuple[str, ...] = ()
+    #: > 0 when requests are records of that many text fields rather than numbers (IP
+    #: Insights' ``entity,ip``): CSV lines split on commas, JSON/JSON Lines instances whose
+    #: ``features`` (or ``data.features.values``) is a list of strings; ``predict`` then gets an
+    #: ``(n, request_fields)`` object array, and RecordIO-protobuf requests are refused (415)
+    request_fields: int = 0
 
     def decode(self, body: bytes, media: str):
         """The records of a non-empty request body of content type ``media`` (one of

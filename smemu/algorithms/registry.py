@@ -2,13 +2,25 @@
 ``descriptor`` module defines ``DESCRIPTOR`` (see :mod:`smemu.algorithms.descriptor`).
 
 Nothing else lists algorithms: a new built-in is a new folder.
+
+Reading the descriptors must not import any algorithm's training code, yet an algorithm's
+``__init__.py`` holds its trainer (numpy, scipy.stats, faiss, xgboost ...), and importing
+``<folder>.descriptor`` runs the package's ``__init__`` first. So the scan puts each algorithm
+package in ``sys.modules`` *deferred* (:func:`_deferred_package`): a package object with its
+``__path__`` (so ``descriptor``, ``schema`` ... import as usual) whose ``__init__`` runs on the
+first attribute asked of it that it does not have yet (``from smemu.algorithms.kmeans import
+KMeans``, or a descriptor's ``"smemu.algorithms.kmeans:KMeans"``). ``smemu --help`` and request
+validation read every schema without importing one trainer.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import pkgutil
+import sys
+import threading
 
 from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
@@ -23,6 +35,7 @@ def descriptors() -> dict[str, AlgorithmDescriptor]:
     for info in pkgutil.iter_modules(package.__path__):
         if not info.ispkg:
             continue
+        _deferred_package(f"{package.__name__}.{info.name}")
         try:
             module = importlib.import_module(f"{package.__name__}.{info.name}.descriptor")
         except ModuleNotFoundError as exc:
@@ -34,6 +47,46 @@ def descriptors() -> dict[str, AlgorithmDescriptor]:
             raise RuntimeError(f"two algorithm folders declare the name {descriptor.name!r}")
         found[descriptor.name] = descriptor
     return dict(sorted(found.items()))
+
+
+_DEFERRED_LOCK = threading.RLock()
+
+
+def _deferred_package(name: str) -> None:
+    """Put package ``name`` in ``sys.modules`` without running its ``__init__``; the first
+    attribute lookup the package cannot answer runs it (once, in the same module object, so the
+    submodules already imported stay its attributes). A no-op if it is imported already."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    state = {"loaded": False, "loading": False}
+
+    def __getattr__(attribute: str):
+        with _DEFERRED_LOCK:
+            if not state["loaded"] and not state["loading"]:
+                state["loading"] = True
+                try:
+                    spec.loader.exec_module(module)   # an error leaves the hook: a retry re-raises it
+                    state["loaded"] = True
+                    if module.__dict__.get("__getattr__") is __getattr__:
+                        del module.__dict__["__getattr__"]
+                finally:
+                    state["loading"] = False
+            elif state["loading"]:
+                # asked while its own __init__ runs (``from . import submodule``): not there yet
+                raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        try:
+            return module.__dict__[attribute]
+        except KeyError:
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}") from None
+
+    module.__getattr__ = __getattr__
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
 
 
 def algorithm_names() -> list[str]:

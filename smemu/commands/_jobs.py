@@ -16,6 +16,15 @@ def add_jobs_root(parser) -> None:
                         help="where job records live (default: $SMEMU_HOME/jobs or ~/.smemu/jobs)")
 
 
+def add_listen_options(parser, default_port: int) -> None:
+    """``--host`` (loopback by default) and ``--port`` of the commands that serve HTTP."""
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only; "
+                             "anything else exposes the server to the network)")
+    parser.add_argument("--port", type=int, default=default_port,
+                        help=f"port to listen on (default {default_port}; 0 picks a free one)")
+
+
 def store_from(args) -> JobStore:
     return JobStore(args.jobs_root) if getattr(args, "jobs_root", None) else JobStore()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from smemu.formats import FormatError, files
+from smemu.formats.errors import FormatError
+from smemu.formats.kinds import KINDS
 
 from .data_options import guarded, reading
 
@@ -16,7 +17,7 @@ def register(subparsers) -> None:
                     ".npz, or .pbr/.rec/.recordio for RecordIO-protobuf), or --to.")
     p.add_argument("input")
     p.add_argument("output")
-    p.add_argument("--to", choices=files.KINDS, help="the output's kind (default: by extension)")
+    p.add_argument("--to", choices=KINDS, help="the output's kind (default: by extension)")
     p.add_argument("--label-size", type=int, default=1, choices=(0, 1),
                    help="label columns of CSV input (0 for unlabelled data; default 1)")
     p.add_argument("--progress", action="store_true", default=None,
@@ -25,6 +26,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from smemu.formats import files
+
     kind_in = files.detect_kind(args.input)
     kind_out = args.to or files.kind_by_name(args.output)
     if kind_out is None:

@@ -7,8 +7,7 @@ import contextlib
 import os
 import sys
 
-from smemu.formats import FormatError
-from smemu.formats import files
+from smemu.formats.errors import FormatError
 from smemu.progress import Progress
 
 
@@ -34,6 +33,8 @@ def guarded(func):
 @contextlib.contextmanager
 def reading(path, kind, label, batch_size=10000, label_size=1, progress=None):
     """Yields an iterator of batches from ``path``, drawing a progress bar on big files."""
+    from smemu.formats import files
+
     size = os.path.getsize(path)
     bar = Progress(size, label, enabled=progress) if progress is not None \
         else Progress.for_bytes(size, label)

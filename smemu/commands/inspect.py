@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 
-import scipy.sparse as sp
-
-from smemu.formats import files, load_ndarrays
+from smemu.formats import kinds
+from smemu.formats.sparse import issparse
 
 from .data_options import guarded, reading
 
 FORMAT_NAMES = {
-    files.RECORDIO_PROTOBUF: "RecordIO-protobuf (application/x-recordio-protobuf)",
-    files.CSV: "CSV (text/csv)",
-    files.NPY: "numpy .npy",
-    files.NPZ: "numpy .npz",
-    files.NDARRAY: "MXNet NDArray file (mx.nd.save)",
+    kinds.RECORDIO_PROTOBUF: "RecordIO-protobuf (application/x-recordio-protobuf)",
+    kinds.CSV: "CSV (text/csv)",
+    kinds.NPY: "numpy .npy",
+    kinds.NPZ: "numpy .npz",
+    kinds.NDARRAY: "MXNet NDArray file (mx.nd.save)",
 }
 
 
@@ -37,7 +36,7 @@ def _row(batch, i):
     entry = {"location": batch.location(i)}
     if batch.labels is not None:
         entry["label"] = batch.labels[i].item()
-    if sp.issparse(batch.features):
+    if issparse(batch.features):
         row = batch.features.getrow(i)
         entry["keys"] = row.indices.tolist()
         entry["values"] = row.data.tolist()
@@ -47,6 +46,8 @@ def _row(batch, i):
 
 
 def describe(path, head=3, label_size=1, progress=None) -> dict:
+    from smemu.formats import files, load_ndarrays
+
     kind = files.detect_kind(path)
     info = {"file": str(path), "format": kind}
     if kind == files.NDARRAY:
@@ -60,7 +61,7 @@ def describe(path, head=3, label_size=1, progress=None) -> dict:
         for batch in batches:
             if feature_dim is None:
                 feature_dim = batch.features.shape[1]
-                sparse = sp.issparse(batch.features)
+                sparse = issparse(batch.features)
                 fdtype = str(batch.features.dtype)
                 ldtype = None if batch.labels is None else str(batch.labels.dtype)
             records += len(batch)

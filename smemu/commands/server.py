@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from smemu.commands._jobs import add_jobs_root
+from smemu.commands._jobs import add_jobs_root, add_listen_options
 
 DEFAULT_PORT = 8765
 
@@ -18,11 +18,7 @@ def register(subparsers) -> None:
                     "SageMaker Python SDK at it with endpoint_url / --endpoint-url. s3:// data "
                     "is read and written with the standard AWS configuration (credentials, region, "
                     "AWS_ENDPOINT_URL_S3 for MinIO or another S3-compatible store).")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1: this machine only; "
-                             "anything else exposes the server to the network)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    add_listen_options(parser, DEFAULT_PORT)
     add_jobs_root(parser)
     parser.add_argument("--backend", choices=("process", "docker"), default="process",
                         help="run jobs as local processes (default) or in Docker containers")

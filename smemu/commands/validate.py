@@ -13,7 +13,6 @@ import os
 import sys
 
 from smemu.commands.job_request import UsageError, add_job_arguments, request_from_args
-from smemu.emulator.validation import problems_text, validate_request
 from smemu.progress import Progress
 
 
@@ -34,6 +33,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # request validation reads the algorithms' data checks (numpy): imported here, not for --help
+    from smemu.emulator.validation import problems_text, validate_request
+
     if not args.job and not args.output:
         args.output = "file://" + os.getcwd()   # validate writes nothing; the request needs one
     try:

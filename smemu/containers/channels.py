@@ -20,7 +20,7 @@ from typing import Iterator
 from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
-from smemu.formats import reader_for
+from smemu.algorithms.channel_config import channel_reader
 from smemu.formats.images import directory_images
 from smemu.formats.listings import is_listing, read_listing
 
@@ -30,12 +30,12 @@ READ_BUFFER = 1 << 20
 
 class FileChannel:
     def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML,
-                 record_kind: str | None = None):
+                 descriptor=None):
         self.name = name
         self.content_type = content_type
         self.directory = Path(directory)
         self.opt_ml = opt_ml
-        self._reader = reader_for(content_type, record_kind)
+        self._reader = channel_reader(descriptor, name, content_type)
 
     def files(self) -> list[Path]:
         out = []
@@ -56,8 +56,8 @@ class FileChannel:
 
 class ListedImageChannel(FileChannel):
     """An ``application/x-image`` channel of images read through the listing files of its
-    listing channel (``train`` through ``train_lst``'s ``.lst`` files or
-    ``train_annotation``'s JSON files): each listed image, labelled as the listing says."""
+    listing channel (``train`` through ``train_lst``'s ``.lst`` files, ``train_annotation``'s
+    JSON files or PNG masks): each listed image, labelled as the listing says."""
 
     def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML,
                  label_maps: FileChannel | None = None):
@@ -78,9 +78,9 @@ class ListedImageChannel(FileChannel):
         listings = [p for p in self.listing.files() if is_listing(p.name)]
         if not listings:
             raise CustomerError(
-                f"The '{self.listing.name}' channel holds no .lst or annotation .json file: "
-                f"with ContentType application/x-image the '{self.name}' channel's images are "
-                f"listed with their labels in '{self.listing.name}'.")
+                f"The '{self.listing.name}' channel holds no listing file (.lst, annotation "
+                f".json, mask .png): with ContentType application/x-image the '{self.name}' "
+                f"channel's images are listed with their labels in '{self.listing.name}'.")
         label_map, label_map_name = self.label_map()
         for path in listings:
             yield from read_listing(path, directory_images(self.directory), batch_size,
@@ -91,13 +91,13 @@ class ListedImageChannel(FileChannel):
 
 class PipeChannel:
     def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML,
-                 record_kind: str | None = None):
+                 descriptor=None):
         self.name = name
         self.content_type = content_type
         self.data_dir = Path(data_dir)
         self.opt_ml = opt_ml
         self.epoch = 0
-        self._reader = reader_for(content_type, record_kind)
+        self._reader = channel_reader(descriptor, name, content_type)
 
     def fifo(self, epoch: int) -> Path:
         return self.data_dir / contract.fifo_name(self.name, epoch)
@@ -122,22 +122,20 @@ class PipeChannel:
             yield from self._reader(stream, batch_size=batch_size, name=self.opt_ml.logical(path))
 
 
-def open_channels(opt_ml: OptML, input_data_config: dict,
-                  record_kinds: dict | None = None, listings: dict | None = None) -> dict:
-    """One DataChannel per channel of ``inputdataconfig.json``; ``record_kinds`` (channel ->
-    a formats record kind) for the channels the algorithm reads with a reader of their own;
-    ``listings`` maps an image channel to (the channel whose listing files list its images, the
-    channel of its label map or None), File mode."""
+def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None,
+                  listings: dict | None = None) -> dict:
+    """One DataChannel per channel of ``inputdataconfig.json`` (read as the algorithm's
+    ``descriptor`` declares its channels, when given); ``listings`` maps an image channel to
+    (the channel whose listing files list its images, the channel of its label map or None),
+    File mode."""
     channels = {}
-    record_kinds = record_kinds or {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
-        kind = record_kinds.get(name)
         if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
-            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, kind)
+            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, descriptor)
         else:
             channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml,
-                                         kind)
+                                         descriptor)
     for name, (listing, label_maps) in (listings or {}).items():
         if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
                                                                       FileChannel):

@@ -95,7 +95,8 @@ class InvocationsApp:
                 if own is not None:
                     return own
         try:
-            batch = decode_request(body, content_type, self.predictor.request_types)
+            batch = decode_request(body, content_type, self.predictor.request_types,
+                                   self.predictor.request_fields)
         except InvocationError as exc:
             if exc.status == 400 and self.predictor.undecodable_status:
                 raise InvocationError(self.predictor.undecodable_status, str(exc)) from None

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from smemu.containers.media_types import (
     CSV, JSON, JSONLINES, LIBSVM, RECORDIO_PROTOBUF, InvocationError, MediaType)
 from smemu.formats import FormatError, read_csv, read_libsvm, read_recordio_protobuf
+from smemu.formats.text import read_text_fields
 
 #: what the MXNet-based built-ins read (a Predictor's ``request_types`` may name others)
 REQUEST_TYPES = (CSV, JSON, JSONLINES, RECORDIO_PROTOBUF)
@@ -56,15 +57,18 @@ def bad_request(message: str) -> InvocationError:
 
 
 def decode_request(body: bytes, content_type: str | None,
-                   accepted: tuple[str, ...] | None = None) -> RequestBatch:
+                   accepted: tuple[str, ...] | None = None, text_fields: int = 0) -> RequestBatch:
     """The records in ``body``; an InvocationError naming the record when it cannot be read.
-    ``accepted`` are the content types the model's container reads (default REQUEST_TYPES)."""
-    accepted = accepted or REQUEST_TYPES
+    ``accepted`` are the content types the model's container reads (default REQUEST_TYPES, or
+    for text records the text decoders' types). With ``text_fields`` > 0 the records are that
+    many strings each (see ``Predictor.request_fields``)."""
+    decoders = _TEXT_DECODERS if text_fields else _DECODERS
+    accepted = accepted or (tuple(_TEXT_DECODERS) if text_fields else REQUEST_TYPES)
     if not content_type or not content_type.strip():
         raise InvocationError(
             415, f"The request has no Content-Type. Send one of: {', '.join(accepted)}.")
     media = MediaType.parse(content_type)
-    decoder = _DECODERS.get(media.essence) if media.essence in accepted else None
+    decoder = decoders.get(media.essence) if media.essence in accepted else None
     if decoder is None:
         raise InvocationError(
             415, f"The content type {content_type.strip()!r} is not supported. "
@@ -72,11 +76,12 @@ def decode_request(body: bytes, content_type: str | None,
     if not body.strip():
         raise bad_request("The request body is empty: send at least one record.")
     try:
-        batch = decoder(body, media)
+        batch = decoder(body, text_fields) if text_fields else decoder(body, media)
     except RecursionError:
         raise bad_request(f"The request body nests {media.essence} too deeply to read; an "
                           f"instance is {_INSTANCE_FORMS}.") from None
-    _check_finite(batch)
+    if not text_fields:
+        _check_finite(batch)
     return batch
 
 
@@ -221,7 +226,9 @@ def _assemble(instances: list, where: Callable[[int], str]) -> RequestBatch:
     return RequestBatch(features, where)
 
 
-def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
+def _json_instances(body: bytes, forms: str):
+    """``(instances, where)`` of a JSON request ``{"instances": [...]}``; ``where(i)`` names the
+    i-th instance in errors."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -229,31 +236,36 @@ def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
     instances = document.get("instances") if isinstance(document, dict) else None
     if not isinstance(instances, list):
         raise bad_request('A JSON request is an object {"instances": [...]} where each instance '
-                          f"is {_INSTANCE_FORMS}.")
+                          f"is {forms}.")
+    return instances, (lambda i: f"instances[{i}] of the request body")
 
-    def where(i: int) -> str:
-        return f"instances[{i}] of the request body"
 
+def _jsonlines_instances(body: bytes):
+    """``(objects, where)`` of a JSON Lines request, one object a non-blank line; ``where(i)``
+    names the line of the i-th object."""
+    objects, numbers = [], []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            objects.append(json.loads(line))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"line {number} of the request body is not valid JSON ({exc}).") \
+                from None
+        numbers.append(number)
+    return objects, (lambda i: f"line {numbers[i]} of the request body")
+
+
+def _decode_json(body: bytes, media: MediaType) -> RequestBatch:
+    instances, where = _json_instances(body, _INSTANCE_FORMS)
     return _assemble([_instance(obj, functools.partial(where, i))
                       for i, obj in enumerate(instances)], where)
 
 
 def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
-    lines = []     # (1-based line number, parsed instance)
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        place = f"line {number} of the request body"
-        try:
-            obj = json.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise bad_request(f"{place} is not valid JSON ({exc}).") from None
-        lines.append((number, _instance(obj, lambda: place)))
-
-    def where(i: int) -> str:
-        return f"line {lines[i][0]} of the request body"
-
-    return _assemble([instance for _, instance in lines], where)
+    objects, where = _jsonlines_instances(body)
+    return _assemble([_instance(obj, functools.partial(where, i))
+                      for i, obj in enumerate(objects)], where)
 
 
 _DECODERS = {
@@ -263,4 +275,62 @@ _DECODERS = {
     JSONLINES: _decode_jsonlines,
     RECORDIO_PROTOBUF: _decode_recordio_protobuf,
     LIBSVM: _decode_libsvm,
+}
+
+
+# text records (Predictor.request_fields): strings, not numbers ---------------------------------
+
+def _text_batch(rows: list, where: Callable[[int], str]) -> RequestBatch:
+    if not rows:
+        raise bad_request("The request holds no records: send at least one.")
+    features = np.empty((len(rows), len(rows[0])), dtype=object)
+    features[:] = rows
+    return RequestBatch(features, where)
+
+
+def _text_instance(obj, fields: int, where: Callable[[], str]) -> list:
+    values = obj.get("features") if isinstance(obj, dict) else None
+    if values is None and isinstance(obj, dict):
+        data = obj.get("data")
+        tensor = data.get("features") if isinstance(data, dict) else None
+        values = tensor.get("values") if isinstance(tensor, dict) else None
+    if (not isinstance(values, list) or len(values) != fields
+            or not all(isinstance(v, str) for v in values)):
+        raise bad_request(f"{where()} must be {{\"features\": [...]}} or {{\"data\": "
+                          f"{{\"features\": {{\"values\": [...]}}}}}} with {fields} strings, "
+                          f"e.g. [\"entity_id_1\", \"192.168.1.2\"].")
+    return [v.strip() for v in values]
+
+
+def _decode_text_csv(body: bytes, fields: int) -> RequestBatch:
+    try:
+        batches = list(read_text_fields(io.BytesIO(body), fields, batch_size=_ALL,
+                                        name=BODY_NAME))
+    except FormatError as exc:
+        raise bad_request(str(exc)) from None
+    if not batches:
+        raise bad_request("The request body holds no records: send at least one.")
+    return RequestBatch(batches[0].features, batches[0].location)
+
+
+_TEXT_FORMS = ('{"features": ["entity_id_1", "192.168.1.2"]} or '
+               '{"data": {"features": {"values": ["entity_id_1", "192.168.1.2"]}}}')
+
+
+def _decode_text_json(body: bytes, fields: int) -> RequestBatch:
+    instances, where = _json_instances(body, _TEXT_FORMS)
+    return _text_batch([_text_instance(obj, fields, functools.partial(where, i))
+                        for i, obj in enumerate(instances)], where)
+
+
+def _decode_text_jsonlines(body: bytes, fields: int) -> RequestBatch:
+    objects, where = _jsonlines_instances(body)
+    return _text_batch([_text_instance(obj, fields, functools.partial(where, i))
+                        for i, obj in enumerate(objects)], where)
+
+
+_TEXT_DECODERS = {
+    CSV: _decode_text_csv,
+    JSON: _decode_text_json,
+    JSONLINES: _decode_text_jsonlines,
 }

@@ -108,8 +108,7 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
                 parse_content_type(config.get("ContentType"))[0] == IMAGE:
             listings[rule.name] = (rule.listed_by, rule.label_map_by
                                    if rule.label_map_by in input_config else None)
-    return open_channels(opt_ml, input_config,
-                         {rule.name: rule.record_kind for rule in descriptor.channels}, listings)
+    return open_channels(opt_ml, input_config, descriptor, listings)
 
 
 def _write_failure(opt_ml: OptML, text: str) -> None:

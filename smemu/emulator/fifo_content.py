@@ -16,7 +16,6 @@ from typing import BinaryIO
 
 from smemu.emulator import staging
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats.recordio import MAX_PART, frame
 
 
 def epoch_order(objects: list[staging.StoredObject], shuffle_seed: int | None,
@@ -40,6 +39,8 @@ def open_fed(channel: ChannelSpec, obj: staging.StoredObject) -> BinaryIO:
     src = staging.open_object(obj, channel.compression)
     if channel.record_wrapper != "RecordIO":
         return src
+    from smemu.formats.recordio import MAX_PART, frame  # numpy: only for wrapped channels
+
     with src:
         payload = src.read()
     if len(payload) > MAX_PART:

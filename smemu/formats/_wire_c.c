@@ -338,7 +338,72 @@ done:
     return result;
 }
 
+/* frame(buf, n): the whole single-part RecordIO records at the start of buf[:n], found by
+ * following their headers (recordio.py's numpy framing scans every word for the magic number).
+ * Returns (starts (int64 bytes: each payload's offset), lengths (int64 bytes), bytes consumed), or
+ * None at the first multi-part record (flag != 0), for recordio.py's general path. It stops at the
+ * first word that is not the magic number and at the first record that does not end within n:
+ * recordio.py words the errors about what is left. */
+static PyObject *frame(PyObject *self, PyObject *args)
+{
+    Py_buffer bb = {0};
+    Py_ssize_t n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*n", &bb, &n))
+        return NULL;
+    if (n < 0 || n > bb.len) {
+        PyBuffer_Release(&bb);
+        PyErr_SetString(PyExc_ValueError, "n is outside the buffer");
+        return NULL;
+    }
+    const uint8_t *buf = (const uint8_t *)bb.buf;
+    int64_t pos = 0, count = 0;
+    /* first pass: count the records (and refuse multi-part ones) */
+    while (pos + 8 <= n) {
+        uint32_t magic, lw;
+        memcpy(&magic, buf + pos, 4);
+        memcpy(&lw, buf + pos + 4, 4);
+        if (magic != 0xCED7230Au)
+            break;
+        if (lw >> 29) {
+            PyBuffer_Release(&bb);
+            Py_RETURN_NONE;
+        }
+        int64_t next = pos + 8 + (((int64_t)(lw & 0x1FFFFFFFu) + 3) & ~(int64_t)3);
+        if (next > n)
+            break;
+        pos = next;
+        count++;
+    }
+    PyObject *starts = PyByteArray_FromStringAndSize(NULL, count * 8);
+    PyObject *lengths = PyByteArray_FromStringAndSize(NULL, count * 8);
+    if (!starts || !lengths) {
+        Py_XDECREF(starts);
+        Py_XDECREF(lengths);
+        PyBuffer_Release(&bb);
+        return NULL;
+    }
+    int64_t *sp = (int64_t *)PyByteArray_AS_STRING(starts);
+    int64_t *lp = (int64_t *)PyByteArray_AS_STRING(lengths);
+    pos = 0;
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t lw;
+        memcpy(&lw, buf + pos + 4, 4);
+        sp[i] = pos + 8;
+        lp[i] = (int64_t)(lw & 0x1FFFFFFFu);
+        pos += 8 + ((lp[i] + 3) & ~(int64_t)3);
+    }
+    PyBuffer_Release(&bb);
+    PyObject *result = Py_BuildValue("OOL", starts, lengths, (long long)pos);
+    Py_DECREF(starts);
+    Py_DECREF(lengths);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"frame", frame, METH_VARARGS,
+     "frame(buf, n) -> (starts, lengths, consumed) of the whole single-part records at the start "
+     "of buf[:n], or None at a multi-part record (see smemu/formats/recordio.py)"},
     {"decode", decode, METH_VARARGS,
      "decode(buf, starts, lengths) -> tuple of the block's arrays as buffers, or None when a "
      "record is not in the common layout (see smemu/formats/wire.py)"},

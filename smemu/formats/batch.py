@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import describe_location
+from .sparse import is_csr, issparse, scipy_sparse
 
 
 @dataclass
@@ -90,7 +90,8 @@ class Batcher:
             features, labels, positions = pieces[0]
         else:
             fs = [p[0] for p in pieces]
-            features = sp.vstack(fs, format="csr") if sp.issparse(fs[0]) else np.concatenate(fs)
+            features = (scipy_sparse().vstack(fs, format="csr") if issparse(fs[0])
+                        else np.concatenate(fs))
             labels = None if pieces[0][1] is None else np.concatenate([p[1] for p in pieces])
             positions = None if pieces[0][2] is None else np.concatenate([p[2] for p in pieces])
         batch = Batch(features, labels, self.source, self.next_record,
@@ -104,11 +105,11 @@ class Batcher:
 def row_slice(features, start: int, stop: int):
     """Rows ``start:stop``: for a CSR matrix, built from slices of its arrays (scipy's row
     slicing costs about four times more, which shows when reading sparse data)."""
-    if not isinstance(features, sp.csr_matrix):
+    if not is_csr(features):
         return features[start:stop]
     if start == 0 and stop == features.shape[0]:
         return features
     indptr = features.indptr[start:stop + 1]
     lo, hi = int(indptr[0]), int(indptr[-1])
-    return sp.csr_matrix((features.data[lo:hi], features.indices[lo:hi], indptr - lo),
+    return scipy_sparse().csr_matrix((features.data[lo:hi], features.indices[lo:hi], indptr - lo),
                          shape=(stop - start, features.shape[1]))

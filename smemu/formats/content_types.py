@@ -15,9 +15,11 @@ from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
 from .sequences import read_sequence_pairs
 from .vocabulary import read_vocabulary
+from .text import read_text_lines
 
 RECORDIO_PROTOBUF = "application/x-recordio-protobuf"
 CSV = "text/csv"
+TEXT = "text/plain"
 LIBSVM = "text/libsvm"
 PARQUET = "application/x-parquet"
 #: im2rec RecordIO of images: the image algorithms' channels alias their application/x-recordio
@@ -84,6 +86,8 @@ def reader_for(content_type: str | None, record_kind: str | None = None
         if label_size not in ("0", "1"):
             raise _unsupported(content_type, "label_size must be 0 or 1")
         return functools.partial(read_csv, label_size=int(label_size))
+    if media == TEXT:
+        return read_text_lines
     if media == LIBSVM:
         unknown = set(params) - {"charset", "encoding"}
         if unknown:

@@ -9,29 +9,16 @@ import zipfile
 from typing import BinaryIO, Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 from .batch import Batch, Batcher
 from .csv import read_csv
 from .errors import FormatError
+from .kinds import (  # noqa: F401 (re-exported: files.KINDS, files.CSV ...)
+    CSV, KINDS, NDARRAY, NPY, NPZ, RECORDIO_PROTOBUF, RECORDIO_SUFFIXES, kind_by_name)
 from .ndarray import LIST_MAGIC
 from .recordio import MAGIC_BYTES
 from .recordio_protobuf import read_recordio_protobuf, write_recordio_protobuf
-
-RECORDIO_PROTOBUF, CSV, NPY, NPZ, NDARRAY = "recordio-protobuf", "csv", "npy", "npz", "mxnet-ndarray"
-RECORDIO_SUFFIXES = (".pbr", ".rec", ".recordio", ".protobuf", ".pb")
-KINDS = (RECORDIO_PROTOBUF, CSV, NPY, NPZ)
-
-
-def kind_by_name(path) -> str | None:
-    name = os.fspath(path).lower()
-    if name.endswith(RECORDIO_SUFFIXES):
-        return RECORDIO_PROTOBUF
-    for kind in (CSV, NPY, NPZ):
-        if name.endswith("." + kind):
-            return kind
-    return None
-
+from .sparse import issparse, scipy_sparse
 
 def detect_kind(path) -> str:
     """What a file holds: its first bytes decide, then its name; plain text is CSV."""
@@ -92,6 +79,7 @@ def load_numpy(path, kind: str):
     if {"data", "indices", "indptr", "shape"} <= set(arrays):
         fmt = arrays["format"].item() if "format" in arrays else "csr"
         fmt = fmt.decode() if isinstance(fmt, bytes) else str(fmt)
+        sp = scipy_sparse()
         cls = sp.csc_matrix if fmt == "csc" else sp.csr_matrix
         features = cls((arrays["data"], arrays["indices"], arrays["indptr"]),
                        shape=tuple(arrays["shape"])).tocsr()
@@ -142,8 +130,8 @@ def write_batches(path, kind: str, batches: Iterator[Batch], on_batch=None) -> i
                 on_batch(b)
         if not features:
             raise FormatError("the input holds no records", "Nothing to write", source=os.fspath(path))
-        sparse = sp.issparse(features[0])
-        joined = sp.vstack(features, format="csr") if sparse else np.concatenate(features)
+        sparse = issparse(features[0])
+        joined = scipy_sparse().vstack(features, format="csr") if sparse else np.concatenate(features)
         has_labels = labels[0] is not None
         if kind == NPY:
             if sparse or has_labels:
@@ -187,7 +175,7 @@ def _fmt(dtype) -> str:
 
 
 def _write_csv(f, batch: Batch):
-    features = batch.features.toarray() if sp.issparse(batch.features) else batch.features
+    features = batch.features.toarray() if issparse(batch.features) else batch.features
     fmt = [_fmt(features.dtype)] * features.shape[1]
     rows = features
     if batch.labels is not None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 from .batch import Batch, row_slice
 from .errors import FormatError
 from .sources import open_binary, source_name
+from .sparse import scipy_sparse
 
 HINT = ("text/libsvm lines are '<label>[:<weight>] [qid:<id>] <index>:<value> ...' with numeric "
         "labels, non-negative integer indices and numeric values, separated by spaces")
@@ -103,7 +103,7 @@ def read_libsvm(source, batch_size: int = 1000, name: str | None = None,
     if cols.size and cols.min() >= 1:
         cols -= 1                                     # 1-based data, as XGBoost detects it
     width = int(cols.max()) + 1 if cols.size else 1
-    features = sp.csr_matrix((np.asarray(values, dtype=np.float32), cols,
+    features = scipy_sparse().csr_matrix((np.asarray(values, dtype=np.float32), cols,
                               np.asarray(indptr, dtype=np.int64)), shape=(len(labels), width))
     weight_array = np.asarray(weights, dtype=np.float32)
     has_weights = not np.isnan(weight_array).all()

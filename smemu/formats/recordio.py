@@ -6,8 +6,9 @@ of 4 bytes. Flag 0 is a whole record; a record split by dmlc-core (it splits whe
 the magic number at a 4-byte boundary) is parts with flags 1 (first), 2 (middle), 3 (last), and the
 reader puts the magic back between the parts.
 
-Framing is vectorised: a block of the stream is scanned for magic words with numpy and the chain of
-headers followed from the start, so reading costs no Python work per record in the common case.
+Framing costs no Python work per record: where the compiled module is built, its ``frame`` follows
+a block's headers in C (single-part records); otherwise, and for multi-part records and bad tails,
+the block is scanned for magic words with numpy and the chain of headers followed from the start.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ import numpy as np
 
 from .errors import FormatError
 from .sources import open_binary, read_into, source_name
+
+try:   # the compiled twin of the framing below (and of wire.py's decoder), where it was built
+    from . import _wire_c
+except ImportError:   # pragma: no cover - SMEMU_PURE_PYTHON builds
+    _wire_c = None
+# an extension built from older sources (a checkout updated without reinstalling) has no frame()
+_compiled_frame = getattr(_wire_c, "frame", None)
 
 MAGIC = 0xCED7230A
 MAGIC_BYTES = MAGIC.to_bytes(4, "little")
@@ -160,6 +168,12 @@ def _frame_block(buf: np.ndarray, n: int, base: int, first_record: int, name: st
     """Returns (Frames or None, bytes consumed, bytes needed to finish the next record)."""
     nw = n // 4
     words = buf[:nw * 4].view("<u4")
+    found = _compiled_frame(buf, n) if _compiled_frame is not None else None
+    if found is not None:   # single-part records, their headers followed in C
+        starts = np.frombuffer(found[0], np.int64)
+        frames = (Frames(buf, starts, np.frombuffer(found[1], np.int64), base + starts - 8,
+                         first_record, name) if len(starts) else None)
+        return _rest(buf, n, words, base, first_record, name, at_eof, frames, found[2])
     cand = np.flatnonzero(words == MAGIC)
     cand = cand[cand + 1 < nw]
     lw = words[cand + 1].astype(np.int64)
@@ -187,6 +201,11 @@ def _frame_block(buf: np.ndarray, n: int, base: int, first_record: int, name: st
                                        consumed)
     elif len(heads):
         frames = Frames(buf, heads * 4 + 8, lengths, base + heads * 4, first_record, name)
+    return _rest(buf, n, words, base, first_record, name, at_eof, frames, consumed)
+
+
+def _rest(buf, n, words, base, first_record, name, at_eof, frames, consumed):
+    """What follows a block's whole records: (frames, consumed, bytes needed), or the error."""
     record = first_record + (len(frames) if frames is not None else 0)
     if consumed == n:
         return frames, consumed, 0

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import records, wire, wire_encode
 from .batch import Batch, Batcher, row_slice
 from .errors import FormatError
 from .recordio import DEFAULT_BLOCK, Frames, iter_frames
 from .sources import open_binary
+from .sparse import issparse, scipy_sparse
 
 HINT_MIXED = ("All records of a channel must have the same feature dimension and be all dense or "
               "all sparse; fix or split the data")
@@ -80,7 +80,7 @@ def _arrays(decoded: records.Decoded, expect: _Expect):
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(decoded.counts, out=indptr[1:])
         index_dtype = np.int32 if expect.width < 2**31 and len(decoded.keys) < 2**31 else np.int64
-        features = sp.csr_matrix((decoded.values, decoded.keys.astype(index_dtype, copy=False),
+        features = scipy_sparse().csr_matrix((decoded.values, decoded.keys.astype(index_dtype, copy=False),
                                   indptr.astype(index_dtype)), shape=(n, expect.width))
     else:
         features = decoded.values.reshape(n, expect.width)
@@ -145,7 +145,7 @@ CHUNK_BYTES = 4 << 20  # encode this much at a time: bounded memory, cache-frien
 
 def _chunk_rows(features) -> int:
     rows = max(1, features.shape[0])
-    if sp.issparse(features):
+    if issparse(features):
         per_row = 6 * features.nnz / rows + 40
     else:
         per_row = features.shape[1] * features.dtype.itemsize + 40
@@ -176,7 +176,7 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None 
     RecordIO-protobuf to ``dest`` (a path or binary file object), byte for byte what the sagemaker
     SDK's write_numpy_to_dense_tensor / write_spmatrix_to_sparse_tensor write. Returns bytes
     written."""
-    if sp.issparse(features):
+    if issparse(features):
         features = features.tocsr()
     else:
         features = np.asarray(features)
@@ -206,7 +206,7 @@ def write_recordio_protobuf(dest, features, labels=None, chunk_rows: int | None 
 
 
 def _check_int32(array):
-    data = array.data if sp.issparse(array) else array
+    data = array.data if issparse(array) else array
     if data.dtype.kind in "iu" and data.size:
         if data.min() < -2**31 or data.max() >= 2**31:
             raise ValueError("integer values outside the int32 range cannot be written as an Int32 "

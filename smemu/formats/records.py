@@ -7,11 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from google.protobuf.message import DecodeError
-
-from smemu.proto import record_pb2
 
 from .errors import FormatError
+from .sparse import issparse
 
 TENSOR_DTYPES = {
     "float32_tensor": np.dtype(np.float32),
@@ -66,7 +64,18 @@ def _tensor(value, where: str, name: str, record: int, offset: int):
             np.array(tensor.keys, dtype=np.uint64), list(tensor.shape))
 
 
+def protobuf():
+    """(the generated Record module, protobuf's DecodeError), imported on first use: the
+    vectorised codec reads and writes the common layouts without protobuf (and its start-up)."""
+    from google.protobuf.message import DecodeError
+
+    from smemu.proto import record_pb2
+
+    return record_pb2, DecodeError
+
+
 def decode_with_protobuf(frames) -> Decoded:
+    record_pb2, DecodeError = protobuf()
     n = len(frames)
     sparse = np.zeros(n, bool)
     widths = np.zeros(n, np.int64)
@@ -128,13 +137,12 @@ def _concat(parts, default):
 def encode_with_protobuf(features, labels=None) -> list[bytes]:
     """Serialized Records for the rows of a dense 2-D array or a scipy sparse matrix, built field
     by field as the sagemaker SDK builds them."""
-    import scipy.sparse as sp
-
+    record_pb2, _ = protobuf()
     kind, dtype = tensor_dtype(features.dtype)
     label_kind = tensor_dtype(labels.dtype)[0] if labels is not None else None
     out = []
     record = record_pb2.Record()
-    if sp.issparse(features):
+    if issparse(features):
         csr = features.tocsr()
         width = csr.shape[1]
         for i in range(csr.shape[0]):

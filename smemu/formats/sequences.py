@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 import numpy as np
-from google.protobuf.message import DecodeError
-
-from smemu.proto import record_pb2
 
 from .batch import Batch
 from .errors import FormatError
 from .recordio import iter_frames, write_recordio
+from .records import protobuf
 
 SOURCE, TARGET = "source", "target"
 PAD_ID = 0
@@ -85,6 +83,7 @@ def _ids(record, key: str, where: dict) -> np.ndarray:
 
 def decode_pair(payload: bytes, where: dict) -> tuple[np.ndarray, np.ndarray]:
     """The (source, target) token ids of one serialized Record; FormatError at ``where``."""
+    record_pb2, DecodeError = protobuf()
     record = record_pb2.Record()
     try:
         record.ParseFromString(payload)
@@ -144,6 +143,7 @@ def encode_pairs(sources: Sequence[Sequence[int]], targets: Sequence[Sequence[in
                  ) -> list[bytes]:
     """Serialized Records of sentence pairs (``targets`` None: empty targets, as in an inference
     request), field by field as list_to_record_bytes builds them."""
+    record_pb2, _ = protobuf()
     out = []
     for i, src in enumerate(sources):
         record = record_pb2.Record()
@@ -157,6 +157,7 @@ def encode_pairs(sources: Sequence[Sequence[int]], targets: Sequence[Sequence[in
 def encode_targets(targets: Sequence[Sequence[int]]) -> list[bytes]:
     """Serialized Records holding only ``features['target']``: the real endpoint's answer, which
     the example notebook reads as ``rec.features["target"].int32_tensor.values``."""
+    record_pb2, _ = protobuf()
     out = []
     for trg in targets:
         record = record_pb2.Record()

@@ -10,6 +10,7 @@ import numpy as np
 
 from .records import tensor_dtype
 from .recordio import headers
+from .sparse import issparse
 from .wire import DTYPES, ENTRY_KEY, FIXED_SIZE, KIND_TAGS, concat_ranges
 
 VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
@@ -205,13 +206,11 @@ def _packed_sizes(values, counts):
 def encode(features, labels=None) -> np.ndarray:
     """RecordIO-framed Records for the rows of a dense 2-D array or a CSR matrix (and optional
     labels): the bytes the sagemaker SDK's writers produce, as a uint8 array (write it as is)."""
-    import scipy.sparse as sp
-
     n = features.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.uint8)
     kind = tensor_dtype(features.dtype)[0]
-    if sp.issparse(features):
+    if issparse(features):
         csr = features.tocsr()
         counts = np.diff(csr.indptr).astype(np.int64)
         flat_values = csr.data[csr.indptr[0]:csr.indptr[-1]]

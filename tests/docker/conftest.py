@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from smemu.emulator import images
+from smemu.emulator import image_names, images
 
 
 def _unavailable(reason: str):
@@ -47,7 +47,7 @@ def smemu_images(docker_client) -> dict[str, str]:
     log = lambda text: print(f"[smemu images] {text}", file=sys.stderr)  # noqa: E731
     digest = images.source_digest(images.source_root())
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(images, "IMAGE_TAG", f"test-{digest[:16]}")
+        patch.setattr(image_names, "IMAGE_TAG", f"test-{digest[:16]}")
         results = images.build_images(docker_client, base=base or images.DEFAULT_BASE,
                                       offline_base=not base, log=log)
         yield {r.name.split("/", 1)[1].split(":")[0]: r.name for r in results}

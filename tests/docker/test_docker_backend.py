@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from smemu import contract
-from smemu.emulator import images
+from smemu.emulator import image_names, images
 from smemu.emulator.backends import MAX_RUNTIME_EXCEEDED, STOPPED, ContainerRun, get_backend
 from smemu.emulator.backends.docker import JOB_LABEL, DockerBackend
 from smemu.emulator.runner import run_job, start_job
@@ -101,7 +101,7 @@ def test_logs_stream_while_the_container_runs(probe_image, tmp_path):
 
 def test_missing_image_fails_the_job_saying_how_to_build_it(docker_client, smemu_images, tmp_path,
                                                            monkeypatch):
-    monkeypatch.setattr(images, "IMAGE_TAG", "never-built")
+    monkeypatch.setattr(image_names, "IMAGE_TAG", "never-built")
     record = _job(tmp_path, "File", "csv", name="no-image")
     assert record["TrainingJobStatus"] == "Failed"
     assert "smemu/kmeans:never-built does not exist" in record["FailureReason"]

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from smemu.algorithms import algorithm_names
-from smemu.emulator import images
+from smemu.emulator import image_names, images
 
 pytestmark = pytest.mark.docker
 
@@ -81,7 +81,7 @@ def test_current_images_are_not_rebuilt(docker_client, smemu_images):
 
 
 def test_a_stale_image_is_rebuilt_and_the_old_one_dropped(docker_client, smemu_images, monkeypatch):
-    monkeypatch.setattr(images, "IMAGE_REPOSITORY", f"smemu-test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(image_names, "IMAGE_REPOSITORY", f"smemu-test-{uuid.uuid4().hex[:8]}")
     base = os.environ.get("SMEMU_TEST_DOCKER_BASE")
     name = images.image_name("kmeans")
     build = lambda: images.build_images(  # noqa: E731
@@ -111,7 +111,7 @@ def test_a_stale_image_is_rebuilt_and_the_old_one_dropped(docker_client, smemu_i
 
 
 def test_missing_image_says_how_to_build_it(docker_client, monkeypatch):
-    monkeypatch.setattr(images, "IMAGE_TAG", "never-built")
+    monkeypatch.setattr(image_names, "IMAGE_TAG", "never-built")
     with pytest.raises(images.ImageError, match=r"smemu/kmeans:never-built does not exist.*"
                                                 r"smemu build-images"):
         images.require_image(docker_client, "kmeans")

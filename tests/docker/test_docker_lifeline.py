@@ -23,7 +23,7 @@ pytestmark = pytest.mark.docker
 
 RUN = uuid.uuid4().hex[:8]
 # the CLI, but with this session's image tag (the images the fixture built)
-CLI = ("import sys\nfrom smemu.emulator import images\nimages.IMAGE_TAG = sys.argv[1]\n"
+CLI = ("import sys\nfrom smemu.emulator import image_names\nimage_names.IMAGE_TAG = sys.argv[1]\n"
        "from smemu.cli import main\nraise SystemExit(main(sys.argv[2:]))\n")
 
 

@@ -49,10 +49,10 @@ def test_every_problem_is_reported_by_path():
 
 def test_unknown_image_lists_what_smemu_emulates():
     req = request("j", [channel("train", "s3://b/p")])
-    req["AlgorithmSpecification"]["TrainingImage"] = "123.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+    req["AlgorithmSpecification"]["TrainingImage"] = "123.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1"
     found, _ = problems(req)
     message = found["AlgorithmSpecification.TrainingImage"]
-    assert "xgboost" in message and "kmeans" in message and "linear-learner" in message
+    assert "blazingtext" in message and "kmeans" in message and "xgboost" in message
 
 
 @pytest.mark.parametrize("image,name", [

@@ -12,8 +12,8 @@ import time
 from typing import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 
+from smemu.formats.sparse import issparse, scipy_sparse
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import AUTO, Config
@@ -47,8 +47,8 @@ def _records(channel: DataChannel, batch_size: int, checks: KMeansChecks):
 def _stack(parts):
     if len(parts) == 1:
         return parts[0]
-    if any(sp.issparse(p) for p in parts):
-        return sp.vstack([sp.csr_matrix(p) for p in parts], format="csr")
+    if any(issparse(p) for p in parts):
+        return scipy_sparse().vstack([scipy_sparse().csr_matrix(p) for p in parts], format="csr")
     return np.concatenate(parts)
 
 

@@ -19,7 +19,9 @@ DESCRIPTOR = AlgorithmDescriptor(
     schema=SCHEMA,
     channels=(
         ChannelRule("train", required=True, doc="records to cluster"),
-        ChannelRule("test", distributions=("FullyReplicated",), doc="scored with eval_metrics"),
+        # FullyReplicated is what the guide recommends for test, not a rule: the SDK's
+        # record_set(..., channel="test") sends ShardedByS3Key, and SageMaker takes it
+        ChannelRule("test", doc="scored with eval_metrics"),
     ),
     supervised=False,
     metric_definitions=COMMON + (

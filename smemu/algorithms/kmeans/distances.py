@@ -11,8 +11,9 @@ import contextlib
 import functools
 
 import numpy as np
-import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
+
+from smemu.formats.sparse import issparse, scipy_sparse
 
 #: upper bound on the number of entries of one rows x centres block
 BLOCK_ENTRIES = 1 << 22
@@ -41,7 +42,7 @@ def origin_of(X) -> np.ndarray | None:
     sit far from zero (a cluster of spread 1 around 10^4); measured from the data's own mean it
     does not. Sparse data keep zero as origin so that they stay sparse.
     """
-    if sp.issparse(X):
+    if issparse(X):
         return None
     return np.asarray(X).mean(axis=0, dtype=np.float64)
 
@@ -50,13 +51,13 @@ def centred(X, origin: np.ndarray | None):
     """``X`` measured from ``origin`` (a dense batch when there is an origin), same dtype."""
     if origin is None:
         return X
-    dense = X.toarray() if sp.issparse(X) else X
+    dense = X.toarray() if issparse(X) else X
     return dense - origin.astype(dense.dtype)
 
 
 def row_sq_norms(X) -> np.ndarray:
     """``||x||^2`` of every row, as float64."""
-    if sp.issparse(X):
+    if issparse(X):
         data = X.data.astype(np.float64, copy=False)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         return np.bincount(rows, weights=data * data, minlength=X.shape[0])
@@ -84,7 +85,7 @@ def nearest(X, centres: np.ndarray, x_sq: np.ndarray | None = None,
     for lo in range(0, n, step):
         hi = min(n, lo + step)
         cross = X[lo:hi] @ ct
-        if sp.issparse(cross):  # pragma: no cover - csr @ ndarray gives an ndarray
+        if issparse(cross):  # pragma: no cover - csr @ ndarray gives an ndarray
             cross = cross.toarray()
         cross *= -2
         cross += c_sq_t
@@ -99,9 +100,9 @@ def nearest(X, centres: np.ndarray, x_sq: np.ndarray | None = None,
 def cluster_sums(X, idx: np.ndarray, n_clusters: int, weights: np.ndarray | None = None) -> np.ndarray:
     """Per-cluster (weighted) sums of the rows of ``X`` as a dense float64 (n_clusters, d) array."""
     n = X.shape[0]
-    if sp.issparse(X):
+    if issparse(X):
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-        onehot = sp.csr_matrix((w, (idx, np.arange(n))), shape=(n_clusters, n))
+        onehot = scipy_sparse().csr_matrix((w, (idx, np.arange(n))), shape=(n_clusters, n))
         return (onehot @ X.astype(np.float64)).toarray()
     # dense: sort rows by cluster and add up each run, accumulating in float64
     order = np.argsort(idx, kind="stable")

@@ -9,8 +9,8 @@ scikit-learn centroids ("bring your own model") loads the same way.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
+from smemu.formats.sparse import issparse
 from smemu.algorithms.errors import CustomerError
 from smemu.algorithms.inference import Predictor, artifact_arrays
 from smemu.algorithms.kmeans.distances import nearest, row_sq_norms
@@ -32,12 +32,12 @@ class KMeansModel(Predictor):
         self.feature_dim = int(centroids.shape[1])
 
     def predict(self, features) -> dict[str, np.ndarray]:
-        if sp.issparse(features):
+        if issparse(features):
             x = features.astype(np.float64).tocsr()
         else:
             x = np.asarray(features, dtype=np.float64)
         closest, squared = nearest(x, self._centroids64, c_sq=self._squared_norms)
-        if not sp.issparse(x):
+        if not issparse(x):
             # dense: the distance to the chosen centroid directly, free of the expansion's
             # cancellation (a record on a centroid is at distance 0)
             diff = x - self._centroids64[closest]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
+from smemu.formats.sparse import issparse
 from smemu.algorithms.kmeans.distances import blas_threads_for, cluster_sums, nearest, row_sq_norms
 
 
@@ -85,7 +85,7 @@ def lloyd(points, weights, centres, max_iter: int, tol: float, p_sq=None,
         if len(empty):  # move empty centres onto the worst-served points
             far = np.argsort(-(weights * dist), kind="stable")[:len(empty)]
             far_rows = points[far]
-            new[empty[:len(far)]] = far_rows.toarray() if sp.issparse(far_rows) else far_rows
+            new[empty[:len(far)]] = far_rows.toarray() if issparse(far_rows) else far_rows
         new_idx, new_dist = nearest(fast, single(new), x_sq=p_sq)
         new_cost = float(weights @ new_dist)
         if new_cost > cost:  # numerical noise at convergence: keep the better solution

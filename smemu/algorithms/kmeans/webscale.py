@@ -20,8 +20,8 @@ restart on those points. Shuffled data almost never triggers it.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
+from smemu.formats.sparse import issparse
 from smemu.algorithms.kmeans.distances import (
     BLOCK_ENTRIES, blas_threads_for, centred, cluster_sums, nearest, row_sq_norms)
 
@@ -36,7 +36,7 @@ MERGE_SEARCH = 256
 
 def _rows(X, idx) -> np.ndarray:
     rows = X[idx]
-    return rows.toarray() if sp.issparse(rows) else np.array(rows)
+    return rows.toarray() if issparse(rows) else np.array(rows)
 
 
 def initial_centres(X, n_centres: int, method: str, rng: np.random.Generator) -> np.ndarray:

@@ -62,9 +62,11 @@ DESCRIPTOR = AlgorithmDescriptor(
     schema=SCHEMA,
     channels=(
         ChannelRule("train", required=True, doc="labelled records"),
-        ChannelRule("validation", distributions=("FullyReplicated",),
+        # FullyReplicated is the guide's recommendation for validation and test, not a rule (the
+        # SDK's record_set channels are ShardedByS3Key)
+        ChannelRule("validation",
                     doc="model selection, early stopping and threshold calibration"),
-        ChannelRule("test", distributions=("FullyReplicated",), doc="scored at the end"),
+        ChannelRule("test", doc="scored at the end"),
     ),
     supervised=True,
     metric_definitions=_metric_definitions(),

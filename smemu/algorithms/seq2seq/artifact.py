@@ -15,12 +15,10 @@ import json
 import numpy as np
 
 from smemu.algorithms.errors import CustomerError
+from smemu.algorithms.seq2seq.descriptor import MODEL_FILE, SOURCE_VOCAB, TARGET_VOCAB
 from smemu.formats.ndarray import load_ndarrays, save_ndarrays
 from smemu.formats.vocabulary import parse_vocabulary
 
-MODEL_FILE = "model_algo-1"
-SOURCE_VOCAB, TARGET_VOCAB = "vocab.src.json", "vocab.trg.json"
-FILES = (MODEL_FILE, SOURCE_VOCAB, TARGET_VOCAB)
 
 
 def _vocab_json(tokens) -> bytes:

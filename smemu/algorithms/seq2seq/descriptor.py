@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from smemu.algorithms.descriptor import RECORDIO_PROTOBUF, AlgorithmDescriptor, ChannelRule
 from smemu.algorithms.metric_definitions import COMMON, maximize, minimize, quality_metric
-from smemu.algorithms.seq2seq.artifact import FILES
 from smemu.algorithms.seq2seq.schema import SCHEMA
+
+# the model files (:mod:`.artifact` writes them); named here, as the descriptor stays free of numpy
+MODEL_FILE = "model_algo-1"
+SOURCE_VOCAB, TARGET_VOCAB = "vocab.src.json", "vocab.trg.json"
+FILES = (MODEL_FILE, SOURCE_VOCAB, TARGET_VOCAB)
 
 _ONE_INSTANCE = dict(content_types=(RECORDIO_PROTOBUF,), input_modes=("File",),
                      distributions=("FullyReplicated",))

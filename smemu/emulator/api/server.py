@@ -22,6 +22,7 @@ from smemu.emulator.api.runtime import register_runtime
 from smemu.emulator.api.tags import TagService
 from smemu.emulator.api.transform_jobs import TransformJobService
 from smemu.emulator.api.training_jobs import TrainingJobService
+from smemu.emulator.console.routes import register_console
 from smemu.emulator.api.tuning_jobs import TuningJobService
 from smemu.emulator.store import JobStore
 
@@ -59,6 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
                       **targets(METRICS_PREFIX, TrainingJobMetrics(store).operations())})
     register_runtime(app, endpoints)
     origin_guard.install(app, host)
+    register_console(app, store, endpoints, listen_host=host)
     # waitress reads a body whole before the app runs, so Flask answers a body over
     # MAX_REQUEST_BYTES with the AWS JSON 413 (chunked or not); waitress' own limit is a backstop
     server = waitress.create_server(app, host=host, port=port, threads=threads,
@@ -67,6 +69,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, jobs_root=None, backend: st
     address = f"http://{_url_host(host)}:{server.effective_port}"
     print(f"smemu SageMaker API endpoint listening on {address} (jobs root {store.root}, "
           f"backend {backend}{'' if allow_file_uris else ', no file:// URIs'})", file=out, flush=True)
+    print(f"The console: {address}/console/ in a browser.", file=out, flush=True)
     print(f"Point clients at it with --endpoint-url {address} (AWS CLI) or "
           f"boto3.client('sagemaker', endpoint_url='{address}').", file=out, flush=True)
 

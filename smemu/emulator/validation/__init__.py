@@ -142,7 +142,7 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
     for exc in channel_problems(algorithm, input_config):
         collect.add(Problem("channel", str(exc)))
     # the order training reads them in: required first, then the others the algorithm takes
-    consumed = set()     # listing channels read with the images they list
+    consumed = set()     # listing and label map channels read with the images they describe
     for name in algorithm.channel_names:
         channel = spec.channel(name)
         if channel is None or name in consumed:
@@ -152,12 +152,13 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
-        if algorithm.channel(name).label_map_by:      # read with the masks it maps
-            consumed.add(algorithm.channel(name).label_map_by)
-        listing = spec.channel(algorithm.channel(name).listed_by or "")
+        rule = algorithm.channel(name)
+        if rule.label_map_by:
+            consumed.add(rule.label_map_by)
+        listing = spec.channel(rule.listed_by or "")
         if listing is not None and parse_content_type(content_type)[0] == IMAGE:
             consumed.add(listing.name)
-            label_maps = spec.channel(algorithm.channel(name).label_map_by or "")
+            label_maps = spec.channel(rule.label_map_by or "")
             records = validate_listed_channel(channel, listing, checks, summaries[name],
                                               summaries[listing.name], collect, label_maps)
             if label_maps is not None:
@@ -165,6 +166,6 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
         else:
             validate_channel(channel, checks, summaries[name], collect, progress,
                              spec.instance_count, content_type=content_type,
-                             record_kind=algorithm.channel(name).record_kind)
+                             descriptor=algorithm)
             records = summaries[name].records
         report.notes.extend(checks.remarks(name, records))

@@ -15,7 +15,8 @@ from smemu.algorithms.errors import DataError
 from smemu.emulator import sharding, staging
 from smemu.emulator.fifo_content import epoch_order
 from smemu.emulator.spec import ChannelSpec
-from smemu.formats import Batch, FormatError, reader_for
+from smemu.algorithms.channel_config import channel_reader
+from smemu.formats import Batch, FormatError
 from smemu.formats.files import CountingReader
 
 from .pipe_stream import ChannelStream
@@ -28,10 +29,10 @@ READ_BUFFER = 1 << 20
 
 def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: ChannelSummary,
                      collect: Collector, progress, instance_count: int = 1,
-                     content_type: str | None = None, record_kind: str | None = None) -> None:
+                     content_type: str | None = None, descriptor=None) -> None:
     """Reads the channel as the container would (as ``content_type`` when given: the algorithm's
-    default for a channel without ContentType; as ``record_kind`` when the algorithm's channel
-    names one), reporting every problem to ``collect``."""
+    default for a channel without ContentType; with the reader the algorithm's ``descriptor``
+    declares for it), reporting every problem to ``collect``."""
     try:
         objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
@@ -49,7 +50,7 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
         else {contract.FIRST_HOST: objects}
     bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     # the container's reader; validate passes on_error
-    reader = reader_for(content_type or channel.content_type, record_kind)
+    reader = channel_reader(descriptor, channel.name, content_type or channel.content_type)
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
