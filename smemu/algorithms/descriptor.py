@@ -153,7 +153,7 @@ class AlgorithmDescriptor:
     * ``default_config_file``: the name of the defaults file its ``Reading default configuration
       from ...`` log line shows (``default-input.json``; PCA's is ``default-conf.json``);
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
-      serving);
+      serving); a glob pattern for a file whose name varies;
     * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
       list of them (variants that together print every metric the definitions name).
     """

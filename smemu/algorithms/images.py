@@ -11,6 +11,8 @@ computes), scaled to [0, 1]: a few hundred numbers a reference model can learn f
 
 from __future__ import annotations
 
+import fnmatch
+
 import numpy as np
 
 from smemu.algorithms.errors import DataError
@@ -138,9 +140,10 @@ def unlabelled(batch, channel: str, listing: str, recordio: str) -> DataError:
 
 
 def require_model_files(files: dict, names, algorithm: str) -> None:
-    missing = [name for name in names if name not in files]
+    """A DataError unless ``files`` holds each of ``names`` (glob patterns allowed)."""
+    missing = [name for name in names if not fnmatch.filter(files, name)]
     if missing:
-        raise DataError(f"A {algorithm} model.tar.gz holds {', '.join(names)}; "
+        raise DataError(f"The {algorithm} model.tar.gz holds {', '.join(names)}; "
                         f"{', '.join(missing)} is missing. Give the model.tar.gz its training "
                         f"job wrote.")
 

@@ -89,7 +89,7 @@ def best_of_epochs(trainer: Trainer, epochs: int, evaluate, reporter,
                    on_best=None) -> PixelClassifier:
     """Runs ``epochs`` epochs; after each, ``evaluate(epoch, model)`` prints the epoch's metrics
     and gives its score. The model of the best score is kept (the first of equal ones);
-    ``on_best(score)`` is told when it changes."""
+    ``on_best(epoch, score)`` is told when it changes."""
     best, best_score = None, -np.inf
     for epoch in range(epochs):
         trainer.epoch()
@@ -98,7 +98,7 @@ def best_of_epochs(trainer: Trainer, epochs: int, evaluate, reporter,
         if score > best_score:
             best, best_score = model, score
             if on_best is not None:
-                on_best(score)
+                on_best(epoch, score)
         reporter.progress((epoch + 1) / epochs)
     return best
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from smemu.algorithms.image_classification import sample as ic_sample
-from smemu.algorithms.image_classification.artifact import FILES, read_model_files
+from smemu.algorithms.image_classification.artifact import read_model_files
 from smemu.algorithms.registry import get_descriptor
 from smemu.containers.artifacts import read_model
 from smemu.emulator.validation import validate_request
@@ -98,8 +98,12 @@ def trained(tmp_path_factory):
 
 
 def test_model_tar_holds_the_real_file_names(trained):
-    model_dir, names, _lines, _record = trained
-    assert sorted(names) == sorted(FILES)
+    model_dir, names, lines, _record = trained
+    # the params are named by the checkpoint's epoch (1-based), the best validation epoch
+    best = max(range(15), key=lambda e: (float(re.findall(
+        rf"Epoch\[{e}\] Validation-accuracy=(\S+)", "\n".join(lines))[0]), -e))
+    assert sorted(names) == sorted(["image-classification-symbol.json", "model-shapes.json",
+                                    f"image-classification-{best + 1:04d}.params"])
     shapes = json.loads((model_dir / "model-shapes.json").read_text())
     assert shapes == [{"shape": [1, 3, 32, 32], "name": "data"}]
     symbol = json.loads((model_dir / "image-classification-symbol.json").read_text())

@@ -60,7 +60,7 @@ def test_module_load_runs_the_served_model(tmp_path, run_oracle):
     rng = np.random.default_rng(4)
     weight = rng.normal(size=(3, 192)).astype(np.float32)
     bias = rng.normal(size=3).astype(np.float32)
-    files = model_files(weight, bias, (3, 32, 32), multi_label=False)
+    files = model_files(weight, bias, (3, 32, 32), multi_label=False, epoch=0)
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     image = decode_image(ic_sample.shape_image(rng, 1), "sample")

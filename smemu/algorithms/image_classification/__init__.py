@@ -88,8 +88,14 @@ class ImageClassification(Algorithm):
             reporter.info("Epoch[%d] Validation-accuracy=%f", epoch, score)
             return score
 
-        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, lambda score: (
-            reporter.info("Storing the best model with validation accuracy: %f", score)))
-        reporter.info('Saved checkpoint to "/opt/ml/model/%s"', artifact.PARAMS)
+        best_epoch = [0]
+
+        def on_best(epoch, score):
+            best_epoch[0] = epoch + 1          # MXNet numbers checkpoints from 1
+            reporter.info("Storing the best model with validation accuracy: %f", score)
+
+        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, on_best)
+        name = artifact.params_name(best_epoch[0])
+        reporter.info('Saved checkpoint to "/opt/ml/model/%s"', name)
         return ModelArtifact(layout="files", files=artifact.model_files(
-            best.weight, best.bias, config["image_shape"], multi_label))
+            best.weight, best.bias, config["image_shape"], multi_label, best_epoch[0]))

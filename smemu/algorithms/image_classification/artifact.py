@@ -1,7 +1,9 @@
 """The image classification model files, named and laid out as the real algorithm's
-``model.tar.gz`` holds them: ``image-classification-symbol.json`` (an MXNet symbol),
-``image-classification-0000.params`` (its arguments, as ``mx.nd.save`` writes a checkpoint's
-``arg:``/``aux:`` arrays) and ``model-shapes.json`` (the input's name and shape).
+``model.tar.gz`` holds them (a public AWS DeepLens example notebook lists one:
+``image-classification-0010.params``, ``model-shapes.json``, ``image-classification-symbol.json``):
+the MXNet symbol, the checkpoint's parameters — named by the epoch of the checkpoint, as MXNet's
+``save_checkpoint`` names them, ``arg:``/``aux:`` arrays as ``mx.nd.save`` writes them — and the
+input's name and shape.
 
 The contents are smemu's reference model as a real MXNet network: ``data`` (1, C, H, W) ->
 ``Pooling`` (average, the feature pooling of :mod:`smemu.algorithms.images`) -> ``Flatten`` ->
@@ -12,6 +14,7 @@ on a centre-cropped image.
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import json
 
@@ -22,9 +25,19 @@ from smemu.formats.ndarray import load_ndarrays, save_ndarrays
 
 PREFIX = "image-classification"
 SYMBOL = f"{PREFIX}-symbol.json"
-PARAMS = f"{PREFIX}-0000.params"
+PARAMS = f"{PREFIX}-[0-9][0-9][0-9][0-9].params"    # the checkpoint's epoch, 1-based
 SHAPES = "model-shapes.json"
 FILES = (SYMBOL, PARAMS, SHAPES)
+
+
+def params_name(epoch: int) -> str:
+    """The params file of the checkpoint after ``epoch`` (1-based) epochs."""
+    return f"{PREFIX}-{epoch:04d}.params"
+
+
+def params_of(files: dict) -> bytes:
+    """The bytes of the params file among ``files``, whatever its epoch."""
+    return next(data for name, data in files.items() if fnmatch.fnmatch(name, PARAMS))
 MXNET_VERSION = 10901  # 1.9.1
 
 
@@ -51,7 +64,8 @@ def symbol_json(image_shape, num_classes: int, multi_label: bool) -> dict:
             "attrs": {"mxnet_version": ["int", MXNET_VERSION]}}
 
 
-def model_files(weight: np.ndarray, bias: np.ndarray, image_shape, multi_label: bool) -> dict:
+def model_files(weight: np.ndarray, bias: np.ndarray, image_shape, multi_label: bool,
+                epoch: int = 0) -> dict:
     """File name -> bytes of the model. ``weight`` acts on [0, 1] features: the params hold it
     divided by 255, for the network's 0-255 pixels."""
     params = io.BytesIO()
@@ -59,13 +73,13 @@ def model_files(weight: np.ndarray, bias: np.ndarray, image_shape, multi_label: 
                            "arg:fc1_bias": np.asarray(bias, dtype=np.float32)})
     symbol = symbol_json(image_shape, len(bias), multi_label)
     shapes = [{"shape": [1, *image_shape], "name": "data"}]
-    return {SYMBOL: json.dumps(symbol, indent=2).encode(), PARAMS: params.getvalue(),
+    return {SYMBOL: json.dumps(symbol, indent=2).encode(), params_name(epoch): params.getvalue(),
             SHAPES: json.dumps(shapes).encode()}
 
 
 def read_model_files(files: dict):
     """(weight on [0, 1] features, bias, image_shape, multi_label) of the model files."""
-    arrays = load_ndarrays(io.BytesIO(files[PARAMS]), name=PARAMS)
+    arrays = load_ndarrays(io.BytesIO(params_of(files)), name=PREFIX + " params")
     shapes = json.loads(files[SHAPES])
     symbol = json.loads(files[SYMBOL])
     multi_label = symbol["nodes"][-1]["op"] == "LogisticRegressionOutput"

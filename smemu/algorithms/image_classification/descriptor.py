@@ -58,7 +58,7 @@ DESCRIPTOR = AlgorithmDescriptor(
     trainer="smemu.algorithms.image_classification:ImageClassification",
     input_checks="smemu.algorithms.image_classification.checks:ImageClassificationChecks",
     predictor="smemu.algorithms.image_classification.inference:load_model",
-    model_files=("image-classification-symbol.json", "image-classification-0000.params",
-                 "model-shapes.json"),
+    model_files=("image-classification-symbol.json",
+                 "image-classification-[0-9][0-9][0-9][0-9].params", "model-shapes.json"),
     sample="smemu.algorithms.image_classification.sample:samples",
 )

@@ -101,7 +101,7 @@ class ObjectDetection(Algorithm):
             reporter.quality("validation", "mAP", value, kind="score", epoch=epoch)
             return value
 
-        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, lambda value: (
+        best = best_of_epochs(trainer, config["epochs"], evaluate, reporter, lambda _epoch, value: (
             reporter.info("Updating the best model with validation-mAP=%s", value)))
         return ModelArtifact(layout="files", files=artifact.model_files(
             best.weight, best.bias, dict(config.raw), side))
