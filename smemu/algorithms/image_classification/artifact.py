@@ -8,7 +8,7 @@ input's name and shape.
 The contents are smemu's reference model as a real MXNet network: ``data`` (1, C, H, W) ->
 ``Pooling`` (average, the feature pooling of :mod:`smemu.algorithms.images`) -> ``Flatten`` ->
 ``FullyConnected`` (``fc1``, the classifier's weights on pixel values divided by 255) ->
-``SoftmaxOutput`` (``softmax``), so ``mx.mod.Module.load("image-classification", 0)`` runs it
+``SoftmaxOutput`` (``softmax``), so ``mx.mod.Module.load("image-classification", epoch)`` runs it
 on a centre-cropped image.
 """
 
