@@ -16,7 +16,8 @@ from smemu.emulator.validation import validate_request
 from smemu.formats import FormatError
 from smemu.formats.annotations import parse_annotation
 
-from image_jobs import invoke, request, run, serve, unpack
+from image_jobs import request, run, serve, unpack
+from training_helpers import invoke
 
 ALGORITHM = "object-detection"
 

@@ -1,9 +1,9 @@
 """What the image built-ins' tests share: a CreateTrainingJob request whose channels are files
-written under ``tmp_path``, running it, serving its model, and posting to the served app."""
+written under ``tmp_path``, running it and serving its model (``training_helpers.invoke`` posts
+to the served app)."""
 
 from __future__ import annotations
 
-import io
 import tarfile
 
 from smemu.containers.serve import ServingConfig, build_app
@@ -63,17 +63,3 @@ def serve(model_dir, algorithm: str):
     if not (opt_ml / "model").exists():
         (opt_ml / "model").symlink_to(model_dir)
     return build_app(ServingConfig({"SMEMU_OPT_ML": str(opt_ml), "SMEMU_ALGORITHM": algorithm}))
-
-
-def invoke(app, body: bytes, content_type: str, accept: str = "application/json"):
-    """``(status code, body)`` of POST /invocations."""
-    status = {}
-
-    def start_response(line, headers):
-        status["code"] = int(line.split()[0])
-
-    environ = {"PATH_INFO": "/invocations", "REQUEST_METHOD": "POST",
-               "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "HTTP_ACCEPT": accept, "wsgi.input": io.BytesIO(body)}
-    answer = b"".join(app(environ, start_response))
-    return status["code"], answer

@@ -19,7 +19,8 @@ from smemu.formats.masks import UNMAPPED, label_table
 from smemu.formats.recordio import read_recordio
 from smemu.proto.record_pb2 import Record
 
-from image_jobs import invoke, request, run, serve, unpack
+from image_jobs import request, run, serve, unpack
+from training_helpers import invoke
 
 ALGORITHM = "semantic-segmentation"
 

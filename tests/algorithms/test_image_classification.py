@@ -21,7 +21,8 @@ from smemu.formats import FormatError
 from smemu.formats.images import IR_FORMAT, pack_header, read_image_recordio, read_lst
 from smemu.formats.recordio import frame
 
-from image_jobs import invoke, request, run, serve, unpack
+from image_jobs import request, run, serve, unpack
+from training_helpers import invoke
 
 ALGORITHM = "image-classification"
 
