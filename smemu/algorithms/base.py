@@ -87,7 +87,10 @@ class InputChecks:
       validate reports a failure once per file;
     * ``records(batch, channel)``: what holds record by record (finite values, label values);
       validate re-runs it on single records to report every bad one;
-    * ``end(channel, records)``: after a channel's last record (empty channel, too few records).
+    * ``end(channel, records)``: after a channel's last record (empty channel, too few records);
+    * ``remarks(channel, records)``: what is worth telling about a channel that training does
+      not fail on (image classification: a count other than ``num_training_samples``);
+      validate prints them as notes.
 
     The base class checks nothing; algorithms return their own from ``Algorithm.input_checks``.
     """
@@ -100,6 +103,9 @@ class InputChecks:
 
     def end(self, channel: str, records: int) -> None:
         pass
+
+    def remarks(self, channel: str, records: int) -> list[str]:
+        return []
 
 
 class FeatureChecks(InputChecks):

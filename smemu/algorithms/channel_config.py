@@ -13,7 +13,7 @@ from smemu.algorithms.descriptor import AlgorithmDescriptor
 from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
 from smemu.formats.text import read_text_fields
-from smemu.formats.content_types import parse_content_type
+from smemu.formats.content_types import PUBLIC_NAMES, parse_content_type
 
 _PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
 
@@ -60,7 +60,8 @@ def content_type_problem(name: str, content_type: str | None,
         if rule is not None and media not in rule.content_types:
             raise FormatError(
                 f"{descriptor.name} reads the '{name}' channel as "
-                f"{' or '.join(rule.content_types)}; set its ContentType to one of them.")
+                f"{' or '.join(PUBLIC_NAMES.get(t, t) for t in rule.content_types)}; set its "
+                f"ContentType to one of them.")
         reader_for(content_type)
     except FormatError as exc:
         return CustomerError(NO_ITERATOR.say(f"on the '{name}' channel: {exc}", media=base))

@@ -38,7 +38,11 @@ class ChannelRule:
     of ``smemu.formats.content_types.RECORD_KINDS`` the container reads the channel with instead
     of its content type's (Seq2Seq's ``sequence-pairs`` and ``vocabulary``); ``text_fields`` > 0:
     the channel's text/csv records are that many strings each (IP Insights' ``entity,ip``), read
-    by ``smemu.formats.text.read_text_fields``, not numbers.
+    by ``smemu.formats.text.read_text_fields``, not numbers. ``listed_by`` names the channel
+    whose listing files (``.lst``, annotation JSON, PNG masks) list and label this channel's
+    images when it is ``application/x-image`` (image classification's ``train`` is listed by
+    ``train_lst``); ``label_map_by`` the channel whose ``<name>_label_map.json`` maps the values
+    of this channel's masks to classes (semantic segmentation's ``label_map``).
     """
 
     name: str
@@ -47,6 +51,8 @@ class ChannelRule:
     input_modes: tuple[str, ...] = INPUT_MODES
     distributions: tuple[str, ...] = DISTRIBUTIONS
     text_fields: int = 0
+    listed_by: str | None = None
+    label_map_by: str | None = None
     doc: str = ""
     default_content_type: str | None = None
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -108,7 +114,8 @@ class SampleData:
       train records written as the serving type).
     * ``evaluation``: ``(features, truth)`` the predictor is asked about and ``quality`` judges
       instead of the train features (e.g. IP Insights: observed pairs followed by as many pairs
-      with other entities' addresses, whose scores only mean something side by side).
+      with other entities' addresses, whose scores only mean something side by side);
+    * ``serving_accept``: the Accept type of the test's request.
     """
 
     channels: Mapping[str, tuple[Any, Any]]
@@ -120,6 +127,7 @@ class SampleData:
     files: Mapping[str, Mapping[str, bytes]] | None = None
     request_body: bytes | None = None
     evaluation: tuple[Any, Any] | None = None
+    serving_accept: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,7 @@ class AlgorithmDescriptor:
     * ``default_config_file``: the name of the defaults file its ``Reading default configuration
       from ...`` log line shows (``default-input.json``; PCA's is ``default-conf.json``);
     * ``model_files``: the files its ``model.tar.gz`` holds at the top level (read back for
-      serving);
+      serving); a glob pattern for a file whose name varies;
     * ``sample``: ``"module:function"`` giving, for a numpy Generator, a :class:`SampleData` or a
       list of them (variants that together print every metric the definitions name).
     """

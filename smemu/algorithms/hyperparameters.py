@@ -190,6 +190,18 @@ class Text(Param):
         return text
 
 
+class IntegerList(Text):
+    """Comma-separated positive integers (``lr_scheduler_step``: ``"10,20"``)."""
+
+    allowed = "comma-separated positive integers, e.g. '10,20'"
+
+    def convert(self, text: str) -> list[int]:
+        values = [int(p) for p in text.split(",")]
+        if not values or min(values) < 1:
+            raise ValueError(text)
+        return values
+
+
 class Config(dict):
     """Typed hyperparameter values; ``raw`` keeps the final string map, as the container prints it."""
 

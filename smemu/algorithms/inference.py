@@ -42,6 +42,10 @@ class Predictor(abc.ABC):
     #: whether a 400's body says what is wrong; False (the MXNet-based built-ins): exactly
     #: "unable to evaluate payload provided", what is wrong going to the log only
     detail_in_bad_request: bool = False
+    #: the Accept types the real container answers (None: the serving container's JSON,
+    #: JSON lines, RecordIO-protobuf and CSV); semantic segmentation answers image/png
+    #: and RecordIO-protobuf, written by its ``encode``
+    response_types: tuple[str, ...] | None = None
     #: the key of the JSON response's list of per-record objects (PCA: ``projections``)
     response_root: str = "predictions"
     #: outputs answered only when the Accept type carries ``verbose=true`` (k-NN's

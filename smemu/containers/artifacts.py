@@ -60,16 +60,20 @@ def read_model(model_dir: Path, shown_as: str | None = None,
     a CustomerError naming the file (as ``shown_as``, e.g. /opt/ml/model) and what to do.
 
     ``model_files`` are the files the algorithm's descriptor declares: ``model_algo-1`` alone is
-    read as an NDArray file or an MXNet module zip; any other names are read as bytes (layout
-    ``"files"``)."""
+    read as an NDArray file or an MXNet module zip; any other names (or glob patterns, for a
+    file whose name varies) are read as bytes (layout ``"files"``, keyed by the file's name)."""
     shown_as = shown_as or str(model_dir)
     if tuple(model_files) != (MODEL_FILE,):
         files = {}
         for name in model_files:
-            path = Path(model_dir) / name
+            # a glob pattern names a file whose name varies (image classification's
+            # image-classification-0010.params carries its epoch): the last match, keyed by it
+            matches = sorted(Path(model_dir).glob(name)) if any(c in name for c in "*?[") \
+                else [Path(model_dir) / name]
+            path = matches[-1] if matches else Path(model_dir) / name
             if not path.is_file():
                 raise _missing(Path(model_dir), shown_as, name)
-            files[name] = path.read_bytes()
+            files[path.name] = path.read_bytes()
         return ModelArtifact(layout="files", files=files)
     path = Path(model_dir) / MODEL_FILE
     if not path.is_file():

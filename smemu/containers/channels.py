@@ -21,6 +21,8 @@ from smemu import contract
 from smemu.algorithms.errors import CustomerError
 from smemu.containers.paths import OptML
 from smemu.algorithms.channel_config import channel_reader
+from smemu.formats.images import directory_images
+from smemu.formats.listings import is_listing, read_listing
 
 FIFO_WAIT_SECONDS = float(os.environ.get(contract.ENV_FIFO_WAIT_SECONDS, "120"))
 READ_BUFFER = 1 << 20
@@ -50,6 +52,41 @@ class FileChannel:
                 "holds no files. Check the channel's S3Uri.")
         for path in files:
             yield from self._reader(path, batch_size=batch_size, name=self.opt_ml.logical(path))
+
+
+class ListedImageChannel(FileChannel):
+    """An ``application/x-image`` channel of images read through the listing files of its
+    listing channel (``train`` through ``train_lst``'s ``.lst`` files, ``train_annotation``'s
+    JSON files or PNG masks): each listed image, labelled as the listing says."""
+
+    def __init__(self, name: str, directory: Path, listing: FileChannel, opt_ml: OptML,
+                 label_maps: FileChannel | None = None):
+        super().__init__(name, listing.content_type, directory, opt_ml)
+        self.listing = listing
+        self.label_maps = label_maps
+
+    def label_map(self) -> tuple[bytes | None, str]:
+        """The bytes and name of ``<name>_label_map.json`` in the label map channel (None: the
+        default map)."""
+        if self.label_maps is None:
+            return None, "label map"
+        path = self.label_maps.directory / f"{self.name}_label_map.json"
+        shown = self.opt_ml.logical(path)
+        return (path.read_bytes() if path.is_file() else None), shown
+
+    def batches(self, batch_size: int) -> Iterator:
+        listings = [p for p in self.listing.files() if is_listing(p.name)]
+        if not listings:
+            raise CustomerError(
+                f"The '{self.listing.name}' channel holds no listing file (.lst, annotation "
+                f".json, mask .png): with ContentType application/x-image the '{self.name}' "
+                f"channel's images are listed with their labels in '{self.listing.name}'.")
+        label_map, label_map_name = self.label_map()
+        for path in listings:
+            yield from read_listing(path, directory_images(self.directory), batch_size,
+                                    name=self.opt_ml.logical(path),
+                                    image_root_name=self.opt_ml.logical(self.directory),
+                                    label_map=label_map, label_map_name=label_map_name)
 
 
 class PipeChannel:
@@ -85,9 +122,12 @@ class PipeChannel:
             yield from self._reader(stream, batch_size=batch_size, name=self.opt_ml.logical(path))
 
 
-def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None) -> dict:
+def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None,
+                  listings: dict | None = None) -> dict:
     """One DataChannel per channel of ``inputdataconfig.json`` (read as the algorithm's
-    ``descriptor`` declares its channels, when given)."""
+    ``descriptor`` declares its channels, when given); ``listings`` maps an image channel to
+    (the channel whose listing files list its images, the channel of its label map or None),
+    File mode."""
     channels = {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
@@ -96,4 +136,11 @@ def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None) -> di
         else:
             channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml,
                                          descriptor)
+    for name, (listing, label_maps) in (listings or {}).items():
+        if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
+                                                                      FileChannel):
+            maps = channels.get(label_maps) if label_maps else None
+            channels[name] = ListedImageChannel(name, opt_ml.channel_dir(name),
+                                                channels[listing], opt_ml,
+                                                maps if isinstance(maps, FileChannel) else None)
     return channels

@@ -127,7 +127,9 @@ class InvocationsApp:
                      f"MB an endpoint accepts. Send fewer records per request.")
 
     def _accept(self, header: str | None) -> str:
-        accept = choose_accept(header, RESPONSE_TYPES, self.default_accept)
+        offered = self.predictor.response_types or RESPONSE_TYPES
+        default = self.default_accept if self.default_accept in offered else offered[0]
+        accept = choose_accept(header, offered, default)
         if accept == CSV and not self.predictor.csv_output:
             # the real linear learner has no CSV output and answers JSON instead; batch transform
             # then fails with "Failed to parse output from the algorithm as CSV"

@@ -269,6 +269,7 @@ def _decode_jsonlines(body: bytes, media: MediaType) -> RequestBatch:
 
 
 _DECODERS = {
+
     CSV: _decode_csv,
     JSON: _decode_json,
     JSONLINES: _decode_jsonlines,

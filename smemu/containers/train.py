@@ -22,7 +22,7 @@ from smemu.containers.artifacts import write_model
 from smemu.containers.channels import open_channels
 from smemu.containers.paths import OptML
 from smemu.formats import FormatError
-from smemu.formats.content_types import parse_content_type
+from smemu.formats.content_types import IMAGE, PUBLIC_NAMES, parse_content_type
 
 log = logging.getLogger("smemu.container")
 
@@ -100,8 +100,16 @@ def _open_channels(opt_ml: OptML, input_config: dict, descriptor) -> dict:
         media, _params = parse_content_type(content_type)
         if media not in announced:
             announced.add(media)
-            log.info("Loaded iterator creator %s for content type (%r, '1.0')", media, media)
-    return open_channels(opt_ml, input_config, descriptor)
+            shown = PUBLIC_NAMES.get(media, media)
+            log.info("Loaded iterator creator %s for content type (%r, '1.0')", shown, shown)
+    listings = {}
+    for rule in descriptor.channels:
+        config = input_config.get(rule.name)
+        if rule.listed_by and config and rule.listed_by in input_config and \
+                parse_content_type(config.get("ContentType"))[0] == IMAGE:
+            listings[rule.name] = (rule.listed_by, rule.label_map_by
+                                   if rule.label_map_by in input_config else None)
+    return open_channels(opt_ml, input_config, descriptor, listings)
 
 
 def _write_failure(opt_ml: OptML, text: str) -> None:

@@ -8,6 +8,8 @@ from typing import Callable, Iterator
 from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
+from .images import read_image_recordio
+from .listings import read_image_file
 from .libsvm import read_libsvm
 from .parquet import read_parquet
 from .recordio_protobuf import read_recordio_protobuf
@@ -20,6 +22,12 @@ CSV = "text/csv"
 TEXT = "text/plain"
 LIBSVM = "text/libsvm"
 PARQUET = "application/x-parquet"
+#: im2rec RecordIO of images: the image algorithms' channels alias their application/x-recordio
+#: to it (elsewhere application/x-recordio means RecordIO-protobuf)
+IM2REC = "application/x-recordio-im2rec"
+IMAGE = "application/x-image"
+#: what users write for the formats layer's own names
+PUBLIC_NAMES = {IM2REC: "application/x-recordio"}
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)
 # other names of the same types (an algorithm's ChannelRule may add its own, e.g. XGBoost's "csv")
 ALIASES = {"text/x-libsvm": LIBSVM, "application/x-recordio": RECORDIO_PROTOBUF}
@@ -89,4 +97,8 @@ def reader_for(content_type: str | None, record_kind: str | None = None
         if params:
             raise _unsupported(content_type, "Parquet takes no parameters")
         return read_parquet
+    if media in (IM2REC, IMAGE):
+        if params:
+            raise _unsupported(content_type, "image content types take no parameters")
+        return read_image_recordio if media == IM2REC else read_image_file
     raise _unsupported(content_type)

@@ -33,7 +33,10 @@ from smemu.emulator import image_names as images
 from smemu.emulator.api.shared import DEFAULT_ACCOUNT
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 
+from smemu.formats.content_types import IMAGE, parse_content_type
+
 from .channels import validate_channel
+from .listed import validate_listed_channel
 from .report import ChannelSummary, Collector, Enough, Problem, Report, in_file_order, problems_text
 
 __all__ = ["validate_request", "validate_spec", "Report", "Problem", "ChannelSummary",
@@ -139,14 +142,30 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
     for exc in channel_problems(algorithm, input_config):
         collect.add(Problem("channel", str(exc)))
     # the order training reads them in: required first, then the others the algorithm takes
+    consumed = set()     # listing and label map channels read with the images they describe
     for name in algorithm.channel_names:
         channel = spec.channel(name)
-        if channel is None:
+        if channel is None or name in consumed:
             continue
         content_type = algorithm.content_type_of(name, channel.content_type)
         problem = content_type_problem(name, content_type, algorithm, channel.input_mode)
         if problem is not None:
             collect.add(Problem("channel", str(problem), channel=name))
             continue
-        validate_channel(channel, checks, summaries[name], collect, progress, spec.instance_count,
-                         content_type=content_type, descriptor=algorithm)
+        rule = algorithm.channel(name)
+        if rule.label_map_by:
+            consumed.add(rule.label_map_by)
+        listing = spec.channel(rule.listed_by or "")
+        if listing is not None and parse_content_type(content_type)[0] == IMAGE:
+            consumed.add(listing.name)
+            label_maps = spec.channel(rule.label_map_by or "")
+            records = validate_listed_channel(channel, listing, checks, summaries[name],
+                                              summaries[listing.name], collect, label_maps)
+            if label_maps is not None:
+                summaries[label_maps.name].read = True
+        else:
+            validate_channel(channel, checks, summaries[name], collect, progress,
+                             spec.instance_count, content_type=content_type,
+                             descriptor=algorithm)
+            records = summaries[name].records
+        report.notes.extend(checks.remarks(name, records))

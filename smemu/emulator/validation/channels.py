@@ -225,7 +225,7 @@ def _summarise(summary: ChannelSummary, batch: Batch) -> None:
     labels = batch.labels
     has = labels is not None
     summary.labelled = has if summary.labelled is None else (summary.labelled and has)
-    if has and len(labels):
+    if has and len(labels) and labels.dtype != object:     # masks are not label values
         finite = labels[np.isfinite(labels)]
         if len(finite):
             lo, hi = float(finite.min()), float(finite.max())
