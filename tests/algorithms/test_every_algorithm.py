@@ -35,6 +35,7 @@ from smemu.emulator.spec import TrainingJobSpec
 from smemu.emulator.store import JobStore
 from smemu.emulator.validation import validate_request
 from smemu.formats import write_recordio_protobuf
+from training_helpers import invoke
 
 ALGORITHMS = sorted(descriptors())
 
@@ -111,19 +112,6 @@ def _run(tmp_path, request):
     return record, lines
 
 
-def _wsgi(app, body: bytes, content_type: str, accept: str = "application/json"):
-    status = {}
-
-    def start_response(line, headers):
-        status["code"] = int(line.split()[0])
-
-    environ = {"PATH_INFO": "/invocations", "REQUEST_METHOD": "POST",
-               "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "HTTP_ACCEPT": accept, "wsgi.input": io.BytesIO(body)}
-    answer = b"".join(app(environ, start_response))
-    return status["code"], answer
-
-
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ALGORITHMS)
 def test_descriptor_is_whole(name):
@@ -192,7 +180,7 @@ def test_trains_prints_its_metrics_and_serves(tmp_path, name):
             first = features[:3]
             body = (_csv_text(first.toarray() if sp.issparse(first) else first, None).encode()
                     if request_type == CSV else _channel_bytes(RECORDIO_PROTOBUF, first, None))
-        code, answer = _wsgi(app, body, request_type, sample.serving_accept)
+        code, answer = invoke(app, body, request_type, sample.serving_accept)
         assert code == 200, answer[:300]
 
     log = "\n".join(printed)
