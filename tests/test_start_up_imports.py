@@ -137,3 +137,22 @@ def test_readme_job_host_process_imports_no_heavy_library(tmp_path):
         assert proc.returncode == 0, proc.stderr
     heavy = sorted(p for p in HEAVY if loaded(modules, p))
     assert not heavy, f"smemu train (README's job) imported {heavy} on the host"
+
+
+def test_every_algorithm_module_imports_after_the_registry_scan():
+    """The registry defers each algorithm package's ``__init__``; a module imported after the
+    scan (as tests and the serving container do) must not trip over that, e.g. k-NN's inference
+    importing ``knn.index`` while the package's ``__init__`` imports inference (a fresh process
+    per module, each after ``descriptors()``)."""
+    import pkgutil
+
+    import smemu.algorithms as algorithms
+
+    failures = []
+    for info in pkgutil.walk_packages(algorithms.__path__, "smemu.algorithms."):
+        code = ("from smemu.algorithms.registry import descriptors\n"
+                f"descriptors()\nimport {info.name}\n")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if result.returncode:
+            failures.append(f"{info.name}: {result.stderr.strip().splitlines()[-1]}")
+    assert not failures

@@ -65,6 +65,11 @@ def _deferred_package(name: str) -> None:
     state = {"loaded": False, "loading": False}
 
     def __getattr__(attribute: str):
+        if not state["loaded"] and _is_submodule(name, attribute):
+            # ``from <package> import <submodule>``: Python imports the submodule itself when the
+            # package lacks the attribute; running ``__init__`` here could import a module that
+            # is still half-initialised (``knn/inference.py`` importing ``knn.index``)
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r} yet")
         with _DEFERRED_LOCK:
             if not state["loaded"] and not state["loading"]:
                 state["loading"] = True
@@ -87,6 +92,13 @@ def _deferred_package(name: str) -> None:
     sys.modules[name] = module
     parent, _, child = name.rpartition(".")
     setattr(sys.modules[parent], child, module)
+
+
+def _is_submodule(package: str, attribute: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"{package}.{attribute}") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def algorithm_names() -> list[str]:
