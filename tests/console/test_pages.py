@@ -200,6 +200,22 @@ def test_pca_picture_is_the_explained_variance_scikit_learn_finds(trained_root):
     np.testing.assert_allclose(sorted(shares, reverse=True), variance / variance.sum(), rtol=2e-3)
 
 
+def test_lda_pictures_are_each_topics_top_words():
+    rng = np.random.default_rng(0)
+    beta = rng.random((12, 40))
+    beta[3, 17] = 50.0                                   # topic 3 is mostly word 17
+    record = {"AlgorithmSpecification": {"TrainingImage": "382416733822.dkr.ecr.us-east-1."
+                                                           "amazonaws.com/lda:1"}}
+    pictures = model_view.pictures(record, {"array 0": np.ones(12), "array 1": beta})
+    assert len(pictures) == model_view.TOPICS_SHOWN and "of 12 topics" in pictures[0]["caption"]
+    words = model_view.top_words(beta)
+    assert words[3][0][0] == 17
+    for t in (0, 5):
+        expected = np.argsort(-beta[t])[:model_view.TOP_WORDS]
+        assert [w for w, _ in words[t]] == list(expected)
+        assert f"word {expected[0]}" in str(pictures[t]["svg"])
+
+
 def test_tuning_and_transform_jobs(trained_root, tmp_path):
     """A tuning job over two of the trained jobs and a transform job, in a root of their own."""
     import shutil

@@ -137,6 +137,8 @@ def pictures(record: dict, arrays: dict[str, np.ndarray]) -> list[dict]:
         return _linear_learner(record, arrays)
     if algorithm == "pca" and "s" in arrays:
         return _pca(arrays)
+    if algorithm == "lda" and len(arrays) == 2:
+        return _lda(list(arrays.values())[1])
     return []
 
 
@@ -200,3 +202,33 @@ def _pca(arrays: dict[str, np.ndarray]) -> list[dict]:
              "each component explains (singular value squared over their sum).",
              "svg": svg.bar_chart("PCA explained variance", [f"PC{i + 1}" for i in range(len(s))],
                                   ratio, y_label="share of variance", x_label="component")}]
+
+
+TOP_WORDS = 8
+TOPICS_SHOWN = 10
+
+
+def top_words(beta: np.ndarray, count: int = TOP_WORDS) -> list[list[tuple[int, float]]]:
+    """Per topic, its ``count`` most probable word ids (columns of ``beta``) with their
+    probabilities, most probable first."""
+    beta = np.asarray(beta, dtype=np.float64)
+    beta = beta / np.maximum(beta.sum(axis=1, keepdims=True), 1e-300)
+    order = np.argsort(-beta, axis=1, kind="stable")[:, :count]
+    return [[(int(w), float(beta[t, w])) for w in order[t]] for t in range(beta.shape[0])]
+
+
+def _lda(beta: np.ndarray) -> list[dict]:
+    """LDA's ``model_algo-1`` is ``[alpha, beta]``; beta is topics x vocabulary. Words are shown
+    by their column (the word id the training records count), as LDA takes no vocabulary."""
+    out = []
+    topics = top_words(beta)
+    for t, words in enumerate(topics[:TOPICS_SHOWN]):
+        out.append({"title": f"Topic {t}: top words",
+                    "caption": f"The {len(words)} most probable word ids of topic {t} and their "
+                               f"probabilities."
+                               + (f" (The first {TOPICS_SHOWN} of {len(topics)} topics are "
+                                  f"shown.)" if t == 0 and len(topics) > TOPICS_SHOWN else ""),
+                    "svg": svg.bar_chart(f"LDA topic {t}", [f"word {w}" for w, _ in words],
+                                         [p for _, p in words], y_label="probability",
+                                         x_label="word id")})
+    return out
