@@ -105,13 +105,13 @@ def test_kmeans_picture_is_the_first_two_principal_components(trained_root):
 def test_linear_learner_pictures_show_weights_and_threshold(trained_root):
     record = JobStore(trained_root).load("console-linear")
     arrays = model_view.read_arrays(model_view.artifact_path(record))
-    weight = arrays["arg:fc0_weight"]
+    weight = arrays["arg:fc0_weight"]          # the real layout: (feature_dim, outputs)
     pictures = {p["title"]: p["svg"] for p in model_view.pictures(record, arrays)}
-    assert pictures["Weights"].count('class="bar"') == weight.shape[1]
-    threshold = float(arrays["threshold"].ravel()[0])
+    assert pictures["Weights"].count('class="bar"') == weight.shape[0]
+    threshold = float(model_view._module_extra(record)["threshold"])
     assert f"threshold = {svg._fmt(threshold)}" in pictures["Scores"]
     summary = {a["name"]: a for a in model_view.summary(arrays)}
-    assert summary["arg:fc0_weight"]["shape"] == f"1×{weight.shape[1]}"
+    assert summary["arg:fc0_weight"]["shape"] == f"{weight.shape[0]}×1"
     assert summary["arg:fc0_weight"]["first"].startswith(f"{weight.ravel()[0]:.5g}")
 
 
@@ -198,6 +198,40 @@ def test_pca_picture_is_the_explained_variance_scikit_learn_finds(trained_root):
         delimiter=",")
     variance = sklearn.PCA(n_components=3).fit(sample).explained_variance_
     np.testing.assert_allclose(sorted(shares, reverse=True), variance / variance.sum(), rtol=2e-3)
+
+
+def test_rcf_picture_is_the_served_models_scores(tmp_path):
+    """The histogram's scores are what the model's own predictor gives the training sample (the
+    console got them from a serving container)."""
+    import subprocess
+    import sys
+    import tarfile
+
+    from conftest import EXAMPLES
+    from smemu.algorithms.registry import get_descriptor
+    from smemu.containers.artifacts import read_model
+
+    root = tmp_path / "jobs"
+    done = subprocess.run(
+        [sys.executable, "-m", "smemu", "train", "--name", "console-rcf", "--jobs-root",
+         str(root), "--output", (tmp_path / "out").as_uri() + "/", "--algorithm",
+         "randomcutforest", "--channel",
+         f"train=file://{EXAMPLES}/kmeans/,content-type=text/csv;label_size=0",
+         "--hyperparameters", "feature_dim=7,num_trees=50,num_samples_per_tree=64"],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = JobStore(root).load("console-rcf")
+    pictures = model_view.pictures(record, {})
+    assert [p["title"] for p in pictures] == ["Anomaly scores"]
+    assert "mean + 3 sd" in str(pictures[0]["svg"])
+    sample = model_view.training_sample(record)
+    served = model_view.served_scores(record, sample)
+    with tarfile.open(model_view.artifact_path(record)) as tar:
+        tar.extractall(tmp_path / "model", filter="data")
+    descriptor = get_descriptor("randomcutforest")
+    direct = descriptor.load_predictor(read_model(tmp_path / "model",
+                                                  model_files=descriptor.model_files))
+    np.testing.assert_allclose(served, direct.predict(sample)["score"], rtol=1e-5, atol=1e-6)
 
 
 def test_lda_pictures_are_each_topics_top_words():

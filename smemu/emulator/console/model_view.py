@@ -16,7 +16,10 @@ Pictures:
 from __future__ import annotations
 
 import io
+import json
 import tarfile
+import threading
+import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -139,6 +142,8 @@ def pictures(record: dict, arrays: dict[str, np.ndarray]) -> list[dict]:
         return _pca(arrays)
     if algorithm == "lda" and len(arrays) == 2:
         return _lda(list(arrays.values())[1])
+    if algorithm == "randomcutforest":
+        return _randomcutforest(record)
     return []
 
 
@@ -167,9 +172,25 @@ def _kmeans(record: dict, centroids: np.ndarray) -> list[dict]:
                         f"centroid (numbered circles)."}]
 
 
+def _module_extra(record: dict) -> dict:
+    """The JSON beside an MXNet module checkpoint (linear learner's ``additional-params.json``:
+    predictor type, threshold), {} when there is none."""
+    artifact = artifact_path(record)
+    try:
+        with tarfile.open(artifact) as tar:
+            _symbol, _arrays, extra = read_module_zip(io.BytesIO(tar.extractfile(MODEL_FILE).read()))
+    except (OSError, KeyError, tarfile.TarError, FormatError, AttributeError):
+        return {}
+    return extra if isinstance(extra, dict) else {}
+
+
 def _linear_learner(record: dict, arrays: dict[str, np.ndarray]) -> list[dict]:
     weight = np.asarray(arrays["arg:fc0_weight"], dtype=np.float64)
     bias = np.asarray(arrays.get("arg:fc0_bias", np.zeros(weight.shape[0])), dtype=np.float64)
+    if bias.ndim == 2 and bias.shape[0] == 1 and weight.shape[1] == bias.shape[1]:
+        weight = weight.T   # the real layout: dot(data, fc0_weight (feature_dim, outputs))
+    if "threshold" not in arrays and isinstance(_module_extra(record).get("threshold"), (int, float)):
+        arrays = {**arrays, "threshold": np.array([_module_extra(record)["threshold"]])}
     out = []
     if weight.shape[0] == 1:
         out.append({"title": "Weights", "caption": "The weight of each feature (hatched: negative), "
@@ -232,3 +253,49 @@ def _lda(beta: np.ndarray) -> list[dict]:
                                          [p for _, p in words], y_label="probability",
                                          x_label="word id")})
     return out
+
+
+_RCF_SCORES: dict[tuple, np.ndarray] = {}
+_RCF_LOCK = threading.Lock()
+
+
+def served_scores(record: dict, sample: np.ndarray) -> np.ndarray | None:
+    """The scores the job's model gives ``sample``: the host side runs a model only through its
+    serving container, so a local endpoint serves it for the moment of one request (the answer is
+    kept per artifact, so a page view after the first costs nothing)."""
+    from smemu.emulator.serving import LocalEndpoint, ServingError
+
+    artifact = artifact_path(record)
+    if artifact is None:
+        return None
+    key = (str(artifact), artifact.stat().st_mtime_ns, len(sample))
+    with _RCF_LOCK:
+        if key in _RCF_SCORES:
+            return _RCF_SCORES[key]
+        body = "\n".join(",".join(repr(float(v)) for v in row) for row in sample).encode()
+        try:
+            with LocalEndpoint(artifact.as_uri(), "randomcutforest", port=0,
+                               on_log_line=lambda line: None, startup_timeout=60) as endpoint:
+                request = urllib.request.Request(
+                    endpoint.url + "/invocations", data=body, method="POST",
+                    headers={"Content-Type": "text/csv", "Accept": "application/json"})
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    scores = np.array([s["score"] for s in json.load(answer)["scores"]])
+        except (ServingError, OSError, ValueError, KeyError):
+            return None
+        _RCF_SCORES[key] = scores
+        return scores
+
+
+def _randomcutforest(record: dict) -> list[dict]:
+    sample = training_sample(record)
+    scores = served_scores(record, sample) if sample is not None and len(sample) else None
+    if scores is None:
+        return []
+    cut = float(scores.mean() + 3 * scores.std())
+    return [{"title": "Anomaly scores",
+             "caption": f"Scores of {len(scores)} training records; the dashed line is the mean "
+                        f"plus three standard deviations, above which a score is commonly called "
+                        f"an anomaly ({int((scores > cut).sum())} records).",
+             "svg": svg.histogram("Random cut forest score histogram", scores,
+                                  x_label="score", markers={"mean + 3 sd": cut})}]
