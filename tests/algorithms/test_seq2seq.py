@@ -304,7 +304,7 @@ def test_recordio_protobuf_token_ids_both_ways(served, corpus):
     assert got == [list(t) for t in targets[:5]]
 
 
-def test_jsonlines_for_batch_transform_and_a_bad_request(served, corpus):
+def test_jsonlines_for_batch_transform_and_a_bad_request(served, corpus, caplog):
     pairs = _language(corpus)
     body = "".join(json.dumps({"source": s}) + "\n" for s, _ in pairs).encode()
     code, answer = _invoke(served, body, "application/jsonlines", "application/jsonlines")
@@ -313,7 +313,9 @@ def test_jsonlines_for_batch_transform_and_a_bad_request(served, corpus):
         [t for _, t in pairs]
     code, answer = _invoke(served, b'{"instances": [{"text": "w1"}]}', "application/json",
                            "application/json")
-    assert code == 400 and b"instance 0 has no 'data'" in answer
+    # the built-ins' bare 400 body; what is wrong goes to the serving log
+    assert code == 400 and answer == b"unable to evaluate payload provided"
+    assert "instance 0 has no 'data'" in caplog.text
 
 
 def test_the_reference_model_keeps_to_its_memory_budget(monkeypatch):

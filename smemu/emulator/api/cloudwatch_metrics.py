@@ -91,7 +91,8 @@ class TrainingJobMetrics:
             for name, value in matcher.matches(line):
                 if not math.isfinite(value):
                     continue
-                stamp = _line_time(line, start) if stamp is None else stamp
+                # a log stamp has whole seconds: one in the job's first second is not earlier
+                stamp = max(_line_time(line, start), start) if stamp is None else stamp
                 found[name].append((stamp, value))
         return found
 
