@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 from .batch import Batch
 from .csv import read_csv
 from .errors import FormatError
+from .media_names import IM2REC, IMAGE
 from .images import read_image_recordio
 from .listings import read_image_file
 from .libsvm import read_libsvm
@@ -22,10 +23,6 @@ CSV = "text/csv"
 TEXT = "text/plain"
 LIBSVM = "text/libsvm"
 PARQUET = "application/x-parquet"
-#: im2rec RecordIO of images: the image algorithms' channels alias their application/x-recordio
-#: to it (elsewhere application/x-recordio means RecordIO-protobuf)
-IM2REC = "application/x-recordio-im2rec"
-IMAGE = "application/x-image"
 #: what users write for the formats layer's own names
 PUBLIC_NAMES = {IM2REC: "application/x-recordio"}
 SUPPORTED = (RECORDIO_PROTOBUF, CSV, CSV + ";label_size=0", LIBSVM, PARQUET)

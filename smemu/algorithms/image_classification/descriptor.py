@@ -15,7 +15,7 @@ from __future__ import annotations
 from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, MetricDefinition
 from smemu.algorithms.image_classification.schema import SCHEMA
 from smemu.algorithms.metric_definitions import maximize
-from smemu.formats.content_types import IM2REC, IMAGE
+from smemu.formats.media_names import IM2REC, IMAGE
 
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 #: what users write on these channels, and what the container reads it as

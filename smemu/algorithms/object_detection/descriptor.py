@@ -15,7 +15,7 @@ from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, Metric
 from smemu.algorithms.image_classification.descriptor import ALIASES, IMAGE_PIPE
 from smemu.algorithms.metric_definitions import maximize
 from smemu.algorithms.object_detection.schema import SCHEMA
-from smemu.formats.content_types import IM2REC, IMAGE
+from smemu.formats.media_names import IM2REC, IMAGE
 
 EPOCH_QUALITY = r"#quality_metric: host=\S+, epoch=[0-9]+, "
 

@@ -14,7 +14,7 @@ from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, Metric
 from smemu.algorithms.image_classification.descriptor import ALIASES
 from smemu.algorithms.metric_definitions import maximize
 from smemu.algorithms.semantic_segmentation.schema import SCHEMA
-from smemu.formats.content_types import IMAGE
+from smemu.formats.media_names import IMAGE
 
 EPOCH_QUALITY = r"#quality_metric: host=\S+, epoch=[0-9]+, "
 FILE_MODE = ("File",)
