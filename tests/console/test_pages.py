@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,16 +208,16 @@ def test_rcf_picture_is_the_served_models_scores(tmp_path):
     import sys
     import tarfile
 
-    from conftest import EXAMPLES
     from smemu.algorithms.registry import get_descriptor
     from smemu.containers.artifacts import read_model
 
+    examples = Path(__file__).resolve().parents[2] / "examples" / "data"
     root = tmp_path / "jobs"
     done = subprocess.run(
         [sys.executable, "-m", "smemu", "train", "--name", "console-rcf", "--jobs-root",
          str(root), "--output", (tmp_path / "out").as_uri() + "/", "--algorithm",
          "randomcutforest", "--channel",
-         f"train=file://{EXAMPLES}/kmeans/,content-type=text/csv;label_size=0",
+         f"train=file://{examples}/kmeans/,content-type=text/csv;label_size=0",
          "--hyperparameters", "feature_dim=7,num_trees=50,num_samples_per_tree=64"],
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -124,8 +124,10 @@ class TrainingJobMetrics:
         points = self.points(job).get(name, []) if job else []
         buckets: dict[float, list[float]] = defaultdict(list)
         for stamp, value in points:
-            if start <= stamp < end:
-                buckets[start + period * ((stamp - start) // period)].append(value)
+            # a request's times come back through float and datetime conversions: a point at the
+            # job's start (TrainingStartTime, what the SDK asks from) may read a microsecond early
+            if start - 0.001 <= stamp < end:
+                buckets[start + period * max(0.0, (stamp - start) // period)].append(value)
         datapoints = []
         for bucket, values in sorted(buckets.items()):
             point = {"Timestamp": dt.datetime.fromtimestamp(bucket, dt.timezone.utc),
@@ -145,7 +147,7 @@ class TrainingJobMetrics:
             metric = stat.get("Metric") or {}
             job = self._job_of(metric)
             series = [(t, v) for t, v in (self.points(job).get(metric.get("MetricName"), [])
-                                          if job else []) if start <= t < end]
+                                          if job else []) if start - 0.001 <= t < end]
             series.sort(reverse=body.get("ScanBy", "TimestampDescending") == "TimestampDescending")
             results.append({
                 "Id": query.get("Id"), "Label": query.get("Label") or metric.get("MetricName"),
