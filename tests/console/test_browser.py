@@ -121,7 +121,7 @@ def test_job_page_renders_charts_without_errors(browser, live, tmp_path):
 
 def test_try_it_form_returns_the_prediction(browser, live, trained_root, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     record = JobStore(trained_root).load("console-kmeans")
     artifact = model_view.artifact_path(record)
@@ -145,6 +145,9 @@ def test_try_it_form_returns_the_prediction(browser, live, trained_root, tmp_pat
     form.find_element(By.NAME, "body").send_keys(",".join(f"{v:.6f}" for v in record_values))
     Select(form.find_element(By.NAME, "content_type")).select_by_visible_text("text/csv")
     form.find_element(By.TAG_NAME, "button").click()
+    # the click returns once the POST is sent, not when the answer page has loaded
+    WebDriverWait(browser, 30).until(
+        lambda _: browser.find_elements(By.CSS_SELECTOR, ".result h3"))
     heading = browser.find_element(By.CSS_SELECTOR, ".result h3").text
     assert heading.startswith("Response: HTTP 200 in ") and heading.endswith(" ms")
     answer = json.loads(browser.find_element(By.ID, "response").text)
