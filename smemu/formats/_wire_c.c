@@ -184,6 +184,112 @@ static int64_t value_count(const uint8_t *buf, span_t s, int tag)
     return count_varints(buf + s.start, s.len);
 }
 
+typedef struct {
+    int tag, label_tag;
+    int64_t value_bytes, key_room, label_bytes;
+} sizes_t;
+
+/* pass 1: each record's structure, and how much room the arrays need. 0, or -1 when a record is
+ * not in the layout. Runs without the GIL: it touches only the buffers. */
+static int scan(const uint8_t *buf, int64_t buflen, const int64_t *starts, const int64_t *lengths,
+                Py_ssize_t n, rec_t *recs, sizes_t *z)
+{
+    int64_t labelled = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        rec_t *r = &recs[i];
+        int64_t s = starts[i], e = starts[i] + lengths[i], pos;
+        uint64_t length;
+        span_t spans[3];
+        int t;
+        if (lengths[i] <= 0 || s < 0 || e > buflen || buf[s] != 0x0A)
+            return -1;
+        if (varint(buf, s + 1, e, 5, &length, &pos) || pos + (int64_t)length > e)
+            return -1;
+        int64_t entry_end = pos + (int64_t)length;
+        if (entry(buf, pos, entry_end, &t, spans))
+            return -1;
+        if (i == 0)
+            z->tag = t;
+        else if (t != z->tag)
+            return -1;
+        r->values = spans[0];
+        r->keys = spans[1];
+        r->shape = spans[2];
+        r->count = value_count(buf, r->values, z->tag);
+        if (r->count < 0)
+            return -1;
+        z->value_bytes += fixed_size(z->tag) ? r->values.len : 4 * r->count;
+        z->key_room += r->keys.len ? r->count : 0;  /* a sparse record has as many keys as values */
+        r->has_label = 0;
+        if (entry_end < e) {
+            if (buf[entry_end] != 0x12)
+                return -1;
+            if (varint(buf, entry_end + 1, e, 5, &length, &pos) || pos + (int64_t)length != e)
+                return -1;
+            if (entry(buf, pos, e, &t, spans))
+                return -1;
+            if (labelled == 0)
+                z->label_tag = t;
+            else if (t != z->label_tag)
+                return -1;
+            r->labels = spans[0];
+            r->has_label = 1;
+            labelled++;
+            int64_t lc = value_count(buf, r->labels, z->label_tag);
+            if (lc < 0)
+                return -1;
+            z->label_bytes += fixed_size(z->label_tag) ? r->labels.len : 4 * lc;
+        }
+    }
+    return 0;
+}
+
+/* pass 2: the arrays, into room pass 1 measured. The number of keys written, or -1 when a record
+ * is not in the layout. Runs without the GIL. */
+static int64_t fill(const uint8_t *buf, Py_ssize_t n, const rec_t *recs, const sizes_t *z,
+                    uint8_t *sp, int64_t *wp, int64_t *cp, int64_t *lcp, char *vp, int32_t *kp,
+                    char *lp)
+{
+    int64_t nkeys = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const rec_t *r = &recs[i];
+        int64_t nk = 0, nshape = 0;
+        uint64_t last_shape = 0;
+        if (r->keys.len) {
+            nk = decode_keys(buf + r->keys.start, r->keys.len, kp + nkeys, z->key_room - nkeys);
+            if (nk < 0)
+                return -1;
+        }
+        if (r->shape.len) {
+            const uint8_t *p = buf + r->shape.start;
+            nshape = count_varints(p, r->shape.len);
+            if (nshape < 0)
+                return -1;
+            for (int64_t j = 0; j < nshape; j++)
+                last_shape = next_varint(&p);
+        }
+        int is_sparse = nk > 0 || (nshape > 0 && r->count == 0);
+        if (is_sparse) {
+            if (nshape != 1 || nk != r->count || last_shape > (uint64_t)INT64_MAX)
+                return -1;
+            wp[i] = (int64_t)last_shape;
+        } else {
+            wp[i] = r->count;
+        }
+        nkeys += nk;
+        sp[i] = (uint8_t)is_sparse;
+        cp[i] = r->count;
+        vp += put_values(buf, r->values, z->tag, r->count, vp);
+        lcp[i] = 0;
+        if (r->has_label) {
+            int64_t lc = value_count(buf, r->labels, z->label_tag);
+            lcp[i] = lc;
+            lp += put_values(buf, r->labels, z->label_tag, lc, lp);
+        }
+    }
+    return nkeys;
+}
+
 static PyObject *decode(PyObject *self, PyObject *args)
 {
     Py_buffer bb = {0}, sb = {0}, lb = {0};
@@ -191,6 +297,9 @@ static PyObject *decode(PyObject *self, PyObject *args)
     rec_t *recs = NULL;
     PyObject *sparse = NULL, *widths = NULL, *counts = NULL, *values = NULL, *keys = NULL,
              *label_counts = NULL, *labels = NULL;
+    sizes_t z = {0, 0, 0, 0, 0};
+    int status;
+    int64_t nkeys;
 
     (void)self;
     if (!PyArg_ParseTuple(args, "y*y*y*", &bb, &sb, &lb))
@@ -198,8 +307,6 @@ static PyObject *decode(PyObject *self, PyObject *args)
     const uint8_t *buf = (const uint8_t *)bb.buf;
     const int64_t *starts = (const int64_t *)sb.buf, *lengths = (const int64_t *)lb.buf;
     Py_ssize_t n = sb.len / (Py_ssize_t)sizeof(int64_t);
-    int tag = 0, label_tag = 0;
-    int64_t value_bytes = 0, key_room = 0, label_bytes = 0, labelled = 0;
 
     if (n == 0 || lb.len != sb.len)
         goto unusual;
@@ -208,62 +315,21 @@ static PyObject *decode(PyObject *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-
-    /* pass 1: each record's structure, and how much room the arrays need */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        rec_t *r = &recs[i];
-        int64_t s = starts[i], e = starts[i] + lengths[i], pos;
-        uint64_t length;
-        span_t spans[3];
-        int t;
-        if (lengths[i] <= 0 || s < 0 || e > (int64_t)bb.len || buf[s] != 0x0A)
-            goto unusual;
-        if (varint(buf, s + 1, e, 5, &length, &pos) || pos + (int64_t)length > e)
-            goto unusual;
-        int64_t entry_end = pos + (int64_t)length;
-        if (entry(buf, pos, entry_end, &t, spans))
-            goto unusual;
-        if (i == 0)
-            tag = t;
-        else if (t != tag)
-            goto unusual;
-        r->values = spans[0];
-        r->keys = spans[1];
-        r->shape = spans[2];
-        r->count = value_count(buf, r->values, tag);
-        if (r->count < 0)
-            goto unusual;
-        value_bytes += fixed_size(tag) ? r->values.len : 4 * r->count;
-        key_room += r->keys.len ? r->count : 0;  /* a sparse record has as many keys as values */
-        r->has_label = 0;
-        if (entry_end < e) {
-            if (buf[entry_end] != 0x12)
-                goto unusual;
-            if (varint(buf, entry_end + 1, e, 5, &length, &pos) || pos + (int64_t)length != e)
-                goto unusual;
-            if (entry(buf, pos, e, &t, spans))
-                goto unusual;
-            if (labelled == 0)
-                label_tag = t;
-            else if (t != label_tag)
-                goto unusual;
-            r->labels = spans[0];
-            r->has_label = 1;
-            labelled++;
-            int64_t lc = value_count(buf, r->labels, label_tag);
-            if (lc < 0)
-                goto unusual;
-            label_bytes += fixed_size(label_tag) ? r->labels.len : 4 * lc;
-        }
-    }
+    /* the buffers are held by their Py_buffer views: other threads may run meanwhile (a batch's
+     * arithmetic in another thread overlaps the decoding of the next block) */
+    Py_BEGIN_ALLOW_THREADS
+    status = scan(buf, (int64_t)bb.len, starts, lengths, n, recs, &z);
+    Py_END_ALLOW_THREADS
+    if (status)
+        goto unusual;
 
     sparse = PyByteArray_FromStringAndSize(NULL, n);
     widths = PyByteArray_FromStringAndSize(NULL, n * 8);
     counts = PyByteArray_FromStringAndSize(NULL, n * 8);
     label_counts = PyByteArray_FromStringAndSize(NULL, n * 8);
-    values = PyByteArray_FromStringAndSize(NULL, value_bytes);
-    keys = PyByteArray_FromStringAndSize(NULL, key_room * 4);
-    labels = PyByteArray_FromStringAndSize(NULL, label_bytes);
+    values = PyByteArray_FromStringAndSize(NULL, z.value_bytes);
+    keys = PyByteArray_FromStringAndSize(NULL, z.key_room * 4);
+    labels = PyByteArray_FromStringAndSize(NULL, z.label_bytes);
     if (!sparse || !widths || !counts || !label_counts || !values || !keys || !labels)
         goto done;
     {
@@ -274,49 +340,15 @@ static PyObject *decode(PyObject *self, PyObject *args)
         char *vp = PyByteArray_AS_STRING(values);
         int32_t *kp = (int32_t *)PyByteArray_AS_STRING(keys);
         char *lp = PyByteArray_AS_STRING(labels);
-        int64_t nkeys = 0;
-
-        /* pass 2: the arrays */
-        for (Py_ssize_t i = 0; i < n; i++) {
-            rec_t *r = &recs[i];
-            int64_t nk = 0, nshape = 0;
-            uint64_t last_shape = 0;
-            if (r->keys.len) {
-                nk = decode_keys(buf + r->keys.start, r->keys.len, kp + nkeys, key_room - nkeys);
-                if (nk < 0)
-                    goto unusual;
-            }
-            if (r->shape.len) {
-                const uint8_t *p = buf + r->shape.start;
-                nshape = count_varints(p, r->shape.len);
-                if (nshape < 0)
-                    goto unusual;
-                for (int64_t j = 0; j < nshape; j++)
-                    last_shape = next_varint(&p);
-            }
-            int is_sparse = nk > 0 || (nshape > 0 && r->count == 0);
-            if (is_sparse) {
-                if (nshape != 1 || nk != r->count || last_shape > (uint64_t)INT64_MAX)
-                    goto unusual;
-                wp[i] = (int64_t)last_shape;
-            } else {
-                wp[i] = r->count;
-            }
-            nkeys += nk;
-            sp[i] = (uint8_t)is_sparse;
-            cp[i] = r->count;
-            vp += put_values(buf, r->values, tag, r->count, vp);
-            lcp[i] = 0;
-            if (r->has_label) {
-                int64_t lc = value_count(buf, r->labels, label_tag);
-                lcp[i] = lc;
-                lp += put_values(buf, r->labels, label_tag, lc, lp);
-            }
-        }
+        Py_BEGIN_ALLOW_THREADS
+        nkeys = fill(buf, n, recs, &z, sp, wp, cp, lcp, vp, kp, lp);
+        Py_END_ALLOW_THREADS
+        if (nkeys < 0)
+            goto unusual;
         if (PyByteArray_Resize(keys, nkeys * 4))
             goto done;
     }
-    result = Py_BuildValue("iiOOOOOOO", tag, label_tag, sparse, widths, counts, values, keys,
+    result = Py_BuildValue("iiOOOOOOO", z.tag, z.label_tag, sparse, widths, counts, values, keys,
                            label_counts, labels);
     goto done;
 
@@ -358,7 +390,9 @@ static PyObject *frame(PyObject *self, PyObject *args)
     }
     const uint8_t *buf = (const uint8_t *)bb.buf;
     int64_t pos = 0, count = 0;
-    /* first pass: count the records (and refuse multi-part ones) */
+    int multipart = 0;
+    /* first pass: count the records (and refuse multi-part ones), the GIL released */
+    Py_BEGIN_ALLOW_THREADS
     while (pos + 8 <= n) {
         uint32_t magic, lw;
         memcpy(&magic, buf + pos, 4);
@@ -366,14 +400,19 @@ static PyObject *frame(PyObject *self, PyObject *args)
         if (magic != 0xCED7230Au)
             break;
         if (lw >> 29) {
-            PyBuffer_Release(&bb);
-            Py_RETURN_NONE;
+            multipart = 1;
+            break;
         }
         int64_t next = pos + 8 + (((int64_t)(lw & 0x1FFFFFFFu) + 3) & ~(int64_t)3);
         if (next > n)
             break;
         pos = next;
         count++;
+    }
+    Py_END_ALLOW_THREADS
+    if (multipart) {
+        PyBuffer_Release(&bb);
+        Py_RETURN_NONE;
     }
     PyObject *starts = PyByteArray_FromStringAndSize(NULL, count * 8);
     PyObject *lengths = PyByteArray_FromStringAndSize(NULL, count * 8);
@@ -386,6 +425,7 @@ static PyObject *frame(PyObject *self, PyObject *args)
     int64_t *sp = (int64_t *)PyByteArray_AS_STRING(starts);
     int64_t *lp = (int64_t *)PyByteArray_AS_STRING(lengths);
     pos = 0;
+    Py_BEGIN_ALLOW_THREADS
     for (int64_t i = 0; i < count; i++) {
         uint32_t lw;
         memcpy(&lw, buf + pos + 4, 4);
@@ -393,6 +433,7 @@ static PyObject *frame(PyObject *self, PyObject *args)
         lp[i] = (int64_t)(lw & 0x1FFFFFFFu);
         pos += 8 + ((lp[i] + 3) & ~(int64_t)3);
     }
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&bb);
     PyObject *result = Py_BuildValue("OOL", starts, lengths, (long long)pos);
     Py_DECREF(starts);

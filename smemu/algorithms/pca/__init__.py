@@ -19,6 +19,7 @@ import numpy as np
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.overlap import Overlapped
 from smemu.algorithms.pca.scatter import NystromSketch, ScatterMatrix, sign_convention
 from smemu.algorithms.pca.schema import extra_components
 from smemu.algorithms.reporting import Reporter, Throughput
@@ -69,10 +70,11 @@ class PCA(Algorithm):
         throughput = Throughput()
         t0 = time.time()
         rows = max(config["mini_batch_size"], READ_BYTES // (4 * config["feature_dim"]))
-        for batch in checked_batches(channels["train"], rows, checks):
-            X = as_float(batch.features)
-            summary.add(X)
-            throughput.add(X.shape[0])
+        with Overlapped() as folding:      # the products on one core, reading on the other
+            for batch in checked_batches(channels["train"], rows, checks):
+                X = as_float(batch.features)
+                folding.submit(summary.add, X)
+                throughput.add(X.shape[0])
         checks.end("train", throughput.records)
         reporter.info("processed a total of %d examples", throughput.records)
         reporter.progress(1.0)

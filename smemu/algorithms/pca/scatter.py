@@ -16,18 +16,24 @@ import scipy.sparse as sp
 class _Shifter:
     """(X - c) for dense batches, in the batch's own precision (float32 records give a float32
     product per batch, twice as fast; the sums across batches are float64), written into one
-    reused buffer rather than a fresh array per batch."""
+    reused buffer rather than a fresh array per batch. With ``ones_column`` the buffer has one
+    more column, of ones, so that ``AᵀA`` of the result also holds ``Σ(x-c)`` (its last row) and
+    the count: one BLAS product per batch gives both, and no separate pass sums the batch."""
 
-    def __init__(self):
-        self.buffer = np.empty(0)
+    def __init__(self, ones_column: bool = False):
+        self.buffer = np.empty((0, 0))
+        self.extra = int(ones_column)
 
     def __call__(self, X, c):
         X = np.asarray(X)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        if self.buffer.dtype != dtype or self.buffer.size < X.size:
-            self.buffer = np.empty(X.size, dtype)
-        out = self.buffer[:X.size].reshape(X.shape)
-        return np.subtract(X, c.astype(dtype), out=out, casting="unsafe")
+        rows, cols = X.shape[0], X.shape[1] + self.extra
+        if self.buffer.dtype != dtype or self.buffer.shape[0] < rows or self.buffer.shape[1] != cols:
+            self.buffer = np.empty((max(rows, 1), cols), dtype)
+            self.buffer[:, X.shape[1]:] = 1.0
+        out = self.buffer[:rows]
+        np.subtract(X, c.astype(dtype), out=out[:, :X.shape[1]], casting="unsafe")
+        return out
 
 
 class Moments:
@@ -51,7 +57,11 @@ class Moments:
 
     def add(self, X) -> None:
         n = X.shape[0]
-        self.shifted_sum += np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() - n * self.shift
+        self.add_shifted(n, np.asarray(X.sum(axis=0, dtype=np.float64)).ravel() - n * self.shift)
+
+    def add_shifted(self, n: int, shifted_sum) -> None:
+        """``n`` records whose ``Σ(x - c)`` is already known."""
+        self.shifted_sum += shifted_sum
         self.count += n
 
     @property
@@ -68,7 +78,7 @@ class ShiftedProducts:
         self.subtract_mean = subtract_mean
         self.right = right
         self.product = np.zeros((dim, dim if right is None else right.shape[1]))
-        self._shifted = _Shifter()
+        self._shifted = _Shifter(ones_column=right is None)
 
     def _times_right(self, A):
         return A if self.right is None else A @ self.right
@@ -84,11 +94,18 @@ class ShiftedProducts:
             xtxr = X.T @ xr
             xtxr = xtxr.toarray() if sp.issparse(xtxr) else np.asarray(xtxr)
             self.product += xtxr - np.outer(s, cr) - np.outer(c, sr - X.shape[0] * cr)
+            m.add(X)
+        elif self.right is None:
+            # [X-c, 1]ᵀ[X-c, 1]: the scatter block, and Σ(x-c) in its last row
+            A = self._shifted(X, c)
+            full = A.T @ A
+            d = X.shape[1]
+            self.product += full[:d, :d]
+            m.add_shifted(X.shape[0], full[d, :d])
         else:
             Xc = self._shifted(X, c)
-            right = Xc if self.right is None else Xc @ self.right.astype(Xc.dtype, copy=False)
-            self.product += Xc.T @ right
-        m.add(X)
+            self.product += Xc.T @ (Xc @ self.right.astype(Xc.dtype, copy=False))
+            m.add(X)
 
     def about_mean(self) -> np.ndarray:
         """The accumulated product about the mean (about the origin without subtract_mean)."""
