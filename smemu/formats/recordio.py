@@ -127,21 +127,26 @@ class Frames:
         return self.buf[s:s + int(self.lengths[i])].tobytes()
 
 
-def iter_frames(source, name: str | None = None, block_size: int = DEFAULT_BLOCK) -> Iterator[Frames]:
-    """Frames of whole records, block by block, from a path or binary file object."""
+def iter_frames(source, name: str | None = None, block_size: int = DEFAULT_BLOCK,
+                align: int = 1) -> Iterator[Frames]:
+    """Frames of whole records, block by block, from a path or binary file object. With ``align``
+    each block but the last holds a multiple of ``align`` records where it can (a block too small
+    for ``align`` records keeps what it has): the records after the last multiple are carried
+    into the next block, so that a reader cutting batches of ``align`` records never has to join
+    a batch from two blocks' arrays."""
     name = source_name(source, name)
     with open_binary(source) as f:
-        yield from _frames_of(f, name, block_size)
+        yield from _frames_of(f, name, block_size, align)
 
 
-def _frames_of(f: BinaryIO, name: str, block_size: int) -> Iterator[Frames]:
+def _frames_of(f: BinaryIO, name: str, block_size: int, align: int = 1) -> Iterator[Frames]:
     base = 0
     record = 0
-    carry = b""
+    carry = np.zeros(0, dtype=np.uint8)
     want = block_size
     while True:
         buf = np.empty(len(carry) + want + PAD, dtype=np.uint8)
-        buf[:len(carry)] = np.frombuffer(carry, np.uint8)
+        buf[:len(carry)] = carry
         got = read_into(f, memoryview(buf)[len(carry):len(carry) + want])
         at_eof = got < want
         n = len(carry) + got
@@ -150,10 +155,15 @@ def _frames_of(f: BinaryIO, name: str, block_size: int) -> Iterator[Frames]:
         buf[n:n + PAD] = 0
         buf = buf[:n + PAD]
         frames, consumed, needed = _frame_block(buf, n, base, record, name, at_eof)
+        if frames is not None and align > 1 and not at_eof and len(frames) > align:
+            keep = len(frames) // align * align
+            if keep < len(frames):       # the records after `keep` start the next block
+                consumed = int(frames.offsets[keep]) - base
+                frames = frames.part(0, keep)
         if frames is not None and len(frames):
             yield frames
             record += len(frames)
-        carry = buf[consumed:n].tobytes()
+        carry = buf[consumed:n]
         base += consumed
         if at_eof:
             return  # _frame_block raised if anything was left over

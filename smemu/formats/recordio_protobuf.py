@@ -99,7 +99,7 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
     validate`` reports every one); bad framing still ends the read."""
     expect = None
     batcher = None
-    for block in iter_frames(source, name, block_size):
+    for block in iter_frames(source, name, block_size, align=batch_size):
         if batcher is None:
             batcher = Batcher(batch_size, block.source)
         for frames in _batch_parts(block, batcher, expect):
