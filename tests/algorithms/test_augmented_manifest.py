@@ -1,0 +1,308 @@
+"""Augmented manifest input (``S3DataType: AugmentedManifestFile``, Pipe mode, RecordIO records)
+for the three image built-ins: the FIFO's bytes as the developer guide's example stream shows
+them, a real Pipe-mode job per algorithm through the local runner (file:// and, for image
+classification, s3:// on the local S3), and each broken manifest reported by training and by
+``smemu validate`` with its line and attribute."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from smemu.algorithms.image_classification import sample as ic_sample
+from smemu.algorithms.object_detection import sample as od_sample
+from smemu.algorithms.semantic_segmentation import sample as ss_sample
+from smemu.emulator.augmented_manifest import open_line, read_manifest
+from smemu.emulator.spec import SpecError, TrainingJobSpec
+from smemu.emulator.validation import validate_request
+from smemu.formats.augmented import read_augmented_images
+from smemu.formats.recordio import frame, read_recordio
+
+from image_jobs import ACCOUNT, run
+
+
+def _job(tmp_path, algorithm: str, channels: dict, hyperparameters: dict,
+         content_type: str = "application/x-recordio", mode: str = "Pipe") -> dict:
+    """channels: name -> (manifest URI, AttributeNames)."""
+    config = [{"ChannelName": name, "ContentType": content_type, "RecordWrapperType": "RecordIO",
+               "DataSource": {"S3DataSource": {"S3DataType": "AugmentedManifestFile",
+                                               "S3Uri": uri, "AttributeNames": names}}}
+              for name, (uri, names) in channels.items()]
+    return {
+        "TrainingJobName": algorithm,
+        "AlgorithmSpecification": {"TrainingImage": f"{ACCOUNT}/{algorithm}:1",
+                                   "TrainingInputMode": mode},
+        "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
+        "HyperParameters": hyperparameters, "InputDataConfig": config,
+        "OutputDataConfig": {"S3OutputPath": "out"},
+        "ResourceConfig": {"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1,
+                           "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    }
+
+
+def _write(directory, files: dict) -> None:
+    for relative, data in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _manifest(path, lines) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n"
+                            for line in lines))
+    return f"file://{path}"
+
+
+def _classification_data(tmp_path, name: str, seed: int, count: int, label_as=int):
+    encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
+    _write(tmp_path / "images", {f"{name}/{i:03d}.png": data for i, data in enumerate(encoded)})
+    lines = [{"source-ref": f"images/{name}/{i:03d}.png", "class": label_as(int(label)),
+              "class-metadata": {"type": "groundtruth/image-classification"}}
+             for i, label in enumerate(labels)]
+    return lines, encoded, labels
+
+
+def _final(record) -> dict:
+    return {m["MetricName"]: m["Value"] for m in record["FinalMetricDataList"]}
+
+
+# the FIFO's bytes ----------------------------------------------------------------------------
+
+def test_fifo_carries_each_attribute_as_one_record_in_attribute_names_order(tmp_path):
+    _write(tmp_path, {"foo/image1.jpg": b"\xff\xd8first", "bar/image2.jpg": b"\xff\xd8second"})
+    # the developer guide's example: ["image-ref", "is-a-cat"]
+    uri = _manifest(tmp_path / "m.jsonl", [
+        {"is-a-cat": 1, "author": "x", "image-ref": "foo/image1.jpg"},
+        {"image-ref": f"file://{tmp_path}/bar/image2.jpg", "is-a-cat": 0},
+        "",
+        {"image-ref": "foo/image1.jpg", "is-a-cat": "0",
+         "box": {"image_size": [{"width": 2}], "annotations": []}},
+    ])
+    lines = read_manifest(uri, ["image-ref", "is-a-cat"])
+    assert [line.line for line in lines] == [1, 2, 4]   # a blank line is skipped, still counted
+    stream = b"".join(open_line(line, "None", "RecordIO").read() for line in lines)
+    # recordio_formatted(image1.jpg) recordio_formatted("1") recordio_formatted(image2.jpg) ...
+    assert stream == (frame(b"\xff\xd8first") + frame(b"1") + frame(b"\xff\xd8second")
+                      + frame(b"0") + frame(b"\xff\xd8first") + frame(b"0"))
+    assert [p for p, _ in read_recordio(io.BytesIO(stream))][:2] == [b"\xff\xd8first", b"1"]
+    # an object is sent as its JSON text; without RecordIO wrapping the bytes follow each other
+    (line,) = read_manifest(_manifest(tmp_path / "o.jsonl", [
+        {"is-a-cat": 0, "box": {"image_size": [{"width": 2}], "annotations": []}}]),
+        ["box", "is-a-cat"])
+    assert open_line(line, "None", "None").read() == \
+        b'{"image_size":[{"width":2}],"annotations":[]}0'
+
+
+def test_spec_takes_augmented_manifests_in_pipe_mode_only_with_attribute_names(tmp_path):
+    uri = _manifest(tmp_path / "m.jsonl", [{"source-ref": "a.png", "class": 0}])
+    job = _job(tmp_path, "image-classification",
+               {"train": (uri, ["source-ref", "class"]), "validation": (uri, ["source-ref",
+                                                                               "class"])},
+               {**ic_sample.HYPERPARAMETERS, "num_training_samples": "1"})
+    spec = TrainingJobSpec.from_request(job, base_dir=str(tmp_path))
+    assert spec.channel("train").attribute_names == ("source-ref", "class")
+    # the real inputdataconfig.json entry names no data type
+    assert spec.channel("train").input_data_config() == {
+        "ContentType": "application/x-recordio", "TrainingInputMode": "Pipe",
+        "S3DistributionType": "FullyReplicated", "RecordWrapperType": "RecordIO"}
+    job["AlgorithmSpecification"]["TrainingInputMode"] = "File"
+    del job["InputDataConfig"][1]["DataSource"]["S3DataSource"]["AttributeNames"]
+    with pytest.raises(SpecError) as caught:
+        TrainingJobSpec.from_request(job, base_dir=str(tmp_path))
+    found = {p.path: p.message for p in caught.value.problems}
+    assert "can only be used if the Channel's input mode is Pipe" in \
+        found["InputDataConfig[0].InputMode"]
+    assert "needs AttributeNames" in \
+        found["InputDataConfig[1].DataSource.S3DataSource.AttributeNames"]
+
+
+def test_augmented_records_read_in_pairs_and_an_odd_count_is_named():
+    encoded, labels = ic_sample.shapes(np.random.default_rng(5), 3)
+    records = b"".join(frame(e) + frame(str(int(l)).encode()) for e, l in zip(encoded, labels))
+    (batch,) = read_augmented_images(io.BytesIO(records), name="train_0")
+    np.testing.assert_array_equal(batch.labels, labels)
+    assert batch.features[0, 0].shape == (32, 32, 3)
+    problems = []
+    list(read_augmented_images(io.BytesIO(records + frame(encoded[0])), name="train_0",
+                               on_error=problems.append))
+    (problem,) = problems
+    assert problem.record == 6 and "manifest line 4" in str(problem)
+    assert "odd count" in str(problem) and "image's -ref first" in str(problem)
+    # attributes in the wrong order: the label where the image should be
+    swapped = frame(b"0") + frame(encoded[0])
+    with pytest.raises(Exception) as caught:
+        list(read_augmented_images(io.BytesIO(swapped), name="train_0"))
+    assert "manifest line 1 (attribute 1 of 2)" in str(caught.value)
+    assert "image's -ref first" in str(caught.value)
+
+
+# real jobs -----------------------------------------------------------------------------------
+
+def test_image_classification_trains_on_a_file_manifest_with_shuffled_epochs(tmp_path):
+    train, _, train_labels = _classification_data(tmp_path, "train", 11, 60, label_as=str)
+    valid, _, _ = _classification_data(tmp_path, "valid", 12, 30)
+    names = ["source-ref", "class"]
+    job = _job(tmp_path, "image-classification", {
+        "train": (_manifest(tmp_path / "train.manifest", train), names),
+        "validation": (_manifest(tmp_path / "valid.manifest", valid), names)},
+        {**ic_sample.HYPERPARAMETERS, "num_training_samples": "60", "epochs": "5"})
+    job["InputDataConfig"][0]["ShuffleConfig"] = {"Seed": 3}
+    record, lines = run(tmp_path, job)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert _final(record)["validation:accuracy"] > 0.7     # chance is 1/3
+    assert not any("but the train channel holds" in line for line in lines)
+
+
+def test_image_classification_reads_manifest_and_images_from_s3(tmp_path, smemu_s3,
+                                                                 smemu_bucket):
+    s3 = smemu_s3.client()
+    manifests = {}
+    for name, seed, count in (("train", 21, 60), ("validation", 22, 30)):
+        encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
+        lines = []
+        for i, (data, label) in enumerate(zip(encoded, labels)):
+            key = f"aug/{name}/{i:03d}.png"
+            s3.put_object(Bucket=smemu_bucket, Key=key, Body=data)
+            lines.append(json.dumps({"source-ref": f"s3://{smemu_bucket}/{key}",
+                                     "class": int(label)}))
+        s3.put_object(Bucket=smemu_bucket, Key=f"aug/{name}.manifest",
+                      Body=("\n".join(lines) + "\n").encode())
+        manifests[name] = (f"s3://{smemu_bucket}/aug/{name}.manifest", ["source-ref", "class"])
+    job = _job(tmp_path, "image-classification", manifests,
+               {**ic_sample.HYPERPARAMETERS, "num_training_samples": "60", "epochs": "5"})
+    record, _ = run(tmp_path, job)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert _final(record)["validation:accuracy"] > 0.7
+
+
+def _detection_lines(tmp_path, name, seed, count):
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(count):
+        data, objects = od_sample.scene(rng)
+        _write(tmp_path / "images", {f"{name}/{i:03d}.png": data})
+        doc = json.loads(od_sample.annotation(f"{i:03d}.png", objects))
+        lines.append({"source-ref": f"images/{name}/{i:03d}.png",
+                      "bounding-box": {"image_size": doc["image_size"],
+                                       "annotations": doc["annotations"]},
+                      "bounding-box-metadata": {"type": "groundtruth/object-detection"}})
+    return lines
+
+
+def test_object_detection_trains_on_a_manifest_of_bounding_boxes(tmp_path):
+    names = ["source-ref", "bounding-box"]
+    train = _detection_lines(tmp_path, "train", 31, 40)
+    valid = _detection_lines(tmp_path, "valid", 32, 20)
+    job = _job(tmp_path, "object-detection", {
+        "train": (_manifest(tmp_path / "train.manifest", train), names),
+        "validation": (_manifest(tmp_path / "valid.manifest", valid), names)},
+        {**od_sample.HYPERPARAMETERS, "num_training_samples": "40"})
+    record, _ = run(tmp_path, job)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert _final(record)["validation:mAP"] > 0.5
+
+
+def _segmentation_lines(tmp_path, name, seed, count):
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(count):
+        jpeg, png, _mask = ss_sample.scene(rng)
+        _write(tmp_path / "images", {f"{name}/{i:03d}.jpg": jpeg, f"{name}/{i:03d}.png": png})
+        lines.append({"source-ref": f"images/{name}/{i:03d}.jpg",
+                      "city-streets-ref": f"images/{name}/{i:03d}.png",
+                      "city-streets-metadata": {"job-name": "label-city-streets"}})
+    return lines
+
+
+def test_semantic_segmentation_trains_on_a_manifest_of_image_and_mask_refs(tmp_path):
+    names = ["source-ref", "city-streets-ref"]
+    train = _segmentation_lines(tmp_path, "train", 41, 30)
+    valid = _segmentation_lines(tmp_path, "valid", 42, 15)
+    job = _job(tmp_path, "semantic-segmentation", {
+        "train": (_manifest(tmp_path / "train.manifest", train), names),
+        "validation": (_manifest(tmp_path / "valid.manifest", valid), names)},
+        {**ss_sample.HYPERPARAMETERS, "num_training_samples": "30"})
+    record, _ = run(tmp_path, job)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert _final(record)["validation:mIOU"] > 0.6
+
+
+# broken manifests ----------------------------------------------------------------------------
+
+def test_broken_manifest_lines_fail_training_and_validate_names_each(tmp_path):
+    train, _, _ = _classification_data(tmp_path, "train", 51, 8)
+    valid, _, _ = _classification_data(tmp_path, "valid", 52, 4)
+    names = ["source-ref", "class"]
+    manifest = tmp_path / "train.manifest"
+    uri = _manifest(manifest, train)
+    hp = {**ic_sample.HYPERPARAMETERS, "num_training_samples": "8"}
+    channels = {"train": (uri, names),
+                "validation": (_manifest(tmp_path / "valid.manifest", valid), names)}
+
+    # a line without an attribute
+    del train[2]["class"]
+    _manifest(manifest, train)
+    record, _ = run(tmp_path / "a", _job(tmp_path, "image-classification", channels, hp))
+    assert record["TrainingJobStatus"] == "Failed"
+    reason = record["FailureReason"]
+    assert reason.startswith("ClientError: Line 3 of the augmented manifest file")
+    assert str(manifest) in reason and "no attribute 'class'" in reason
+    report = validate_request(_job(tmp_path, "image-classification", channels, hp),
+                              base_dir=str(tmp_path))
+    assert any("Line 3" in p.message and "'class'" in p.message for p in report.problems)
+
+    # a line that is not JSON
+    train[2]["class"] = 1
+    lines = [json.dumps(line) for line in train]
+    lines[4] = lines[4][:-5]
+    _manifest(manifest, lines)
+    record, _ = run(tmp_path / "b", _job(tmp_path, "image-classification", channels, hp))
+    assert "Line 5 of the augmented manifest file" in record["FailureReason"]
+    assert "is not valid JSON" in record["FailureReason"]
+
+    # a -ref naming a missing object, and a label that is no class: validate names both
+    train[1]["source-ref"] = "images/train/missing.png"
+    train[6]["class"] = 7
+    _manifest(manifest, train)
+    job = _job(tmp_path, "image-classification", channels, hp)
+    report = validate_request(job, base_dir=str(tmp_path))
+    messages = [p.message for p in report.problems]
+    missing = [m for m in messages if "missing.png" in m]
+    assert missing and "Line 2 of the augmented manifest file" in missing[0]
+    assert "attribute 'source-ref'" in missing[0] and "Upload the object" in missing[0]
+    label = [p for p in report.problems if "num_classes=3" in p.message]
+    assert label and label[0].object == f"{uri} line 7"
+    record, _ = run(tmp_path / "c", job)
+    assert record["TrainingJobStatus"] == "Failed"
+    assert "Line 2 of the augmented manifest file" in record["FailureReason"]
+    assert "missing.png" in record["FailureReason"]
+
+
+def test_bad_annotation_and_mask_are_named_by_record_and_manifest_line(tmp_path):
+    names = ["source-ref", "bounding-box"]
+    train = _detection_lines(tmp_path, "train", 61, 4)
+    train[1]["bounding-box"]["annotations"][0]["left"] = 500     # outside the image
+    uri = _manifest(tmp_path / "od.manifest", train)
+    job = _job(tmp_path, "object-detection", {"train": (uri, names), "validation": (uri, names)},
+               {**od_sample.HYPERPARAMETERS, "num_training_samples": "4"})
+    report = validate_request(job, base_dir=str(tmp_path))
+    bad = [p for p in report.problems if p.channel == "train"]
+    assert bad and bad[0].record == 3 and "manifest line 2" in bad[0].message
+    assert "outside the" in bad[0].message and bad[0].object == f"{uri} line 2"
+
+    seg = _segmentation_lines(tmp_path, "seg", 62, 3)
+    seg[2]["city-streets-ref"] = seg[2]["source-ref"]          # a JPEG where the mask should be
+    uri = _manifest(tmp_path / "ss.manifest", seg)
+    names = ["source-ref", "city-streets-ref"]
+    job = _job(tmp_path, "semantic-segmentation",
+               {"train": (uri, names), "validation": (uri, names)},
+               {**ss_sample.HYPERPARAMETERS, "num_training_samples": "3"})
+    report = validate_request(job, base_dir=str(tmp_path))
+    bad = [p for p in report.problems if p.channel == "train"]
+    assert bad and "mask of manifest line 3" in bad[0].message
+    assert "single-channel 8-bit mask" in bad[0].message
