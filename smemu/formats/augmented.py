@@ -29,8 +29,8 @@ import numpy as np
 
 from .annotations import parse_annotation
 from .batch import Batch
-from .errors import FormatError
-from .images import _object_column, _Pending, decode_image
+from .errors import FormatError, describe_location
+from .images import _Pending, decode_image
 from .masks import MASK_HINT, decode_mask, label_table
 from .recordio import read_recordio
 
@@ -42,6 +42,22 @@ LABEL_NAMES = {"class": "label (\"class\")", "boxes": "annotation (\"bounding-bo
                "mask": "mask's -ref"}
 CLASS_HINT = ("The label attribute is a class index (0, \"0\") or, with multi_label=1, a JSON "
               "list of one 0 or 1 per class ([1, 0, 1])")
+
+
+class AugmentedBatch(Batch):
+    """A batch of manifest lines: row i is line ``first_record + i + 1`` of the pass, whose
+    image is RecordIO record ``ATTRIBUTES * (first_record + i)`` of the stream."""
+
+    def rows(self, lo: int, hi: int) -> "AugmentedBatch":
+        part = super().rows(lo, hi)
+        return AugmentedBatch(part.features, part.labels, part.source, part.first_record,
+                              offsets=part.offsets)
+
+    def location(self, row: int) -> str:
+        index = self.first_record + row
+        offset = int(self.offsets[row]) if self.offsets is not None else None
+        return (describe_location(self.source, record=ATTRIBUTES * index, offset=offset)
+                + f" (the image of manifest line {index + 1})")
 
 
 def _where(record: int, what: str) -> str:
@@ -141,15 +157,15 @@ def read_augmented_images(source, batch_size: int = 64, name: str | None = None,
         yield _with_masks(batch, masks, label)
 
 
-def _with_masks(batch: Batch, masks: list, label: str) -> Batch:
-    """Segmentation batches carry their masks as labels (an object array), as
-    :func:`smemu.formats.masks.read_masked_images` gives them."""
-    if label != "mask":
-        return batch
-    taken = masks[:len(batch)]
-    del masks[:len(batch)]
-    labels = np.empty(len(taken), dtype=object)
-    for i, mask in enumerate(taken):
-        labels[i] = mask
-    return Batch(_object_column(list(batch.features[:, 0])), labels, batch.source,
-                 batch.first_record, offsets=batch.offsets)
+def _with_masks(batch: Batch, masks: list, label: str) -> AugmentedBatch:
+    """The batch as an AugmentedBatch; segmentation batches carry their masks as labels (an
+    object array), as :func:`smemu.formats.masks.read_masked_images` gives them."""
+    labels = batch.labels
+    if label == "mask":
+        taken = masks[:len(batch)]
+        del masks[:len(batch)]
+        labels = np.empty(len(taken), dtype=object)
+        for i, mask in enumerate(taken):
+            labels[i] = mask
+    return AugmentedBatch(batch.features, labels, batch.source, batch.first_record,
+                          offsets=batch.offsets)
