@@ -306,3 +306,20 @@ def test_bad_annotation_and_mask_are_named_by_record_and_manifest_line(tmp_path)
     bad = [p for p in report.problems if p.channel == "train"]
     assert bad and "mask of manifest line 3" in bad[0].message
     assert "single-channel 8-bit mask" in bad[0].message
+
+
+def test_example_job_trains_on_the_shipped_manifests(tmp_path):
+    from pathlib import Path
+
+    from smemu.emulator.runner import run_job
+    from smemu.emulator.store import JobStore
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    job = json.loads((examples / "image-classification-augmented-manifest-job.json").read_text())
+    job["OutputDataConfig"]["S3OutputPath"] = f"file://{tmp_path}/out/"
+    assert not validate_request(job, base_dir=str(examples)).problems
+    spec = TrainingJobSpec.from_request(job, base_dir=str(examples))
+    record = run_job(spec, store=JobStore(tmp_path / "jobs"), on_log=lambda line: None,
+                     stop_grace=5)
+    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+    assert _final(record)["validation:accuracy"] > 0.7
