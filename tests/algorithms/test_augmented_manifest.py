@@ -21,7 +21,7 @@ from smemu.emulator.validation import validate_request
 from smemu.formats.augmented import read_augmented_images
 from smemu.formats.recordio import frame, read_recordio
 
-from image_jobs import ACCOUNT, run
+from image_jobs import job_request, run
 
 
 def _job(tmp_path, algorithm: str, channels: dict, hyperparameters: dict,
@@ -31,17 +31,7 @@ def _job(tmp_path, algorithm: str, channels: dict, hyperparameters: dict,
                "DataSource": {"S3DataSource": {"S3DataType": "AugmentedManifestFile",
                                                "S3Uri": uri, "AttributeNames": names}}}
               for name, (uri, names) in channels.items()]
-    return {
-        "TrainingJobName": algorithm,
-        "AlgorithmSpecification": {"TrainingImage": f"{ACCOUNT}/{algorithm}:1",
-                                   "TrainingInputMode": mode},
-        "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-        "HyperParameters": hyperparameters, "InputDataConfig": config,
-        "OutputDataConfig": {"S3OutputPath": "out"},
-        "ResourceConfig": {"InstanceType": "ml.p3.2xlarge", "InstanceCount": 1,
-                           "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-    }
+    return job_request(algorithm, config, hyperparameters, mode)
 
 
 def _write(directory, files: dict) -> None:
@@ -194,17 +184,23 @@ def _detection_lines(tmp_path, name, seed, count):
     return lines
 
 
-def test_object_detection_trains_on_a_manifest_of_bounding_boxes(tmp_path):
-    names = ["source-ref", "bounding-box"]
-    train = _detection_lines(tmp_path, "train", 31, 40)
-    valid = _detection_lines(tmp_path, "valid", 32, 20)
-    job = _job(tmp_path, "object-detection", {
+def _trained(tmp_path, algorithm, names, train, valid, hyperparameters) -> dict:
+    """The final metrics of a Pipe-mode job on manifests of the lines ``train`` and ``valid``."""
+    job = _job(tmp_path, algorithm, {
         "train": (_manifest(tmp_path / "train.manifest", train), names),
         "validation": (_manifest(tmp_path / "valid.manifest", valid), names)},
-        {**od_sample.HYPERPARAMETERS, "num_training_samples": "40"})
+        {**hyperparameters, "num_training_samples": str(len(train))})
     record, _ = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
-    assert _final(record)["validation:mAP"] > 0.5
+    return _final(record)
+
+
+def test_object_detection_trains_on_a_manifest_of_bounding_boxes(tmp_path):
+    train = _detection_lines(tmp_path, "train", 31, 40)
+    valid = _detection_lines(tmp_path, "valid", 32, 20)
+    final = _trained(tmp_path, "object-detection", ["source-ref", "bounding-box"], train, valid,
+                     od_sample.HYPERPARAMETERS)
+    assert final["validation:mAP"] > 0.5
 
 
 def _segmentation_lines(tmp_path, name, seed, count):
@@ -220,16 +216,11 @@ def _segmentation_lines(tmp_path, name, seed, count):
 
 
 def test_semantic_segmentation_trains_on_a_manifest_of_image_and_mask_refs(tmp_path):
-    names = ["source-ref", "city-streets-ref"]
     train = _segmentation_lines(tmp_path, "train", 41, 30)
     valid = _segmentation_lines(tmp_path, "valid", 42, 15)
-    job = _job(tmp_path, "semantic-segmentation", {
-        "train": (_manifest(tmp_path / "train.manifest", train), names),
-        "validation": (_manifest(tmp_path / "valid.manifest", valid), names)},
-        {**ss_sample.HYPERPARAMETERS, "num_training_samples": "30"})
-    record, _ = run(tmp_path, job)
-    assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
-    assert _final(record)["validation:mIOU"] > 0.6
+    final = _trained(tmp_path, "semantic-segmentation", ["source-ref", "city-streets-ref"],
+                     train, valid, ss_sample.HYPERPARAMETERS)
+    assert final["validation:mIOU"] > 0.6
 
 
 # broken manifests ----------------------------------------------------------------------------
