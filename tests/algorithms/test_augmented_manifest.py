@@ -156,6 +156,16 @@ def test_spec_takes_augmented_manifests_in_pipe_mode_only_with_attribute_names(t
         found["InputDataConfig[0].InputMode"]
     assert "needs AttributeNames" in \
         found["InputDataConfig[1].DataSource.S3DataSource.AttributeNames"]
+    # without RecordIO wrapping the algorithm cannot tell the records apart: validate says so
+    job["AlgorithmSpecification"]["TrainingInputMode"] = "Pipe"
+    job["InputDataConfig"][0]["RecordWrapperType"] = "None"
+    job["InputDataConfig"][1]["DataSource"]["S3DataSource"]["AttributeNames"] = ["source-ref",
+                                                                                 "class"]
+    report = validate_request(job, base_dir=str(tmp_path))
+    assert any("RecordWrapperType parameter must be \"RecordIO\"" in p.message
+               and p.channel == "train" for p in report.problems)
+    job["AlgorithmSpecification"]["TrainingInputMode"] = "File"
+    del job["InputDataConfig"][1]["DataSource"]["S3DataSource"]["AttributeNames"]
     # validate reports the same, at the same fields
     report = validate_request(job, base_dir=str(tmp_path))
     assert {p.field for p in report.problems} >= {

@@ -122,6 +122,12 @@ def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
         collect.add(Problem("hyperparameters", str(exc), field=exc.name))
 
 
+#: the developer guide's words (each image algorithm's "Train with Augmented Manifest Image Format")
+_UNWRAPPED = ("When using the {algorithm} algorithm with Augmented Manifest, the value of the "
+              "RecordWrapperType parameter must be \"RecordIO\": without it the image and label "
+              "records cannot be told apart. Set the channel's RecordWrapperType to RecordIO.")
+
+
 def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, progress) -> None:
     algorithm = get_descriptor(spec.algorithm)
     report.algorithm = algorithm.name
@@ -153,6 +159,11 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
             collect.add(Problem("channel", str(problem), channel=name))
             continue
         rule = algorithm.channel(name)
+        if (channel.data_type == "AugmentedManifestFile" and rule.augmented_label
+                and channel.record_wrapper != "RecordIO"):
+            collect.add(Problem("channel", _UNWRAPPED.format(algorithm=algorithm.name),
+                                channel=name, object=channel.uri))
+            continue
         if rule.label_map_by:
             consumed.add(rule.label_map_by)
         listing = spec.channel(rule.listed_by or "")
