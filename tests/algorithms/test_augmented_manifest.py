@@ -236,6 +236,13 @@ def test_image_classification_reads_manifest_and_images_from_s3(tmp_path, smemu_
     record, _ = run(tmp_path, job)
     assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
     assert _final(record)["validation:accuracy"] > 0.7
+    # a -ref naming a key that is not in the bucket: validate names the line and the attribute
+    s3.put_object(Bucket=smemu_bucket, Key="aug/validation.manifest", Body=json.dumps(
+        {"source-ref": f"s3://{smemu_bucket}/aug/nothing.png", "class": 0}).encode())
+    messages = [p.message for p in validate_request(job, base_dir=str(tmp_path)).problems]
+    assert any(m.startswith("Line 1 of the augmented manifest file "
+                            f"s3://{smemu_bucket}/aug/validation.manifest (attribute 'source-ref')")
+               and "aug/nothing.png" in m for m in messages), messages
 
 
 def _detection_lines(tmp_path, name, seed, count):
