@@ -48,10 +48,12 @@ class ManifestLine(StoredObject):
         return f"Line {self.line} of the augmented manifest file {self.manifest} (attribute '{name}')"
 
 
-def read_manifest(uri: str, attribute_names, storages: Storages | None = None
-                  ) -> list[ManifestLine]:
+def read_manifest(uri: str, attribute_names, storages: Storages | None = None,
+                  on_error=None) -> list[ManifestLine]:
     """The lines of the augmented manifest at ``uri``; a StagingError naming the manifest, the
-    line and the attribute for a line that is not a JSON object or lacks an attribute."""
+    line and the attribute for a line that is not a JSON object or lacks an attribute. With
+    ``on_error(line number, StagingError)`` (``smemu validate``), such a line is handed to it and
+    skipped."""
     try:
         with storage_for(uri, storages).open(uri) as handle:
             data = handle.read()
@@ -59,39 +61,51 @@ def read_manifest(uri: str, attribute_names, storages: Storages | None = None
         raise StagingError(f"Cannot read the augmented manifest file {uri}: {exc}.") from None
     base = local_path(uri).parent if is_local(uri) else None
     out = []
+    failed = False
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise StagingError(f"Line {number} of the augmented manifest file {uri} is not valid "
-                               f"JSON ({exc}). {HINT}.") from None
-        if not isinstance(doc, dict):
-            raise StagingError(f"Line {number} of the augmented manifest file {uri} is a JSON "
-                               f"{type(doc).__name__}, not an object. {HINT}.")
-        values = []
-        for name in attribute_names:
-            if name not in doc:
-                raise StagingError(
-                    f"Line {number} of the augmented manifest file {uri} has no attribute "
-                    f"'{name}' (AttributeNames: {list(attribute_names)}). Add it to the line, "
-                    f"remove the line, or fix AttributeNames (names are case-sensitive).")
-            value = doc[name]
-            if name.endswith(REF_SUFFIX):
-                if not isinstance(value, str) or not value.strip():
-                    raise StagingError(
-                        f"Line {number} of the augmented manifest file {uri}: the attribute "
-                        f"'{name}' is {json.dumps(value)}; an attribute whose name ends in -ref "
-                        f"holds the S3 URI of an object (\"s3://bucket/key\").")
-                if base is not None and is_local(value) and not local_path(value).is_absolute():
-                    value = "file://" + str((base / local_path(value)).resolve())
-            values.append((name, value))
-        out.append(ManifestLine(f"{uri} line {number}", f"line-{number}", None, manifest=uri,
-                                line=number, values=values, storages=storages))
-    if not out:
+            out.append(_line(uri, number, raw, attribute_names, base, storages))
+        except StagingError as exc:
+            if on_error is None:
+                raise
+            failed = True
+            on_error(number, exc)
+    if not out and not failed:
         raise StagingError(f"The augmented manifest file {uri} holds no lines. {HINT}.")
     return out
+
+
+def _line(uri: str, number: int, raw: bytes, attribute_names, base, storages) -> ManifestLine:
+    """One line of the manifest; a StagingError naming it and what is wrong."""
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise StagingError(f"Line {number} of the augmented manifest file {uri} is not valid "
+                           f"JSON ({exc}). {HINT}.") from None
+    if not isinstance(doc, dict):
+        raise StagingError(f"Line {number} of the augmented manifest file {uri} is a JSON "
+                           f"{type(doc).__name__}, not an object. {HINT}.")
+    values = []
+    for name in attribute_names:
+        if name not in doc:
+            raise StagingError(
+                f"Line {number} of the augmented manifest file {uri} has no attribute "
+                f"'{name}' (AttributeNames: {list(attribute_names)}). Add it to the line, "
+                f"remove the line, or fix AttributeNames (names are case-sensitive).")
+        value = doc[name]
+        if name.endswith(REF_SUFFIX):
+            if not isinstance(value, str) or not value.strip():
+                raise StagingError(
+                    f"Line {number} of the augmented manifest file {uri}: the attribute "
+                    f"'{name}' is {json.dumps(value)}; an attribute whose name ends in -ref "
+                    f"holds the S3 URI of an object (\"s3://bucket/key\").")
+            if base is not None and is_local(value) and not local_path(value).is_absolute():
+                value = "file://" + str((base / local_path(value)).resolve())
+        values.append((name, value))
+    return ManifestLine(f"{uri} line {number}", f"line-{number}", None, manifest=uri,
+                        line=number, values=values, storages=storages)
 
 
 def attribute_bytes(line: ManifestLine, name: str, value, compression: str = "None") -> bytes:

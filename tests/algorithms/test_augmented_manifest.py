@@ -330,6 +330,14 @@ def test_broken_manifest_lines_fail_training_and_validate_names_each(tmp_path):
     record, _ = run(tmp_path / "b", _job(tmp_path, "image-classification", channels, hp))
     assert "Line 5 of the augmented manifest file" in record["FailureReason"]
     assert "is not valid JSON" in record["FailureReason"]
+    # validate names every bad line, not only the first
+    lines[6] = json.dumps({"source-ref": "images/train/006.png"})
+    _manifest(manifest, lines)
+    report = validate_request(_job(tmp_path, "image-classification", channels, hp),
+                              base_dir=str(tmp_path))
+    bad = {p.object: p.message for p in report.problems if p.kind == "channel"}
+    assert "is not valid JSON" in bad[f"{uri} line 5"]
+    assert "has no attribute 'class'" in bad[f"{uri} line 7"]
 
     # a -ref naming a missing object, and a label that is no class: validate names both
     train[1]["source-ref"] = "images/train/missing.png"

@@ -14,6 +14,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.builtin_errors import message_of
 from smemu.algorithms.errors import CustomerError, DataError
 from smemu.emulator import sharding, staging
+from smemu.emulator.augmented_manifest import read_manifest
 from smemu.emulator.fifo_content import epoch_order
 from smemu.emulator.spec import ChannelSpec
 from smemu.algorithms.channel_config import channel_reader
@@ -35,8 +36,12 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     default for a channel without ContentType; with the reader the algorithm's ``descriptor``
     declares for it), reporting every problem to ``collect``."""
     try:
-        objects = staging.list_channel(channel.uri, channel.data_type,
-                                       attribute_names=channel.attribute_names)
+        if channel.data_type == "AugmentedManifestFile":    # every bad line, not the first
+            objects = read_manifest(channel.uri, channel.attribute_names, on_error=lambda n, exc:
+                                    collect.add(Problem("channel", str(exc), channel=channel.name,
+                                                        object=f"{channel.uri} line {n}")))
+        else:
+            objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
         collect.add(Problem("channel", str(exc), channel=channel.name, object=channel.uri))
         return
