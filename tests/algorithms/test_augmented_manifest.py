@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import numpy as np
 import pytest
@@ -16,11 +15,8 @@ import pytest
 from smemu.algorithms.image_classification import sample as ic_sample
 from smemu.algorithms.object_detection import sample as od_sample
 from smemu.algorithms.semantic_segmentation import sample as ss_sample
-from smemu.emulator import sharding, staging
 from smemu.emulator.augmented_manifest import open_line, read_manifest
-from smemu.emulator.fifo_content import epoch_order
-from smemu.emulator.pipes import PipeFeeder
-from smemu.emulator.spec import ChannelSpec, SpecError, TrainingJobSpec
+from smemu.emulator.spec import SpecError, TrainingJobSpec
 from smemu.emulator.validation import validate_request
 from smemu.formats.augmented import read_augmented_images
 from smemu.formats.recordio import frame, read_recordio
@@ -90,49 +86,6 @@ def test_fifo_carries_each_attribute_as_one_record_in_attribute_names_order(tmp_
         ["box", "is-a-cat"])
     assert open_line(line, "None", "None").read() == \
         b'{"image_size":[{"width":2}],"annotations":[]}0'
-
-
-def _fifo_pass(data_dir, epoch) -> bytes:
-    fifo = data_dir / f"train_{epoch}"
-    deadline = time.monotonic() + 10
-    while not fifo.exists():
-        assert time.monotonic() < deadline, "the FIFO never appeared"
-        time.sleep(0.001)
-    with open(fifo, "rb") as stream:
-        return stream.read()
-
-
-def test_epochs_shuffle_and_shards_work_over_manifest_lines(tmp_path):
-    _write(tmp_path, {f"img/{i}.bin": bytes([65 + i]) * 3 for i in range(6)})
-    uri = _manifest(tmp_path / "m.jsonl", [{"source-ref": f"img/{i}.bin", "class": i}
-                                           for i in range(6)])
-    lines = staging.list_channel(uri, "AugmentedManifestFile",
-                                 attribute_names=("source-ref", "class"))
-    assert [line.uri for line in lines] == [f"{uri} line {i}" for i in range(1, 7)]
-
-    def expected(order):
-        return b"".join(frame(bytes([65 + i]) * 3) + frame(str(i).encode()) for i in order)
-
-    spec = ChannelSpec(name="train", uri=uri, data_type="AugmentedManifestFile",
-                       record_wrapper="RecordIO", input_mode="Pipe", shuffle_seed=7,
-                       attribute_names=("source-ref", "class"))
-    data_dir = tmp_path / "opt_ml" / "input" / "data"
-    data_dir.mkdir(parents=True)
-    # ShardedByS3Key over two instances: algo-1 reads every other line
-    share = sharding.assign(lines, "ShardedByS3Key", 2)["algo-1"]
-    assert [line.line for line in share] == [1, 3, 5]
-    feeder = PipeFeeder(spec, lines, data_dir)
-    feeder.start()
-    try:
-        passes = [_fifo_pass(data_dir, epoch) for epoch in range(3)]
-    finally:
-        feeder.stop()
-        feeder.join(5)
-    assert feeder.error is None and feeder.epochs_started == 3
-    orders = [[line.line - 1 for line in epoch_order(lines, 7, epoch)] for epoch in range(3)]
-    assert passes == [expected(order) for order in orders]
-    # each pass is a new shuffle of the lines, each line whole (its image, then its label)
-    assert sorted(orders[0]) == list(range(6)) and len({tuple(o) for o in orders}) > 1
 
 
 def test_spec_takes_augmented_manifests_in_pipe_mode_only_with_attribute_names(tmp_path):
