@@ -6,6 +6,7 @@ classification, s3:// on the local S3), and each broken manifest reported by tra
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 
@@ -80,6 +81,9 @@ def test_fifo_carries_each_attribute_as_one_record_in_attribute_names_order(tmp_
     assert stream == (frame(b"\xff\xd8first") + frame(b"1") + frame(b"\xff\xd8second")
                       + frame(b"0") + frame(b"\xff\xd8first") + frame(b"0"))
     assert [p for p, _ in read_recordio(io.BytesIO(stream))][:2] == [b"\xff\xd8first", b"1"]
+    # CompressionType=Gzip: the referenced objects are gzipped, the FIFO carries them gunzipped
+    (tmp_path / "foo/image1.jpg").write_bytes(gzip.compress(b"\xff\xd8first"))
+    assert open_line(lines[0], "Gzip", "RecordIO").read() == frame(b"\xff\xd8first") + frame(b"1")
     # an object is sent as its JSON text; without RecordIO wrapping the bytes follow each other
     (line,) = read_manifest(_manifest(tmp_path / "o.jsonl", [
         {"is-a-cat": 0, "box": {"image_size": [{"width": 2}], "annotations": []}}]),
