@@ -104,6 +104,11 @@ def test_spec_takes_augmented_manifests_in_pipe_mode_only_with_attribute_names(t
     assert spec.channel("train").input_data_config() == {
         "ContentType": "application/x-recordio", "TrainingInputMode": "Pipe",
         "S3DistributionType": "FullyReplicated", "RecordWrapperType": "RecordIO"}
+    job["InputDataConfig"][0]["RecordWrapperType"] = "RecordIO"
+    job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["AttributeNames"] = ["source-ref"]
+    report = validate_request(job, base_dir=str(tmp_path))
+    assert any("reads an augmented manifest's records in pairs" in p.message
+               and "['source-ref']" in p.message for p in report.problems)
     job["AlgorithmSpecification"]["TrainingInputMode"] = "File"
     del job["InputDataConfig"][1]["DataSource"]["S3DataSource"]["AttributeNames"]
     with pytest.raises(SpecError) as caught:
@@ -121,6 +126,11 @@ def test_spec_takes_augmented_manifests_in_pipe_mode_only_with_attribute_names(t
     report = validate_request(job, base_dir=str(tmp_path))
     assert any("RecordWrapperType parameter must be \"RecordIO\"" in p.message
                and p.channel == "train" for p in report.problems)
+    job["InputDataConfig"][0]["RecordWrapperType"] = "RecordIO"
+    job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["AttributeNames"] = ["source-ref"]
+    report = validate_request(job, base_dir=str(tmp_path))
+    assert any("reads an augmented manifest's records in pairs" in p.message
+               and "['source-ref']" in p.message for p in report.problems)
     job["AlgorithmSpecification"]["TrainingInputMode"] = "File"
     del job["InputDataConfig"][1]["DataSource"]["S3DataSource"]["AttributeNames"]
     # validate reports the same, at the same fields
