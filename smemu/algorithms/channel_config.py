@@ -14,6 +14,7 @@ from smemu.algorithms.errors import CustomerError
 from smemu.formats import FormatError, reader_for
 from smemu.formats.text import read_text_fields
 from smemu.formats.content_types import PUBLIC_NAMES, parse_content_type
+from smemu.formats.media_names import IM2REC
 
 _PREFIX = "Unable to initialize the algorithm. Failed to validate input data configuration."
 
@@ -68,13 +69,20 @@ def content_type_problem(name: str, content_type: str | None,
     return None
 
 
-def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None):
+def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_type: str | None,
+                   record_wrapper: str | None = None):
     """The formats reader for a channel: the content type's (``reader_for``), the reader of the
-    channel's ``ChannelRule.record_kind`` (Seq2Seq), or for a channel of text records
-    (``ChannelRule.text_fields``) CSV lines split into that many strings."""
+    channel's ``ChannelRule.record_kind`` (Seq2Seq), for a channel of text records
+    (``ChannelRule.text_fields``) CSV lines split into that many strings, or for an image
+    channel's ``application/x-recordio`` with ``record_wrapper`` RecordIO the augmented
+    manifest's records (``ChannelRule.augmented_label``)."""
     if descriptor is not None:
         content_type = descriptor.content_type_of(name, content_type)
     rule = descriptor.channel(name) if descriptor is not None else None
+    if rule is not None and rule.augmented_label:
+        reader = _augmented_reader(rule, content_type, record_wrapper)
+        if reader is not None:
+            return reader
     if rule is not None and rule.record_kind:
         return reader_for(content_type, rule.record_kind)
     if rule is not None and rule.text_fields:
@@ -82,3 +90,27 @@ def channel_reader(descriptor: AlgorithmDescriptor | None, name: str, content_ty
         if media == "text/csv":
             return functools.partial(read_text_fields, columns=rule.text_fields)
     return reader_for(content_type)
+
+
+def _augmented_reader(rule, content_type: str | None, record_wrapper: str | None):
+    """The augmented manifest reader of an image channel, None when the channel is not one."""
+    media, params = parse_content_type(content_type)
+    if media != IM2REC:
+        return None
+    wrapped = str(record_wrapper or "None").lower() == "recordio"
+    if not wrapped:
+        if rule.augmented_only:
+            raise CustomerError(NO_ITERATOR.say(
+                f"on the '{rule.name}' channel: application/x-recordio is read as an augmented "
+                f"manifest's records only; set the channel's RecordWrapperType to RecordIO "
+                f"(S3DataType AugmentedManifestFile, Pipe mode)", media="application/x-recordio"))
+        return None
+    label_format = params.get("label-format", "multi-hot")
+    if label_format != "multi-hot":
+        raise CustomerError(NO_ITERATOR.say(
+            f"on the '{rule.name}' channel: smemu reads augmented manifest labels in the "
+            f"multi-hot label format only, not label-format={label_format}; give each label as "
+            f"a class index or a list of one 0 or 1 per class",
+            media="application/x-recordio"))
+    from smemu.formats.augmented import read_augmented_images
+    return functools.partial(read_augmented_images, label=rule.augmented_label)

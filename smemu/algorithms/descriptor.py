@@ -43,6 +43,11 @@ class ChannelRule:
     images when it is ``application/x-image`` (image classification's ``train`` is listed by
     ``train_lst``); ``label_map_by`` the channel whose ``<name>_label_map.json`` maps the values
     of this channel's masks to classes (semantic segmentation's ``label_map``).
+    ``augmented_label`` (``class``, ``boxes`` or ``mask``: a label kind of
+    ``smemu.formats.augmented``): the channel's ``application/x-recordio`` with
+    ``RecordWrapperType RecordIO`` is an augmented manifest's records, image then label;
+    ``augmented_only``: that is the only ``application/x-recordio`` the channel reads (semantic
+    segmentation reads no im2rec files).
     """
 
     name: str
@@ -58,6 +63,8 @@ class ChannelRule:
     content_type_aliases: Mapping[str, str] = field(default_factory=dict, compare=False)
     pipe_refusals: Mapping[str, str] = field(default_factory=dict, compare=False)
     record_kind: str | None = None
+    augmented_label: str | None = None
+    augmented_only: bool = False
 
 
 @dataclass(frozen=True)

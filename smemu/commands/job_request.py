@@ -17,6 +17,7 @@ CHANNEL_KEYS = {
     "content-type": "ContentType", "input-mode": "InputMode", "compression": "CompressionType",
     "record-wrapper": "RecordWrapperType", "data-type": "S3DataType",
     "distribution": "S3DataDistributionType", "shuffle-seed": "Seed",
+    "attribute-names": "AttributeNames",
 }
 
 
@@ -35,7 +36,9 @@ def add_job_arguments(parser) -> None:
                         help="short name (kmeans, linear-learner) or the built-in image URI")
     parser.add_argument("--channel", action="append", default=[], metavar="SPEC",
                         help="NAME=URI[,content-type=...][,input-mode=File|Pipe][,compression=Gzip]"
-                             "[,data-type=ManifestFile][,record-wrapper=RecordIO][,shuffle-seed=N]"
+                             "[,data-type=ManifestFile|AugmentedManifestFile]"
+                             "[,attribute-names=source-ref|class][,record-wrapper=RecordIO]"
+                             "[,shuffle-seed=N]"
                              "[,distribution=FullyReplicated|ShardedByS3Key]; repeat for more "
                              "channels")
     parser.add_argument("--hyperparameters", action="append", default=[], metavar="K=V,...",
@@ -145,6 +148,8 @@ def channel_from_flag(text: str, algorithm: str | None = None) -> dict:
         raise UsageError(f"unknown channel option {unknown[0]!r}; known: {', '.join(CHANNEL_KEYS)}.")
     s3 = {"S3DataType": opts.get("data-type", "S3Prefix"), "S3Uri": uri,
           "S3DataDistributionType": opts.get("distribution") or _default_distribution(algorithm, name)}
+    if "attribute-names" in opts:     # an augmented manifest's attributes, '|'-separated
+        s3["AttributeNames"] = [n for n in opts["attribute-names"].split("|") if n]
     channel: dict = {"ChannelName": name, "DataSource": {"S3DataSource": s3}}
     for key, member in (("content-type", "ContentType"), ("compression", "CompressionType"),
                         ("record-wrapper", "RecordWrapperType"), ("input-mode", "InputMode")):

@@ -30,12 +30,12 @@ READ_BUFFER = 1 << 20
 
 class FileChannel:
     def __init__(self, name: str, content_type: str | None, directory: Path, opt_ml: OptML,
-                 descriptor=None):
+                 descriptor=None, record_wrapper: str | None = None):
         self.name = name
         self.content_type = content_type
         self.directory = Path(directory)
         self.opt_ml = opt_ml
-        self._reader = channel_reader(descriptor, name, content_type)
+        self._reader = channel_reader(descriptor, name, content_type, record_wrapper)
 
     def files(self) -> list[Path]:
         out = []
@@ -91,13 +91,13 @@ class ListedImageChannel(FileChannel):
 
 class PipeChannel:
     def __init__(self, name: str, content_type: str | None, data_dir: Path, opt_ml: OptML,
-                 descriptor=None):
+                 descriptor=None, record_wrapper: str | None = None):
         self.name = name
         self.content_type = content_type
         self.data_dir = Path(data_dir)
         self.opt_ml = opt_ml
         self.epoch = 0
-        self._reader = channel_reader(descriptor, name, content_type)
+        self._reader = channel_reader(descriptor, name, content_type, record_wrapper)
 
     def fifo(self, epoch: int) -> Path:
         return self.data_dir / contract.fifo_name(self.name, epoch)
@@ -131,11 +131,13 @@ def open_channels(opt_ml: OptML, input_data_config: dict, descriptor=None,
     channels = {}
     for name, cfg in input_data_config.items():
         content_type = cfg.get("ContentType")
+        wrapper = cfg.get("RecordWrapperType")
         if str(cfg.get("TrainingInputMode", "File")).lower() == "pipe":
-            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, descriptor)
+            channels[name] = PipeChannel(name, content_type, opt_ml.data_dir, opt_ml, descriptor,
+                                         wrapper)
         else:
             channels[name] = FileChannel(name, content_type, opt_ml.channel_dir(name), opt_ml,
-                                         descriptor)
+                                         descriptor, wrapper)
     for name, (listing, label_maps) in (listings or {}).items():
         if isinstance(channels.get(name), FileChannel) and isinstance(channels.get(listing),
                                                                       FileChannel):

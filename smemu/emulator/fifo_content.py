@@ -5,7 +5,8 @@
 A pass streams the channel's objects in key order — shuffled per pass when the channel has a
 ``ShuffleConfig`` seed — each gunzipped for ``CompressionType=Gzip`` and, for
 ``RecordWrapperType=RecordIO``, wrapped whole in one RecordIO record (the framing of
-:mod:`smemu.formats.recordio`).
+:mod:`smemu.formats.recordio`). An augmented manifest's pass streams its lines, each line's
+attributes one record each (:mod:`smemu.emulator.augmented_manifest`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ def epoch_order(objects: list[staging.StoredObject], shuffle_seed: int | None,
 
 def verbatim(channel: ChannelSpec) -> bool:
     """Whether the FIFO carries the objects' bytes unchanged (so they may be copied as they are)."""
-    return channel.compression != "Gzip" and channel.record_wrapper != "RecordIO"
+    return (channel.compression != "Gzip" and channel.record_wrapper != "RecordIO"
+            and channel.data_type != "AugmentedManifestFile")
 
 
 def open_fed(channel: ChannelSpec, obj: staging.StoredObject) -> BinaryIO:
-    """A reader of the bytes the FIFO carries for ``obj``."""
+    """A reader of the bytes the FIFO carries for ``obj`` (for a line of an augmented manifest:
+    its attributes, :func:`smemu.emulator.augmented_manifest.open_line`)."""
+    if channel.data_type == "AugmentedManifestFile":
+        from smemu.emulator.augmented_manifest import open_line
+        return open_line(obj, channel.compression, channel.record_wrapper)
     src = staging.open_object(obj, channel.compression)
     if channel.record_wrapper != "RecordIO":
         return src

@@ -66,8 +66,9 @@ class PipeFeeder(threading.Thread):
                 except BrokenPipeError:
                     pass                       # the reader stopped early: fine
                 except (staging.StagingError, OSError, EOFError, ValueError, zlib.error) as exc:
-                    why = (str(exc) if self.current is None else staging.stream_failure(
-                        self.current.uri, self.channel.compression, exc))
+                    why = (str(exc) if self.current is None
+                           or isinstance(exc, staging.StagingError) else staging.stream_failure(
+                               self.current.uri, self.channel.compression, exc))
                     self._fail(f"Pipe mode could not stream channel '{self.channel.name}' "
                                f"(epoch {epoch}): {why}")
                     return

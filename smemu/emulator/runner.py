@@ -290,7 +290,7 @@ class _JobRun:
         objects = {}
         for channel in self.spec.channels:
             objects[channel.name] = staging.list_channel(channel.uri, channel.data_type,
-                                                         self.storages)
+                                                         self.storages, channel.attribute_names)
             if self.spec.instance_count > 1:   # only algo-1 runs: it reads its share
                 plan = sharding.assign(objects[channel.name], channel.distribution,
                                        self.spec.instance_count)

@@ -14,7 +14,7 @@ The request is checked against botocore's own model of ``CreateTrainingJob`` (se
 :mod:`smemu.emulator.api_model`) (unknown members,
 required members, types, lengths, ranges, patterns, enums — what the service checks), then for what
 smemu needs and emulates: a built-in algorithm image (:mod:`smemu.emulator.images`), S3 data sources
-of type S3Prefix or ManifestFile, one instance. Every problem is reported with its field path.
+of type S3Prefix, ManifestFile or AugmentedManifestFile (Pipe mode), one instance. Every problem is reported with its field path.
 
 Local URIs (``file://`` or plain paths, relative ones resolved against ``base_dir``) are accepted
 wherever the API wants an ``s3://`` URI, and stored resolved (``file:///abs/path``) in
@@ -55,13 +55,14 @@ class SpecError(ValueError):
 class ChannelSpec:
     name: str
     uri: str                          # resolved (file:///abs or s3://...)
-    data_type: str = "S3Prefix"       # S3Prefix | ManifestFile
+    data_type: str = "S3Prefix"       # S3Prefix | ManifestFile | AugmentedManifestFile
     distribution: str = "FullyReplicated"
     content_type: str | None = None
     compression: str = "None"         # None | Gzip
     record_wrapper: str = "None"      # None | RecordIO
     input_mode: str = "File"          # effective mode: the channel's InputMode or the job's
     shuffle_seed: int | None = None
+    attribute_names: tuple[str, ...] = ()   # AugmentedManifestFile: the attributes, in order
 
     @property
     def is_pipe(self) -> bool:
@@ -217,11 +218,14 @@ def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[Ch
             continue
         uri = s3.get("S3Uri")
         data_type = s3.get("S3DataType")
-        if data_type in ("AugmentedManifestFile", "Converse"):
+        if data_type == "Converse":
             problems.append(Problem(f"{path}.DataSource.S3DataSource.S3DataType",
-                                    f"smemu does not emulate {data_type} data sources; use S3Prefix "
-                                    "or ManifestFile."))
+                                    f"smemu does not emulate {data_type} data sources; use S3Prefix, "
+                                    "ManifestFile or AugmentedManifestFile."))
         mode = ch.get("InputMode") or job_mode
+        names = s3.get("AttributeNames")
+        if data_type == "AugmentedManifestFile":
+            _check_augmented(path, mode, names, problems)
         if mode == "FastFile" and data_type == "ManifestFile":
             problems.append(Problem(f"{path}.InputMode", "FastFile mode takes S3Prefix data sources "
                                     "only, not ManifestFile."))
@@ -240,8 +244,26 @@ def _check_channels(request: dict, base_dir, problems: list[Problem]) -> list[Ch
             compression=ch.get("CompressionType") or "None",
             record_wrapper=ch.get("RecordWrapperType") or "None",
             input_mode=mode if isinstance(mode, str) else "File",
-            shuffle_seed=seed if isinstance(seed, int) else None))
+            shuffle_seed=seed if isinstance(seed, int) else None,
+            attribute_names=tuple(names) if data_type == "AugmentedManifestFile"
+            and isinstance(names, list) else ()))
     return out
+
+
+def _check_augmented(path: str, mode, names, problems: list[Problem]) -> None:
+    """An AugmentedManifestFile channel: Pipe mode (API reference, S3DataSource:
+    "AugmentedManifestFile can only be used if the Channel's input mode is Pipe") and the
+    attributes to stream (1 to 16 names; botocore's model checks their lengths)."""
+    if mode != "Pipe":
+        problems.append(Problem(f"{path}.InputMode", f"AugmentedManifestFile can only be used if "
+                                f"the Channel's input mode is Pipe (this channel's is {mode}). "
+                                "Set the channel's InputMode (or the job's TrainingInputMode) "
+                                "to Pipe."))
+    if not isinstance(names, list) or not names:
+        problems.append(Problem(f"{path}.DataSource.S3DataSource.AttributeNames",
+                                "an AugmentedManifestFile channel needs AttributeNames: the "
+                                "attributes of each JSON line to stream, in order (e.g. "
+                                "[\"source-ref\", \"class\"])."))
 
 
 def _check_distributions(request: dict, algorithm: str | None, problems: list[Problem]) -> None:

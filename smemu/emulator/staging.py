@@ -92,11 +92,16 @@ def _check_inside(obj: "StoredObject") -> None:
 # channels
 
 def list_channel(uri: str, data_type: str = "S3Prefix",
-                 storages: Storages | None = None) -> list[StoredObject]:
+                 storages: Storages | None = None, attribute_names=()) -> list[StoredObject]:
     """The objects of a channel whose ``S3Uri`` is ``uri`` and ``S3DataType`` is ``data_type``,
-    each tied to its storage under ``storages`` (default: :data:`DEFAULT`).
+    each tied to its storage under ``storages`` (default: :data:`DEFAULT`); for an
+    ``AugmentedManifestFile``, its lines (:mod:`smemu.emulator.augmented_manifest`), each with
+    the values of ``attribute_names``.
 
     Raises :class:`StagingError` when nothing is found or the manifest is malformed."""
+    if data_type == "AugmentedManifestFile":
+        from smemu.emulator.augmented_manifest import read_manifest
+        return read_manifest(uri, attribute_names, storages)
     storage = storage_for(uri, storages)
     if data_type == "ManifestFile":
         objects = _manifest_objects(storage, uri)
@@ -104,7 +109,7 @@ def list_channel(uri: str, data_type: str = "S3Prefix",
         objects = storage.list(uri)
     else:
         raise StagingError(f"smemu does not emulate S3DataType {data_type!r} (channel {uri}); "
-                           "use S3Prefix or ManifestFile.")
+                           "use S3Prefix, ManifestFile or AugmentedManifestFile.")
     for obj in objects:
         _check_inside(obj)
         obj.relative = _safe_relative(obj.relative, obj.uri)

@@ -53,14 +53,18 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
 
 
-def parse_annotation(data: bytes, name: str) -> Annotation:
-    """The annotation in ``data``; a FormatError naming the file and the annotation at fault."""
+def parse_annotation(data: bytes, name: str, require_file: bool = True) -> Annotation:
+    """The annotation in ``data``; a FormatError naming the file and the annotation at fault.
+    ``require_file=False``: an augmented manifest's annotation, which names no ``file`` (its
+    image is the record before it)."""
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormatError(f"the annotation file is not valid JSON ({exc})", HINT,
                           source=name) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("file"), str) or not doc["file"]:
+    if not isinstance(doc, dict):
+        raise FormatError("the annotation is not a JSON object", HINT, source=name)
+    if require_file and (not isinstance(doc.get("file"), str) or not doc["file"]):
         raise FormatError('the annotation has no "file" (the image it annotates)', HINT,
                           source=name)
     sizes = doc.get("image_size")
@@ -95,7 +99,8 @@ def parse_annotation(data: bytes, name: str) -> Annotation:
                 source=name)
         class_ids.append(int(c))
         boxes.append([left, top, w, h])
-    return Annotation(posixpath.normpath(doc["file"]), width, height, class_ids, boxes)
+    file = doc.get("file") if isinstance(doc.get("file"), str) and doc.get("file") else "."
+    return Annotation(posixpath.normpath(file), width, height, class_ids, boxes)
 
 
 def read_annotated_images(json_source, image_bytes, batch_size: int = 64,

@@ -95,7 +95,9 @@ def reader_for(content_type: str | None, record_kind: str | None = None
             raise _unsupported(content_type, "Parquet takes no parameters")
         return read_parquet
     if media in (IM2REC, IMAGE):
-        if params:
+        if media == IM2REC and set(params) <= {"label-format"}:
+            pass    # image classification's augmented manifest labels (channel_config reads it)
+        elif params:
             raise _unsupported(content_type, "image content types take no parameters")
         return read_image_recordio if media == IM2REC else read_image_file
     raise _unsupported(content_type)

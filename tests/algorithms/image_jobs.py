@@ -26,6 +26,11 @@ def request(tmp_path, algorithm: str, channels: dict, hyperparameters: dict,
         config.append({"ChannelName": channel, "ContentType": content_type,
                        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
                                                        "S3Uri": f"data/{channel}/"}}})
+    return job_request(algorithm, config, hyperparameters, mode)
+
+
+def job_request(algorithm: str, config: list, hyperparameters: dict, mode: str = "File") -> dict:
+    """A CreateTrainingJob request of ``algorithm`` with the InputDataConfig ``config``."""
     return {
         "TrainingJobName": algorithm,
         "AlgorithmSpecification": {"TrainingImage": f"{ACCOUNT}/{algorithm}:1",

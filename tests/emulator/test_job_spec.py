@@ -69,14 +69,20 @@ def test_unknown_short_name():
         algorithm_for_image("kmeanz")
 
 
-def test_duplicate_channels_unsupported_sources_and_instances():
+def test_duplicate_channels_unsupported_sources_augmented_manifests_and_instances():
     req = request("j", [channel("train", "s3://b/p"), channel("train", "s3://b/q"),
+                        channel("conv", "s3://b/m", S3DataType="Converse"),
                         channel("aug", "s3://b/m", S3DataType="AugmentedManifestFile")])
     req["ResourceConfig"]["InstanceGroups"] = [
         {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "InstanceGroupName": "g"}]
     found, _ = problems(req)
     assert "used twice" in found["InputDataConfig[1].ChannelName"]
-    assert "AugmentedManifestFile" in found["InputDataConfig[2].DataSource.S3DataSource.S3DataType"]
+    assert "does not emulate Converse" in \
+        found["InputDataConfig[2].DataSource.S3DataSource.S3DataType"]
+    # an augmented manifest is emulated, in Pipe mode and with its AttributeNames only
+    assert "InputDataConfig[3].DataSource.S3DataSource.S3DataType" not in found
+    assert "input mode is Pipe" in found["InputDataConfig[3].InputMode"]
+    assert "needs AttributeNames" in found["InputDataConfig[3].DataSource.S3DataSource.AttributeNames"]
     assert "one homogeneous" in found["ResourceConfig.InstanceGroups"]
 
 

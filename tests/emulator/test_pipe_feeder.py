@@ -2,16 +2,19 @@
 
 import gzip
 import io
+import json
 import time
 
 import numpy as np
 
 from smemu.containers.channels import PipeChannel
 from smemu.containers.paths import OptML
-from smemu.emulator import staging
+from smemu.emulator import sharding, staging
+from smemu.emulator.fifo_content import epoch_order
 from smemu.emulator.pipes import PipeFeeder
 from smemu.emulator.spec import ChannelSpec
 from smemu.formats import read_recordio, write_recordio_protobuf
+from smemu.formats.recordio import frame
 
 from jobdata import clustered, write_csv
 
@@ -190,3 +193,39 @@ def test_the_feeder_and_validates_stream_carry_the_same_bytes(tmp_path):
             assert fed[0] != fed[1]          # shuffled anew each epoch
         else:
             assert fed[0] == fed[1] == b"".join(f"{i},{i}\n".encode() * (i + 1) for i in range(5))
+
+
+def test_epochs_shuffle_and_shards_work_over_manifest_lines(tmp_path):
+    (tmp_path / "img").mkdir()
+    for i in range(6):
+        (tmp_path / "img" / f"{i}.bin").write_bytes(bytes([65 + i]) * 3)
+    (tmp_path / "m.jsonl").write_text("".join(
+        json.dumps({"class": i, "source-ref": f"img/{i}.bin"}) + "\n" for i in range(6)))
+    uri = f"file://{tmp_path}/m.jsonl"
+    lines = staging.list_channel(uri, "AugmentedManifestFile",
+                                 attribute_names=("source-ref", "class"))
+    assert [line.uri for line in lines] == [f"{uri} line {i}" for i in range(1, 7)]
+
+    def expected(order):
+        return b"".join(frame(bytes([65 + i]) * 3) + frame(str(i).encode()) for i in order)
+
+    spec = ChannelSpec(name="train", uri=uri, data_type="AugmentedManifestFile",
+                       record_wrapper="RecordIO", input_mode="Pipe", shuffle_seed=7,
+                       attribute_names=("source-ref", "class"))
+    data_dir = tmp_path / "opt_ml" / "input" / "data"
+    data_dir.mkdir(parents=True)
+    # ShardedByS3Key over two instances: algo-1 reads every other line
+    share = sharding.assign(lines, "ShardedByS3Key", 2)["algo-1"]
+    assert [line.line for line in share] == [1, 3, 5]
+    feeder = PipeFeeder(spec, lines, data_dir)
+    feeder.start()
+    try:
+        passes = [read_pass(data_dir, epoch) for epoch in range(3)]
+    finally:
+        feeder.stop()
+        feeder.join(5)
+    assert feeder.error is None and feeder.epochs_started == 3
+    orders = [[line.line - 1 for line in epoch_order(lines, 7, epoch)] for epoch in range(3)]
+    assert passes == [expected(order) for order in orders]
+    # each pass is a new shuffle of the lines, each line whole (its image, then its label)
+    assert sorted(orders[0]) == list(range(6)) and len({tuple(o) for o in orders}) > 1

@@ -6,7 +6,9 @@ Channels and content types follow the AWS developer guide page "Image Classifica
 ``image/jpeg`` or ``image/png``; File mode) whose labels are in the ``.lst`` files of the
 ``train_lst`` and ``validation_lst`` channels. Hyperparameters follow "Image Classification
 Hyperparameters"; the tunable metric ``validation:accuracy`` (Maximize) "Tune an Image
-Classification Model". The metric regexes read the ``Epoch[N] Train-accuracy=...`` and
+Classification Model". In Pipe mode, ``application/x-recordio`` with ``RecordWrapperType RecordIO``
+is an augmented manifest's records, image then label ("Train with Augmented Manifest Image
+Format"). The metric regexes read the ``Epoch[N] Train-accuracy=...`` and
 ``Epoch[N] Validation-accuracy=...`` lines MXNet's ``Module.fit`` prints in the real log.
 """
 
@@ -28,7 +30,8 @@ def _images(name: str, required: bool, doc: str) -> ChannelRule:
     return ChannelRule(name, required=required, content_types=(IM2REC, IMAGE),
                        content_type_aliases=ALIASES, pipe_refusals={IMAGE: IMAGE_PIPE},
                        distributions=("FullyReplicated", "ShardedByS3Key"),
-                       listed_by=f"{name}_lst", default_content_type=IM2REC, doc=doc)
+                       listed_by=f"{name}_lst", default_content_type=IM2REC,
+                       augmented_label="class", doc=doc)
 
 
 def _listing(name: str) -> ChannelRule:

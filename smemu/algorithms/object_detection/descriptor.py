@@ -24,7 +24,7 @@ def _images(name: str) -> ChannelRule:
     return ChannelRule(name, required=True, content_types=(IM2REC, IMAGE),
                        content_type_aliases=ALIASES, pipe_refusals={IMAGE: IMAGE_PIPE},
                        listed_by=f"{name}_annotation", default_content_type=IM2REC,
-                       doc=f"the {name} images")
+                       augmented_label="boxes", doc=f"the {name} images")
 
 
 def _annotations(name: str) -> ChannelRule:

@@ -3,7 +3,9 @@
 Channels follow the AWS developer guide page "Semantic Segmentation Algorithm" (input/output
 interface): ``train``, ``validation``, ``train_annotation`` and ``validation_annotation`` are
 mandatory (images, and PNG masks of the same base names), ``label_map`` optional
-(``train_label_map.json``, ``validation_label_map.json``); File mode. Hyperparameters follow
+(``train_label_map.json``, ``validation_label_map.json``); File mode — or, for ``train`` and
+``validation``, Pipe mode with an augmented manifest (``application/x-recordio``,
+``RecordWrapperType RecordIO``: image, then mask, per line). Hyperparameters follow
 "Semantic Segmentation Hyperparameters"; the tunable metric ``validation:mIOU`` (Maximize) "Tune
 a Semantic Segmentation Model".
 """
@@ -14,21 +16,28 @@ from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, Metric
 from smemu.algorithms.image_classification.descriptor import ALIASES
 from smemu.algorithms.metric_definitions import maximize
 from smemu.algorithms.semantic_segmentation.schema import SCHEMA
-from smemu.formats.media_names import IMAGE
+from smemu.formats.media_names import IM2REC, IMAGE
 
 EPOCH_QUALITY = r"#quality_metric: host=\S+, epoch=[0-9]+, "
 FILE_MODE = ("File",)
 
 
+IMAGE_PIPE = ("Pipe mode reads an augmented manifest (application/x-recordio, RecordWrapperType "
+              "RecordIO) only: use File mode for images and PNG masks")
+
+
 def _images(name: str) -> ChannelRule:
-    return ChannelRule(name, required=True, content_types=(IMAGE,), content_type_aliases=ALIASES,
-                       input_modes=FILE_MODE, default_content_type=IMAGE,
-                       listed_by=f"{name}_annotation", label_map_by="label_map",
-                       doc=f"the {name} images (JPEG)")
+    return ChannelRule(name, required=True, content_types=(IMAGE, IM2REC),
+                       content_type_aliases=ALIASES, pipe_refusals={IMAGE: IMAGE_PIPE},
+                       default_content_type=IMAGE, listed_by=f"{name}_annotation",
+                       label_map_by="label_map", augmented_label="mask", augmented_only=True,
+                       doc=f"the {name} images (JPEG), or in Pipe mode an augmented manifest's "
+                           f"images and masks")
 
 
 def _masks(name: str) -> ChannelRule:
-    return ChannelRule(f"{name}_annotation", required=True, content_types=(IMAGE,),
+    # required with images (File mode); an augmented manifest carries the masks itself
+    return ChannelRule(f"{name}_annotation", content_types=(IMAGE,),
                        content_type_aliases=ALIASES, input_modes=FILE_MODE,
                        default_content_type=IMAGE, distributions=("FullyReplicated",),
                        doc=f"a PNG mask per {name} image, of the same base name")

@@ -33,6 +33,7 @@ from smemu.emulator import image_names as images
 from smemu.emulator.api.shared import DEFAULT_ACCOUNT
 from smemu.emulator.spec import SpecError, TrainingJobSpec
 
+from smemu.formats.augmented import ATTRIBUTES
 from smemu.formats.content_types import IMAGE, parse_content_type
 
 from .channels import validate_channel
@@ -122,6 +123,17 @@ def _hyperparameters_of_bad_request(request, collect: Collector) -> None:
         collect.add(Problem("hyperparameters", str(exc), field=exc.name))
 
 
+#: the developer guide's words (each image algorithm's "Train with Augmented Manifest Image Format")
+_UNWRAPPED = ("When using the {algorithm} algorithm with Augmented Manifest, the value of the "
+              "RecordWrapperType parameter must be \"RecordIO\": without it the image and label "
+              "records cannot be told apart. Set the channel's RecordWrapperType to RecordIO.")
+
+_PAIRS = ("The {algorithm} algorithm reads an augmented manifest's records in pairs, the image "
+          "first, followed by its label (developer guide, \"Train with Augmented Manifest Image "
+          "Format\"), but AttributeNames lists {names}. List the image's -ref attribute, then "
+          "its label attribute.")
+
+
 def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, progress) -> None:
     algorithm = get_descriptor(spec.algorithm)
     report.algorithm = algorithm.name
@@ -153,6 +165,17 @@ def _validate_spec(spec: TrainingJobSpec, report: Report, collect: Collector, pr
             collect.add(Problem("channel", str(problem), channel=name))
             continue
         rule = algorithm.channel(name)
+        if (channel.data_type == "AugmentedManifestFile" and rule.augmented_label
+                and channel.record_wrapper != "RecordIO"):
+            collect.add(Problem("channel", _UNWRAPPED.format(algorithm=algorithm.name),
+                                channel=name, object=channel.uri))
+            continue
+        if (channel.data_type == "AugmentedManifestFile" and rule.augmented_label
+                and len(channel.attribute_names) != ATTRIBUTES):
+            collect.add(Problem("channel", _PAIRS.format(algorithm=algorithm.name,
+                                                         names=list(channel.attribute_names)),
+                                channel=name, object=channel.uri))
+            continue
         if rule.label_map_by:
             consumed.add(rule.label_map_by)
         listing = spec.channel(rule.listed_by or "")

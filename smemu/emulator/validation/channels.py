@@ -12,8 +12,9 @@ import numpy as np
 from smemu import contract
 from smemu.algorithms.base import InputChecks
 from smemu.algorithms.builtin_errors import message_of
-from smemu.algorithms.errors import DataError
+from smemu.algorithms.errors import CustomerError, DataError
 from smemu.emulator import sharding, staging
+from smemu.emulator.augmented_manifest import read_manifest
 from smemu.emulator.fifo_content import epoch_order
 from smemu.emulator.spec import ChannelSpec
 from smemu.algorithms.channel_config import channel_reader
@@ -35,7 +36,12 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     default for a channel without ContentType; with the reader the algorithm's ``descriptor``
     declares for it), reporting every problem to ``collect``."""
     try:
-        objects = staging.list_channel(channel.uri, channel.data_type)
+        if channel.data_type == "AugmentedManifestFile":    # every bad line, not the first
+            objects = read_manifest(channel.uri, channel.attribute_names, on_error=lambda n, exc:
+                                    collect.add(Problem("channel", str(exc), channel=channel.name,
+                                                        object=f"{channel.uri} line {n}")))
+        else:
+            objects = staging.list_channel(channel.uri, channel.data_type)
     except staging.StagingError as exc:
         collect.add(Problem("channel", str(exc), channel=channel.name, object=channel.uri))
         return
@@ -49,9 +55,14 @@ def validate_channel(channel: ChannelSpec, checks: InputChecks, summary: Channel
     sharded = instance_count > 1 and channel.distribution == "ShardedByS3Key"
     shares = sharding.assign(objects, channel.distribution, instance_count) if sharded \
         else {contract.FIRST_HOST: objects}
-    bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     # the container's reader; validate passes on_error
-    reader = channel_reader(descriptor, channel.name, content_type or channel.content_type)
+    try:
+        reader = channel_reader(descriptor, channel.name, content_type or channel.content_type,
+                                channel.record_wrapper)
+    except CustomerError as exc:
+        collect.add(Problem("channel", str(exc), channel=channel.name))
+        return
+    bar = progress(summary.bytes, f"validating {channel.name}") if progress else None
     try:
         for host, share in shares.items():
             state = _ChannelState(channel.name, checks, summary, collect,
@@ -124,12 +135,14 @@ def _read_pipe_stream(channel, objects, start, reader, state: _ChannelState, bar
             source = _counted(stream, bar) if bar is not None else io.BufferedReader(stream,
                                                                                      READ_BUFFER)
             failed = _read_source(source, name, reader, state, stream.object_of)
-    except (OSError, EOFError, zlib.error) as exc:   # CompressionType=Gzip on data that is not
+    except (OSError, EOFError, zlib.error, staging.StagingError) as exc:
+        # CompressionType=Gzip on data that is not; an augmented manifest's missing object
         index = start + max(stream.index, 0)
         state.format_problems += 1
         uri = objects[index].uri
-        state.add(Problem("channel", staging.stream_failure(uri, channel.compression, exc),
-                          channel=channel.name, object=uri))
+        why = str(exc) if isinstance(exc, staging.StagingError) else staging.stream_failure(
+            uri, channel.compression, exc)
+        state.add(Problem("channel", why, channel=channel.name, object=uri))
         return index + 1
     if failed is None:
         return len(objects)
