@@ -7,7 +7,9 @@
  * errors), else a tuple of buffers for wire.py to wrap as arrays:
  *   (feature tag, label tag (0: no record is labelled), sparse (uint8 per record),
  *    widths (int64), counts (int64), values (bytes of the feature dtype), keys (int32),
- *    label counts (int64), labels (bytes of the label dtype))
+ *    label counts (int64), labels (bytes of the label dtype), uniform (1 when every record has
+ *    the first one's kind, width and labelling and at most one label value), the largest key
+ *    (-1: none))
  * It accepts exactly what wire.py's _decode accepts, or less (keys of 2**31 and more, shapes of
  * 2**63 and more go back to numpy); tests/formats prove the two give the same arrays.
  *
@@ -117,39 +119,71 @@ static inline uint64_t next_varint(const uint8_t **pp)
 }
 
 /* Sparse keys: at most `room` varints filling the span exactly, each below 2**31, written as
- * int32. Returns how many, or -1. One- and two-byte keys (below 16384) take the short branches. */
-static int64_t decode_keys(const uint8_t *p, int64_t len, int32_t *out, int64_t room)
+ * int32, the largest kept in *max. Returns how many, or -1. One- and two-byte keys (below 16384)
+ * take the short branches. */
+static int64_t decode_keys(const uint8_t *p, int64_t len, int32_t *out, int64_t room,
+                           int32_t *max)
 {
     const uint8_t *end = p + len;
     int64_t n = 0;
+    uint32_t m = (uint32_t)(*max < 0 ? 0 : *max);
+    int any = *max >= 0;
     while (p < end) {
+        /* eight bytes that hold four two-byte keys (the common case: keys 128..16383) or eight
+         * one-byte keys (keys below 128) are decoded at once, lane by lane in a 64-bit word */
+        if (p + 8 <= end) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            uint64_t high = x & 0x8080808080808080ull;
+            if (high == 0x0080008000800080ull && room - n >= 4) {
+                uint64_t k = (x & 0x007F007F007F007Full) | (((x >> 8) & 0x007F007F007F007Full) << 7);
+                for (int j = 0; j < 4; j++) {
+                    uint32_t v = (uint32_t)(k >> (16 * j)) & 0xFFFFu;
+                    out[n++] = (int32_t)v;
+                    m = v > m ? v : m;
+                }
+                p += 8;
+                continue;
+            }
+            if (high == 0 && room - n >= 8) {
+                for (int j = 0; j < 8; j++) {
+                    uint32_t v = (uint32_t)(x >> (8 * j)) & 0xFFu;
+                    out[n++] = (int32_t)v;
+                    m = v > m ? v : m;
+                }
+                p += 8;
+                continue;
+            }
+        }
         if (n == room)
             return -1;
-        uint32_t b0 = p[0];
+        uint32_t b0 = p[0], v;
         if (b0 < 0x80) {
-            out[n++] = (int32_t)b0;
+            v = b0;
             p += 1;
-            continue;
-        }
-        if (p + 1 < end && p[1] < 0x80) {
-            out[n++] = (int32_t)((b0 & 0x7F) | ((uint32_t)p[1] << 7));
+        } else if (p + 1 < end && p[1] < 0x80) {
+            v = (b0 & 0x7F) | ((uint32_t)p[1] << 7);
             p += 2;
-            continue;
-        }
-        uint64_t v = 0;
-        int j = 0;
-        for (;; j++) {
-            if (j >= 10 || p + j >= end)
+        } else {
+            uint64_t w = 0;
+            int j = 0;
+            for (;; j++) {
+                if (j >= 10 || p + j >= end)
+                    return -1;
+                w |= (uint64_t)(p[j] & 0x7F) << (7 * j);
+                if (p[j] < 0x80)
+                    break;
+            }
+            if (w > INT32_MAX)
                 return -1;
-            v |= (uint64_t)(p[j] & 0x7F) << (7 * j);
-            if (p[j] < 0x80)
-                break;
+            v = (uint32_t)w;
+            p += j + 1;
         }
-        if (v > INT32_MAX)
-            return -1;
         out[n++] = (int32_t)v;
-        p += j + 1;
+        m = v > m ? v : m;
     }
+    if (n > 0 || any)
+        *max = (int32_t)m;
     return n;
 }
 
@@ -187,6 +221,8 @@ static int64_t value_count(const uint8_t *buf, span_t s, int tag)
 typedef struct {
     int tag, label_tag;
     int64_t value_bytes, key_room, label_bytes;
+    int uniform;          /* set by fill: all records of the first one's kind, width, labelling */
+    int64_t key_max;      /* set by fill: the largest key, -1 when there is none */
 } sizes_t;
 
 /* pass 1: each record's structure, and how much room the arrays need. 0, or -1 when a record is
@@ -246,17 +282,20 @@ static int scan(const uint8_t *buf, int64_t buflen, const int64_t *starts, const
 
 /* pass 2: the arrays, into room pass 1 measured. The number of keys written, or -1 when a record
  * is not in the layout. Runs without the GIL. */
-static int64_t fill(const uint8_t *buf, Py_ssize_t n, const rec_t *recs, const sizes_t *z,
+static int64_t fill(const uint8_t *buf, Py_ssize_t n, const rec_t *recs, sizes_t *z,
                     uint8_t *sp, int64_t *wp, int64_t *cp, int64_t *lcp, char *vp, int32_t *kp,
                     char *lp)
 {
     int64_t nkeys = 0;
+    int32_t key_max = -1;
+    int uniform = 1;
     for (Py_ssize_t i = 0; i < n; i++) {
         const rec_t *r = &recs[i];
         int64_t nk = 0, nshape = 0;
         uint64_t last_shape = 0;
         if (r->keys.len) {
-            nk = decode_keys(buf + r->keys.start, r->keys.len, kp + nkeys, z->key_room - nkeys);
+            nk = decode_keys(buf + r->keys.start, r->keys.len, kp + nkeys, z->key_room - nkeys,
+                             &key_max);
             if (nk < 0)
                 return -1;
         }
@@ -286,7 +325,13 @@ static int64_t fill(const uint8_t *buf, Py_ssize_t n, const rec_t *recs, const s
             lcp[i] = lc;
             lp += put_values(buf, r->labels, z->label_tag, lc, lp);
         }
+        if (i > 0 && (sp[i] != sp[0] || wp[i] != wp[0] || r->has_label != recs[0].has_label))
+            uniform = 0;
+        if (lcp[i] > 1)
+            uniform = 0;
     }
+    z->uniform = uniform;
+    z->key_max = key_max;
     return nkeys;
 }
 
@@ -297,7 +342,7 @@ static PyObject *decode(PyObject *self, PyObject *args)
     rec_t *recs = NULL;
     PyObject *sparse = NULL, *widths = NULL, *counts = NULL, *values = NULL, *keys = NULL,
              *label_counts = NULL, *labels = NULL;
-    sizes_t z = {0, 0, 0, 0, 0};
+    sizes_t z = {0, 0, 0, 0, 0, 0, -1};
     int status;
     int64_t nkeys;
 
@@ -348,8 +393,8 @@ static PyObject *decode(PyObject *self, PyObject *args)
         if (PyByteArray_Resize(keys, nkeys * 4))
             goto done;
     }
-    result = Py_BuildValue("iiOOOOOOO", z.tag, z.label_tag, sparse, widths, counts, values, keys,
-                           label_counts, labels);
+    result = Py_BuildValue("iiOOOOOOOiL", z.tag, z.label_tag, sparse, widths, counts, values, keys,
+                           label_counts, labels, z.uniform, (long long)z.key_max);
     goto done;
 
 unusual:

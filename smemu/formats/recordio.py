@@ -128,24 +128,37 @@ class Frames:
 
 
 def iter_frames(source, name: str | None = None, block_size: int = DEFAULT_BLOCK,
-                align: int = 1) -> Iterator[Frames]:
-    """Frames of whole records, block by block, from a path or binary file object. With ``align``
-    each block but the last holds a multiple of ``align`` records where it can (a block too small
-    for ``align`` records keeps what it has): the records after the last multiple are carried
-    into the next block, so that a reader cutting batches of ``align`` records never has to join
-    a batch from two blocks' arrays."""
+                align: int = 1, reuse_buffers: bool = False) -> Iterator[Frames]:
+    """Frames of whole records, block by block, from a path or binary file object.
+
+    With ``align`` each block but the last holds a multiple of ``align`` records where it can (a
+    block too small for ``align`` records keeps what it has): the records after the last multiple
+    are carried into the next block, so that a reader cutting batches of ``align`` records never
+    has to join a batch from two blocks' arrays.
+
+    With ``reuse_buffers`` the blocks are read into two buffers in turn: a block's Frames stay
+    valid while the next block is read and are overwritten by the one after, so the caller must
+    copy what it keeps out of a block before it asks for the next-but-one (a fresh buffer per
+    block costs a page fault for every 4 KiB read)."""
     name = source_name(source, name)
     with open_binary(source) as f:
-        yield from _frames_of(f, name, block_size, align)
+        yield from _frames_of(f, name, block_size, align, reuse_buffers)
 
 
-def _frames_of(f: BinaryIO, name: str, block_size: int, align: int = 1) -> Iterator[Frames]:
+def _frames_of(f: BinaryIO, name: str, block_size: int, align: int = 1,
+               reuse_buffers: bool = False) -> Iterator[Frames]:
     base = 0
     record = 0
     carry = np.zeros(0, dtype=np.uint8)
     want = block_size
+    buffers = [np.zeros(0, dtype=np.uint8)] * 2
+    turn = 0
     while True:
-        buf = np.empty(len(carry) + want + PAD, dtype=np.uint8)
+        size = len(carry) + want + PAD
+        if len(buffers[turn]) < size or not reuse_buffers:
+            buffers[turn] = np.empty(size, dtype=np.uint8)
+        buf = buffers[turn][:size]
+        turn ^= 1
         buf[:len(carry)] = carry
         got = read_into(f, memoryview(buf)[len(carry):len(carry) + want])
         at_eof = got < want

@@ -34,6 +34,11 @@ class Decoded:
     keys: np.ndarray          # flat keys (uint64, or int32 when small) of the sparse records' values
     label_counts: np.ndarray  # int64 per record (0 = no label)
     labels: np.ndarray        # flat label values
+    # set by the compiled decoder: every record of the same kind, width and labelling as the
+    # first, with at most one label value, and the largest key (-1: none); readers then skip
+    # their own scans for a record that breaks the rule
+    uniform: bool = False
+    key_max: int = -1
 
     def __len__(self) -> int:
         return len(self.counts)

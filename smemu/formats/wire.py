@@ -248,13 +248,14 @@ def decode_compiled(frames) -> Decoded | None:
                          np.ascontiguousarray(frames.lengths, dtype=np.int64))
     if out is None:
         return None
-    tag, label_tag, sparse, widths, counts, values, keys, label_counts, labels = out
+    tag, label_tag, sparse, widths, counts, values, keys, label_counts, labels, uniform, key_max = out
     return Decoded(np.frombuffer(sparse, dtype=bool), np.frombuffer(widths, dtype=np.int64),
                    np.frombuffer(counts, dtype=np.int64),
                    np.frombuffer(values, dtype=DTYPES[TENSOR_TAGS[tag]]),
                    np.frombuffer(keys, dtype=np.int32), np.frombuffer(label_counts, dtype=np.int64),
                    np.frombuffer(labels, dtype=DTYPES[TENSOR_TAGS[label_tag]] if label_tag
-                                 else np.float32))
+                                 else np.float32),
+                   uniform=bool(uniform), key_max=key_max)
 
 
 def _decode(buf, starts, lengths):
