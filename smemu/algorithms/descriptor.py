@@ -145,6 +145,9 @@ class AlgorithmDescriptor:
     * ``image_repositories``: the ECR repository names of the real images (what
       ``sagemaker.image_uris.retrieve`` puts before the tag), the first being the main one;
     * ``image_tags``: the tags of those images smemu emulates (``"1"``; XGBoost ``"1.7-1"`` ...);
+    * ``image_account``: the AWS account whose registry holds the real images in us-east-1 (the
+      account ``sagemaker.image_uris.retrieve(name, "us-east-1")`` names), for example image
+      names in messages;
     * ``metrics_dimension``: the ``Algorithm`` dimension of its ``#metrics`` lines;
     * ``schema``: its hyperparameters;
     * ``channels``: the channels it takes;
@@ -175,6 +178,7 @@ class AlgorithmDescriptor:
     sample: str
     supervised: bool = False
     image_tags: tuple[str, ...] = ("1",)
+    image_account: str = "382416733822"
     metric_definitions: tuple[MetricDefinition, ...] = ()
     tunable_metrics: tuple[TunableMetric, ...] = ()
     predictor: str | None = None

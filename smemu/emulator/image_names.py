@@ -21,7 +21,7 @@ IMAGE_REPOSITORY = "smemu"
 # <registry>/<repository>[:<tag>|@<digest>]; the registry part is optional
 _IMAGE = re.compile(r"^(?:(?P<registry>[^/]+)/)?(?P<repo>[a-z0-9][a-z0-9._\-/]*?)(?::(?P<tag>[\w.\-]+))?(?:@sha256:[0-9a-f]+)?$")
 
-EXAMPLE_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}"
+EXAMPLE_IMAGE = "{account}.dkr.ecr.us-east-1.amazonaws.com/{repository}:{tag}"
 
 
 class UnknownImage(ValueError):
@@ -30,7 +30,7 @@ class UnknownImage(ValueError):
 
 def emulated_images() -> str:
     return ", ".join(
-        f"{name} (e.g. {EXAMPLE_IMAGE.format(repository=d.image_repositories[0], tag=d.image_tags[0])})"
+        f"{name} (e.g. {EXAMPLE_IMAGE.format(account=d.image_account, repository=d.image_repositories[0], tag=d.image_tags[0])})"
         for name, d in descriptors().items())
 
 

@@ -134,6 +134,24 @@ def test_descriptor_is_whole(name):
 
 
 @pytest.mark.parametrize("name", ALGORITHMS)
+def test_its_images_are_the_ones_the_sagemaker_sdk_names(name):
+    """The descriptor's registry account, repository and tags are what the SDK's image_uris
+    gives in us-east-1 (framework names: the short name, ``xgboost`` for sagemaker-xgboost), and
+    smemu recognises that image as this algorithm."""
+    from sagemaker import image_uris
+
+    from smemu.emulator.image_names import EXAMPLE_IMAGE, algorithm_for_image
+
+    d = descriptors()[name]
+    framework = "xgboost" if d.image_repositories[0] == "sagemaker-xgboost" else name
+    for tag in d.image_tags[:3]:
+        real = image_uris.retrieve(framework, "us-east-1", tag)
+        assert real == EXAMPLE_IMAGE.format(account=d.image_account,
+                                            repository=d.image_repositories[0], tag=tag)
+        assert algorithm_for_image(real) == name
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
 def test_schema_defaults_round_trip(name):
     d = descriptors()[name]
     for sample in samples_of(name):

@@ -43,6 +43,7 @@ def _listing(name: str) -> ChannelRule:
 DESCRIPTOR = AlgorithmDescriptor(
     name="image-classification",
     image_repositories=("image-classification",),
+    image_account="811284229777",
     metrics_dimension="AWS/ImageClassification",
     schema=SCHEMA,
     channels=(

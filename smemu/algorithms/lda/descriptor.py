@@ -21,6 +21,7 @@ _CSV_PIPE = ("Unable to initialize the algorithm. Failed to validate input data 
 DESCRIPTOR = AlgorithmDescriptor(
     name="lda",
     image_repositories=("lda",),
+    image_account="766337827248",
     metrics_dimension="AWS/LDA",
     schema=SCHEMA,
     channels=(

@@ -37,6 +37,7 @@ def _annotations(name: str) -> ChannelRule:
 DESCRIPTOR = AlgorithmDescriptor(
     name="object-detection",
     image_repositories=("object-detection",),
+    image_account="811284229777",
     metrics_dimension="AWS/ObjectDetection",
     schema=SCHEMA,
     channels=(_images("train"), _images("validation"), _annotations("train"),

@@ -46,6 +46,7 @@ def _masks(name: str) -> ChannelRule:
 DESCRIPTOR = AlgorithmDescriptor(
     name="semantic-segmentation",
     image_repositories=("semantic-segmentation",),
+    image_account="811284229777",
     metrics_dimension="AWS/SemanticSegmentation",
     schema=SCHEMA,
     channels=(

@@ -26,6 +26,7 @@ _ONE_INSTANCE = dict(content_types=(RECORDIO_PROTOBUF,), input_modes=("File",),
 DESCRIPTOR = AlgorithmDescriptor(
     name="seq2seq",
     image_repositories=("seq2seq",),
+    image_account="811284229777",
     metrics_dimension="AWS/Seq2Seq",
     schema=SCHEMA,
     channels=(

@@ -59,6 +59,7 @@ def _tunable() -> tuple[TunableMetric, ...]:
 DESCRIPTOR = AlgorithmDescriptor(
     name="xgboost",
     image_repositories=("sagemaker-xgboost",),
+    image_account="683313688378",
     image_tags=("1.7-1", "1.5-1", "1.3-1", "1.2-2", "1.2-1", "1.0-1", "0.90-2", "0.90-1",
                 "3.0-5"),
     metrics_dimension="XGBoost",
