@@ -5,3 +5,6 @@ name them, and reading every descriptor (``smemu --help``) must not import the r
 #: to it (elsewhere application/x-recordio means RecordIO-protobuf)
 IM2REC = "application/x-recordio-im2rec"
 IMAGE = "application/x-image"
+
+#: what users write on the image algorithms' channels, and what their containers read it as
+IMAGE_CHANNEL_ALIASES = {"application/x-recordio": IM2REC, "image/jpeg": IMAGE, "image/png": IMAGE}

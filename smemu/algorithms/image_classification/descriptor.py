@@ -18,10 +18,9 @@ from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, Metric
 from smemu.algorithms.image_classification.schema import SCHEMA
 from smemu.algorithms.metric_definitions import maximize
 from smemu.formats.media_names import IM2REC, IMAGE
+from smemu.formats.media_names import IMAGE_CHANNEL_ALIASES as ALIASES
 
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
-#: what users write on these channels, and what the container reads it as
-ALIASES = {"application/x-recordio": IM2REC, "image/jpeg": IMAGE, "image/png": IMAGE}
 IMAGE_PIPE = ("Pipe mode reads application/x-recordio (im2rec RecordIO) only: use File mode for "
               "application/x-image, or pack the images with im2rec.py")
 

@@ -12,10 +12,11 @@ Object Detection Model". The metric lines are ``#quality_metric`` lines with the
 from __future__ import annotations
 
 from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, MetricDefinition
-from smemu.algorithms.image_classification.descriptor import ALIASES, IMAGE_PIPE
+from smemu.algorithms.image_classification.descriptor import IMAGE_PIPE
 from smemu.algorithms.metric_definitions import maximize
 from smemu.algorithms.object_detection.schema import SCHEMA
 from smemu.formats.media_names import IM2REC, IMAGE
+from smemu.formats.media_names import IMAGE_CHANNEL_ALIASES as ALIASES
 
 EPOCH_QUALITY = r"#quality_metric: host=\S+, epoch=[0-9]+, "
 

@@ -13,10 +13,10 @@ a Semantic Segmentation Model".
 from __future__ import annotations
 
 from smemu.algorithms.descriptor import AlgorithmDescriptor, ChannelRule, MetricDefinition
-from smemu.algorithms.image_classification.descriptor import ALIASES
 from smemu.algorithms.metric_definitions import maximize
 from smemu.algorithms.semantic_segmentation.schema import SCHEMA
 from smemu.formats.media_names import IM2REC, IMAGE
+from smemu.formats.media_names import IMAGE_CHANNEL_ALIASES as ALIASES
 
 EPOCH_QUALITY = r"#quality_metric: host=\S+, epoch=[0-9]+, "
 FILE_MODE = ("File",)
