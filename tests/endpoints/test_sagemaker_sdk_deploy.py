@@ -9,20 +9,16 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from api.test_sagemaker_sdk import ENDPOINT_SESSION  # the SDK pointed at smemu and the S3 server
 from endpoint_helpers import nearest
 
 from emulator.jobdata import centre_error, clustered
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-DEPLOY = SESSION + r"""
+DEPLOY = ENDPOINT_SESSION + r"""
 import mxnet as mx
 from sagemaker import KMeans
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-# deploy() polls DescribeEndpoint every 30 s by default; smemu's endpoints start in about one
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 X = np.load("x.npy")
 kmeans = KMeans(role=ROLE, instance_count=1, instance_type="ml.m5.xlarge", k=3,
                 output_path=f"s3://{bucket}/sdk-kmeans", sagemaker_session=session)

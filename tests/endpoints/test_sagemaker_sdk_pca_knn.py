@@ -9,18 +9,15 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from api.test_sagemaker_sdk import ENDPOINT_SESSION  # the SDK pointed at smemu and the S3 server
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA as SkPCA
 from sklearn.neighbors import KNeighborsClassifier
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
-DEPLOYING = SESSION + r"""
+DEPLOYING = ENDPOINT_SESSION + r"""
 import mxnet as mx
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 """
 
 PCA = DEPLOYING + r"""

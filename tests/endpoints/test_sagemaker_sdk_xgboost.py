@@ -12,19 +12,16 @@ import json
 import numpy as np
 import pytest
 import xgboost as xgb
-from api.test_sagemaker_sdk import SESSION  # the SDK Session pointed at smemu and the S3 server
+from api.test_sagemaker_sdk import ENDPOINT_SESSION  # the SDK pointed at smemu and the S3 server
 
 pytestmark = [pytest.mark.oracle, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:.*Unknown file format")]
 
-XGBOOST = SESSION + r"""
+XGBOOST = ENDPOINT_SESSION + r"""
 import base64
 from sagemaker.estimator import Estimator
 from sagemaker.inputs import TrainingInput
 from sagemaker.serializers import CSVSerializer
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 s3 = boto_session.client("s3")
 for name in ("train", "validation"):
     s3.put_object(Bucket=bucket, Key=f"xgb/{name}/{name}.csv",

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from api.test_sagemaker_sdk import SESSION
+from api.test_sagemaker_sdk import ENDPOINT_SESSION  # the SDK pointed at smemu and the S3 server
 
 from algorithms.fm_reference import fm_direct
 from smemu.algorithms.factorization_machines.sample import interaction_data
@@ -18,12 +18,9 @@ pytestmark = [pytest.mark.oracle, pytest.mark.slow]
 
 #: the SDK session of api/test_sagemaker_sdk.py, plus its runtime client pointed at smemu and
 #: endpoint polling every second; JSONSerializer / JSONDeserializer imported
-ENDPOINTS = SESSION + r"""
+ENDPOINTS = ENDPOINT_SESSION + r"""
 from sagemaker.serializers import JSONSerializer
 from sagemaker.deserializers import JSONDeserializer
-session.sagemaker_runtime_client = boto_session.client("sagemaker-runtime",
-                                                       endpoint_url=sagemaker_url)
-sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
 """
 
 FIT_DEPLOY = ENDPOINTS + r"""
