@@ -102,7 +102,7 @@ def _pair(kind: str, image_data: bytes, label_data: bytes, image_place: dict,
                 f"{_where(image_place['record'], 'image')} is {image.shape[1]}x{image.shape[0]} "
                 f"pixels but its annotation's image_size says "
                 f"{annotation.width}x{annotation.height}", "Fix image_size (width, height) or "
-                f"the image", source=name, **label_place)
+                "the image", source=name, **label_place)
         return image, annotation.labels()
     mask = decode_mask(label_data, _where(label_place["record"], "mask"), name)
     if image.shape[:2] != mask.shape:

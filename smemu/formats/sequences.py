@@ -101,10 +101,9 @@ def read_sequence_pairs(source, batch_size: int = 1000, name: str | None = None,
     with ``on_error``, goes to it and is left out (the batch is cut before it)."""
     pending: list = []
     first = 0
-    next_record = 0
 
     def emit():
-        nonlocal pending, first
+        nonlocal pending
         src, src_len = padded([p[0] for p in pending])
         trg, trg_len = padded([p[1] for p in pending])
         batch = SequenceBatch(src, trg, name_seen, first,
@@ -127,12 +126,11 @@ def read_sequence_pairs(source, batch_size: int = 1000, name: str | None = None,
                 on_error(exc)
                 if pending:
                     yield emit()
-                first = next_record = index + 1
+                first = index + 1
                 continue
             if not pending:
                 first = index
             pending.append((src, trg, offset))
-            next_record = index + 1
             if len(pending) == batch_size:
                 yield emit()
     if pending:

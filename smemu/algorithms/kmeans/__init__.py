@@ -19,7 +19,8 @@ from smemu.formats.sparse import issparse, scipy_sparse
 from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked_batches
 from smemu.algorithms.data import as_float
 from smemu.algorithms.hyperparameters import AUTO, Config
-from smemu.algorithms.kmeans.checks import KMeansChecks, empty_channel, too_few_records
+from smemu.algorithms.data import empty_channel
+from smemu.algorithms.kmeans.checks import KMeansChecks, too_few_records
 from smemu.algorithms.kmeans.distances import (
     blas_threads_for, centred, nearest, origin_of, row_sq_norms)
 from smemu.algorithms.kmeans.lloyd import lloyd, shrink

@@ -4,7 +4,6 @@ share (see :class:`smemu.algorithms.base.InputChecks`)."""
 from __future__ import annotations
 
 from smemu.algorithms.base import FeatureChecks
-from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
 
