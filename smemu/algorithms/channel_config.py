@@ -105,12 +105,15 @@ def _augmented_reader(rule, content_type: str | None, record_wrapper: str | None
                 f"manifest's records only; set the channel's RecordWrapperType to RecordIO "
                 f"(S3DataType AugmentedManifestFile, Pipe mode)", media="application/x-recordio"))
         return None
+    from smemu.formats.augmented import LABEL_FORMATS, read_augmented_images
+
     label_format = params.get("label-format", "multi-hot")
-    if label_format != "multi-hot":
+    if label_format not in LABEL_FORMATS or (label_format != "multi-hot"
+                                             and rule.augmented_label != "class"):
+        formats = LABEL_FORMATS if rule.augmented_label == "class" else ("multi-hot",)
         raise CustomerError(NO_ITERATOR.say(
-            f"on the '{rule.name}' channel: smemu reads augmented manifest labels in the "
-            f"multi-hot label format only, not label-format={label_format}; give each label as "
-            f"a class index or a list of one 0 or 1 per class",
+            f"on the '{rule.name}' channel: label-format={label_format} is not a label format "
+            f"of this channel; use " + " or ".join(f"label-format={f}" for f in formats),
             media="application/x-recordio"))
-    from smemu.formats.augmented import read_augmented_images
-    return functools.partial(read_augmented_images, label=rule.augmented_label)
+    return functools.partial(read_augmented_images, label=rule.augmented_label,
+                             label_format=label_format)

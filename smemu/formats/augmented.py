@@ -7,7 +7,10 @@ label" / "annotations"):
 
 * ``class`` (image classification): the label record is a number (``0``, ``"0"``) or, for
   ``multi_label=1``, a JSON list of one 0/1 value per class (``[1, 0, 1]``, the ``multi-hot``
-  label format);
+  label format, the default); with ``label_format="class-id"`` (the content type's
+  ``label-format=class-id``, what Ground Truth writes) a JSON list of the class ids that apply
+  (``[0, 2]``), given as a batch's labels of tuples (an object array: their width is
+  ``num_classes``, which the algorithm knows and the reader does not);
 * ``boxes`` (object detection): the annotation object ``{"image_size": [{"width", "height",
   "depth"}], "annotations": [{"class_id", "left", "top", "width", "height"}, ...]}``, read by
   :func:`smemu.formats.annotations.parse_annotation` into the im2rec detection label layout;
@@ -42,6 +45,9 @@ LABEL_NAMES = {"class": "label (\"class\")", "boxes": "annotation (\"bounding-bo
                "mask": "mask's -ref"}
 CLASS_HINT = ("The label attribute is a class index (0, \"0\") or, with multi_label=1, a JSON "
               "list of one 0 or 1 per class ([1, 0, 1])")
+CLASS_ID_HINT = ("With label-format=class-id the label attribute is a JSON list of the class ids "
+                 "that apply to the image ([0, 2]), each an integer from 0 to num_classes - 1")
+LABEL_FORMATS = ("multi-hot", "class-id")
 
 
 class AugmentedBatch(Batch):
@@ -80,8 +86,26 @@ def _class_label(data: bytes, place: dict, name: str) -> list[float]:
     return [float(v) for v in values]
 
 
+def _class_ids(data: bytes, place: dict, name: str) -> tuple[int, ...]:
+    """The class ids of a ``label-format=class-id`` label: a JSON list of non-negative integers
+    (a bare integer, or its string, is a list of one)."""
+    try:
+        value = json.loads(data.decode("utf-8"))
+        if isinstance(value, str):
+            value = int(value)
+    except (UnicodeDecodeError, ValueError):
+        value = None
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                             and np.isfinite(v) and v == int(v) and v >= 0 for v in values):
+        shown = data[:40].decode("utf-8", "replace")
+        raise FormatError(f"{_where(place['record'], 'label')} is {shown!r}, not a list of "
+                          f"class ids", CLASS_ID_HINT, source=name, **place)
+    return tuple(int(v) for v in values)
+
+
 def _pair(kind: str, image_data: bytes, label_data: bytes, image_place: dict,
-          label_place: dict, name: str, table: np.ndarray):
+          label_place: dict, name: str, table: np.ndarray, class_ids: bool = False):
     """(decoded image, labels) of one manifest line."""
     hint = ORDER_HINT.format(label=LABEL_NAMES[kind])
     try:
@@ -90,6 +114,8 @@ def _pair(kind: str, image_data: bytes, label_data: bytes, image_place: dict,
     except FormatError as exc:
         raise FormatError(exc.problem, f"{exc.hint}. {hint}", source=name, **image_place) from None
     if kind == "class":
+        if class_ids:
+            return image, _class_ids(label_data, label_place, name)
         return image, _class_label(label_data, label_place, name)
     if kind == "boxes":
         try:
@@ -114,16 +140,21 @@ def _pair(kind: str, image_data: bytes, label_data: bytes, image_place: dict,
 
 
 def read_augmented_images(source, batch_size: int = 64, name: str | None = None,
-                          on_error=None, label: str = "class") -> Iterator[Batch]:
+                          on_error=None, label: str = "class",
+                          label_format: str = "multi-hot") -> Iterator[Batch]:
     """Batches of decoded images labelled as the augmented manifest's records say (``label``:
-    one of LABEL_KINDS). With ``on_error``, a bad line is handed to it as a FormatError and
-    skipped (bad framing still ends the read)."""
+    one of LABEL_KINDS; ``label_format``, for ``class``: one of LABEL_FORMATS). With
+    ``on_error``, a bad line is handed to it as a FormatError and skipped (bad framing still
+    ends the read)."""
     if label not in LABEL_KINDS:
         raise ValueError(f"label must be one of {LABEL_KINDS}, not {label!r}")
+    if label_format not in LABEL_FORMATS:
+        raise ValueError(f"label_format must be one of {LABEL_FORMATS}, not {label_format!r}")
+    class_ids = label == "class" and label_format == "class-id"
     name = name or "<stream>"
     table = label_table(None)
     pending = _Pending(batch_size, name, text_rows=False)
-    masks: list = []
+    masks: list = []       # the labels kept aside as objects: masks, or class id tuples
     held = None            # (payload, place) of the image record waiting for its label
     for record, (payload, offset) in enumerate(read_recordio(source, name)):
         place = {"record": record, "offset": offset}
@@ -133,17 +164,19 @@ def read_augmented_images(source, batch_size: int = 64, name: str | None = None,
         image_data, image_place = held
         held = None
         try:
-            image, labels = _pair(label, image_data, payload, image_place, place, name, table)
+            image, labels = _pair(label, image_data, payload, image_place, place, name, table,
+                                  class_ids)
         except FormatError as exc:
             if on_error is None:
                 raise
             on_error(exc)
             continue
-        if label == "mask":
+        objects = label == "mask" or class_ids
+        if objects:
             masks.append(labels)
             labels = [0.0]
         for batch in pending.add(image, labels, image_place["offset"]):
-            yield _with_masks(batch, masks, label)
+            yield _with_masks(batch, masks, objects)
     if held is not None:
         exc = FormatError(
             f"the stream ends after {held[1]['record'] + 1} records, an odd count: "
@@ -154,14 +187,15 @@ def read_augmented_images(source, batch_size: int = 64, name: str | None = None,
             raise exc
         on_error(exc)
     for batch in pending.finish():
-        yield _with_masks(batch, masks, label)
+        yield _with_masks(batch, masks, class_ids or label == "mask")
 
 
-def _with_masks(batch: Batch, masks: list, label: str) -> AugmentedBatch:
-    """The batch as an AugmentedBatch; segmentation batches carry their masks as labels (an
-    object array), as :func:`smemu.formats.masks.read_masked_images` gives them."""
+def _with_masks(batch: Batch, masks: list, objects: bool) -> AugmentedBatch:
+    """The batch as an AugmentedBatch; with ``objects`` its labels are the ones kept aside in
+    ``masks`` (an object array): segmentation masks, as
+    :func:`smemu.formats.masks.read_masked_images` gives them, or class id tuples."""
     labels = batch.labels
-    if label == "mask":
+    if objects:
         taken = masks[:len(batch)]
         del masks[:len(batch)]
         labels = np.empty(len(taken), dtype=object)

@@ -206,6 +206,62 @@ def test_image_classification_reads_manifest_and_images_from_s3(tmp_path, smemu_
                and "aug/nothing.png" in m for m in messages), messages
 
 
+def test_class_id_labels_read_as_tuples_and_train_as_the_multi_hot_ones_do(tmp_path):
+    """label-format=class-id (the format Ground Truth writes; developer guide, "Train with
+    Augmented Manifest Image Format"): [0, 2] means what the multi-hot [1, 0, 1] means. The same
+    data written both ways train to the same metrics; an id outside num_classes fails the job
+    naming the line; an unknown label-format is refused."""
+    encoded, _ = ic_sample.shapes(np.random.default_rng(6), 2)
+    stream = frame(encoded[0]) + frame(b"[0,2]") + frame(encoded[1]) + frame(b'"1"')
+    (batch,) = read_augmented_images(io.BytesIO(stream), name="t", label_format="class-id")
+    assert batch.labels.dtype == object and list(batch.labels) == [(0, 2), (1,)]
+    with pytest.raises(Exception) as caught:
+        list(read_augmented_images(io.BytesIO(frame(encoded[0]) + frame(b"[0.5]")), name="t",
+                                   label_format="class-id"))
+    assert "label of manifest line 1 (attribute 2 of 2) is '[0.5]', not a list of class ids" \
+        in str(caught.value)
+
+    classes = int(ic_sample.HYPERPARAMETERS["num_classes"])
+    hp = {**ic_sample.HYPERPARAMETERS, "num_training_samples": "60", "epochs": "4",
+          "multi_label": "1"}
+    names = ["source-ref", "class"]
+    finals = {}
+    for label_format in ("multi-hot", "class-id"):
+        channels = {}
+        for name, seed, count in (("train", 31, 60), ("valid", 32, 30)):
+            lines, _, labels = _classification_data(tmp_path, name, seed, count)
+            for line, label in zip(lines, labels):
+                line["class"] = ([int(label)] if label_format == "class-id"
+                                 else [int(c == label) for c in range(classes)])
+            channels["train" if name == "train" else "validation"] = (
+                _manifest(tmp_path / f"{label_format}-{name}.manifest", lines), names)
+        job = _job(tmp_path, "image-classification", channels, hp,
+                   content_type=f"application/x-recordio; label-format={label_format}")
+        record, _ = run(tmp_path / label_format, job)
+        assert record["TrainingJobStatus"] == "Completed", record.get("FailureReason")
+        finals[label_format] = _final(record)
+    assert finals["class-id"] == finals["multi-hot"]
+    assert finals["class-id"]["validation:accuracy"] > 0.8
+
+    # an id outside [0, num_classes): the job fails naming the manifest line
+    lines, _, _ = _classification_data(tmp_path, "train", 31, 60)
+    for line in lines:
+        line["class"] = [0]
+    lines[4]["class"] = [0, classes]
+    _manifest(tmp_path / "class-id-train.manifest", lines)
+    record, _ = run(tmp_path / "outside", job)
+    assert record["TrainingJobStatus"] == "Failed"
+    assert f"class id {classes}" in record["FailureReason"]
+    assert "manifest line 5" in record["FailureReason"]
+    # a label format the algorithm does not have
+    job = _job(tmp_path, "image-classification", channels, hp,
+               content_type="application/x-recordio; label-format=one-hot")
+    record, _ = run(tmp_path / "unknown", job)
+    assert record["TrainingJobStatus"] == "Failed"
+    assert "label-format=one-hot" in record["FailureReason"]
+    assert "label-format=multi-hot or label-format=class-id" in record["FailureReason"]
+
+
 def _detection_lines(tmp_path, name, seed, count):
     rng = np.random.default_rng(seed)
     lines = []

@@ -28,6 +28,7 @@ from smemu.algorithms.base import Algorithm, DataChannel, ModelArtifact, checked
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.images import pixel_features
 from smemu.algorithms.image_classification import artifact
+from smemu.algorithms.image_classification.labels import label_array
 from smemu.algorithms.softmax import accuracy, best_of_epochs, one_hot, trainer_for
 from smemu.algorithms.reporting import Reporter
 
@@ -45,7 +46,8 @@ def read_images(channel: DataChannel, checks, config: Config):
     features, labels = [], []
     for batch in checked_batches(channel, READ_BATCH, checks):
         features.append(pixel_features(batch.features, config["image_shape"], config["resize"]))
-        labels.append(np.asarray(batch.labels, dtype=np.float32))
+        labels.append(label_array(batch.labels, config["num_classes"],
+                                  config["multi_label"] == "1"))
     records = sum(len(f) for f in features)
     checks.end(channel.name, records)
     return np.concatenate(features), np.concatenate(labels)

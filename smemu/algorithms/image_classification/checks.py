@@ -11,6 +11,7 @@ from smemu.algorithms.base import InputChecks
 from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
+from smemu.algorithms.image_classification.labels import class_id_labels
 from smemu.algorithms.images import check_image_sizes, train_count_remarks, unlabelled
 
 #: the channels whose records are images (the .lst channels hold only listings)
@@ -32,8 +33,12 @@ class ImageClassificationChecks(InputChecks):
                              "(im2rec.py does)")
 
     def records(self, batch, channel: str) -> None:
-        labels = np.asarray(batch.labels, dtype=np.float64)
         k = self.num_classes
+        if class_id_labels(batch.labels):
+            self._class_ids(batch, channel)
+            check_image_sizes(batch, channel, self.image_shape, self.resize)
+            return
+        labels = np.asarray(batch.labels, dtype=np.float64)
         if self.multi_label:
             labels = labels.reshape(len(labels), -1)
             if labels.shape[1] != k:
@@ -55,6 +60,21 @@ class ImageClassificationChecks(InputChecks):
             raise DataError(f"Channel '{channel}' has label {shown!r} at {batch.location(row)}; "
                             f"the label must be {need}. Fix the label or num_classes.")
         check_image_sizes(batch, channel, self.image_shape, self.resize)
+
+    def _class_ids(self, batch, channel: str) -> None:
+        """An augmented manifest's label-format=class-id labels: ids in [0, num_classes), and
+        one id an image with multi_label=0."""
+        k = self.num_classes
+        for row, ids in enumerate(batch.labels):
+            outside = [i for i in ids if i >= k]
+            if outside:
+                raise DataError(f"Channel '{channel}' has class id {outside[0]} at "
+                                f"{batch.location(row)}; class ids run from 0 to {k - 1} "
+                                f"(num_classes={k}). Fix the label or num_classes.")
+            if not self.multi_label and len(ids) != 1:
+                raise DataError(f"Channel '{channel}' has {len(ids)} class ids {list(ids)} at "
+                                f"{batch.location(row)}, but multi_label=0 takes one class per "
+                                f"image. Give one class id, or set multi_label=1.")
 
     def end(self, channel: str, records: int) -> None:
         if records == 0 and channel in IMAGE_CHANNELS:
