@@ -762,9 +762,12 @@ static PyObject *encode(PyObject *self, PyObject *args)
     static const int SIZES[5] = {0, 4, 8, 4, 8};
 
     (void)self;
+    long long n, width;
     if (!PyArg_ParseTuple(args, "y*iz*iz*iLLz*i", &vb, &b.kind, &kb, &key_size, &pb,
-                          &indptr_size, &b.n, &b.width, &lb, &b.label_kind))
+                          &indptr_size, &n, &width, &lb, &b.label_kind))
         return NULL;
+    b.n = n;
+    b.width = width;
     b.values = vb.buf;
     b.keys = kb.buf;
     b.indptr = pb.buf;

@@ -239,7 +239,8 @@ def _compiled_kind(array):
 def encode_compiled(features, labels=None) -> np.ndarray | None:
     """``encode`` by the compiled module (``_wire_c.c``); None when it was not built or does not
     take the block (other dtypes, int64 values outside int32, negative keys, ...)."""
-    if _compiled_encode is None or features.shape[0] == 0 or features.ndim != 2:
+    if (_compiled_encode is None or features.ndim != 2 or features.shape[0] == 0
+            or features.shape[1] >= 2**63):
         return None
     if issparse(features):
         csr = features.tocsr()
