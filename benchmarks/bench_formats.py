@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from smemu.formats import read_recordio_protobuf, wire, wire_encode, write_recordio_protobuf  # noqa: E402
+from smemu.formats import (read_recordio_protobuf, wire, wire_encode,  # noqa: E402
+                           write_recordio_protobuf)
 
 VERSIONS = r"""
 import json, numpy, scipy, google.protobuf
@@ -265,7 +266,9 @@ def main(argv=None):
     elif wire._wire_c is not None:
         wire._wire_c = CountingDecoder(wire._wire_c)
     print(f"smemu decodes with: {'numpy (no compiled decoder)' if wire._wire_c is None else 'the compiled decoder, where it takes the records'}")
-    print(f"smemu encodes with: {'numpy (no compiled encoder)' if wire_encode._compiled_encode is None else 'the compiled encoder, where it takes the records'}")
+    encoder = ("numpy (no compiled encoder)" if wire_encode._compiled_encode is None
+               else "the compiled encoder, where it takes the records")
+    print(f"smemu encodes with: {encoder}")
 
     if args.oracle_python:
         python = Path(args.oracle_python)
