@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from smemu.formats import read_recordio_protobuf, wire, write_recordio_protobuf  # noqa: E402
+from smemu.formats import (read_recordio_protobuf, wire, wire_encode,  # noqa: E402
+                           write_recordio_protobuf)
 
 VERSIONS = r"""
 import json, numpy, scipy, google.protobuf
@@ -254,15 +255,20 @@ def main(argv=None):
                                            "the test suite's cached oracle environment)")
     p.add_argument("--workdir", help="where to put the files (default: a temporary directory)")
     p.add_argument("--no-compiled", action="store_true",
-                   help="read with the numpy decoder even where the compiled one is built")
+                   help="read and write with the numpy decoder and encoder even where the "
+                        "compiled ones are built")
     args = p.parse_args(argv)
     if args.quick:
         args.rows, args.sparse_rows, args.big_gb = 20_000, 10_000, 0
     if args.no_compiled:
         wire._wire_c = None
+        wire_encode._compiled_encode = None
     elif wire._wire_c is not None:
         wire._wire_c = CountingDecoder(wire._wire_c)
     print(f"smemu decodes with: {'numpy (no compiled decoder)' if wire._wire_c is None else 'the compiled decoder, where it takes the records'}")
+    encoder = ("numpy (no compiled encoder)" if wire_encode._compiled_encode is None
+               else "the compiled encoder, where it takes the records")
+    print(f"smemu encodes with: {encoder}")
 
     if args.oracle_python:
         python = Path(args.oracle_python)

@@ -511,6 +511,317 @@ static PyObject *frame(PyObject *self, PyObject *args)
     return result;
 }
 
+/* ---- The encoder: wire_encode.py's compiled twin ----
+ *
+ * encode(values, value_kind, keys, key_size, indptr, indptr_size, n, width, labels, label_kind)
+ * returns the RecordIO-framed Records of a block of n rows as bytes, what wire_encode.py's numpy
+ * encoder writes (the sagemaker SDK's bytes): one part per record, zero padding to 4 bytes.
+ * Rows are dense (keys and indptr None: values holds n * width elements, row-major) or sparse
+ * (row i holds values and keys [indptr[i], indptr[i + 1])). value_kind and label_kind are
+ * KIND_* below; keys and indptr are int32 or int64 (key_size, indptr_size: 4 or 8); labels is
+ * None or n elements. All in native (little-endian) order, contiguous. It returns None for what
+ * it does not take (int64 values outside int32, negative keys, a bad indptr, a record too long
+ * for one RecordIO part): the numpy encoder then encodes them or words the error.
+ * Two passes, the GIL released: every record's sizes, then one allocation and the bytes. */
+
+enum { KIND_F32 = 1, KIND_F64 = 2, KIND_I32 = 3, KIND_I64 = 4 };
+
+static const uint8_t KIND_TAG[5] = {0, TAG_F32, TAG_F64, TAG_I32, TAG_I32};
+
+static inline int64_t vsize(uint64_t v)
+{
+    int64_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline uint8_t *vput(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline int64_t element(const void *a, int wide, int64_t i)
+{
+    return wide ? ((const int64_t *)a)[i] : (int64_t)((const int32_t *)a)[i];
+}
+
+/* Bytes of values [lo, hi) packed as a tensor of `kind` (int32 tensors: protobuf's int32, a
+ * negative value sign-extended to ten bytes); -1 when an int64 value is outside int32. */
+static int64_t packed_values(const void *v, int kind, int64_t lo, int64_t hi)
+{
+    if (kind == KIND_F32)
+        return 4 * (hi - lo);
+    if (kind == KIND_F64)
+        return 8 * (hi - lo);
+    int64_t size = 0;
+    for (int64_t i = lo; i < hi; i++) {
+        int64_t x = element(v, kind == KIND_I64, i);
+        if (x < INT32_MIN || x > INT32_MAX)
+            return -1;
+        size += x < 0 ? 10 : vsize((uint64_t)x);
+    }
+    return size;
+}
+
+static uint8_t *put_packed(uint8_t *p, const void *v, int kind, int64_t lo, int64_t hi)
+{
+    if (kind == KIND_F32 || kind == KIND_F64) {
+        size_t size = kind == KIND_F32 ? 4 : 8;
+        memcpy(p, (const char *)v + lo * size, (size_t)(hi - lo) * size);
+        return p + (hi - lo) * size;
+    }
+    for (int64_t i = lo; i < hi; i++)
+        p = vput(p, (uint64_t)element(v, kind == KIND_I64, i));
+    return p;
+}
+
+/* Bytes of keys [lo, hi) as packed varints; -1 when one is negative. */
+static int64_t packed_keys(const void *k, int wide, int64_t lo, int64_t hi)
+{
+    int64_t size = 0;
+    if (!wide) {
+        const int32_t *a = (const int32_t *)k;
+        int32_t low = 0;
+        for (int64_t i = lo; i < hi; i++) {  /* branch-free: the compiler vectorises it */
+            int32_t x = a[i];
+            low |= x;
+            size += 1 + (x >= 1 << 7) + (x >= 1 << 14) + (x >= 1 << 21) + (x >= 1 << 28);
+        }
+        return low < 0 ? -1 : size;
+    }
+    for (int64_t i = lo; i < hi; i++) {
+        int64_t x = ((const int64_t *)k)[i];
+        if (x < 0)
+            return -1;
+        size += vsize((uint64_t)x);
+    }
+    return size;
+}
+
+static uint8_t *put_keys(uint8_t *p, const void *k, int wide, int64_t lo, int64_t hi)
+{
+    for (int64_t i = lo; i < hi; i++) {
+        uint64_t x = (uint64_t)element(k, wide, i);
+        if (x < 0x80) {
+            *p++ = (uint8_t)x;
+        } else if (x < 0x4000) {
+            p[0] = (uint8_t)(x | 0x80);
+            p[1] = (uint8_t)(x >> 7);
+            p += 2;
+        } else {
+            p = vput(p, x);
+        }
+    }
+    return p;
+}
+
+typedef struct {
+    const void *values, *keys, *indptr, *labels;
+    int kind, keys_wide, indptr_wide, label_kind;
+    int64_t n, width, nvalues;
+} block_t;
+
+typedef struct {
+    int64_t values, keys;  /* packed bytes of the row's values and keys */
+} row_t;
+
+/* The lengths of a record's nested messages, outermost last: a Value holding a tensor of
+ * `tensor` bytes, and the map entry holding that Value. */
+static inline int64_t entry_length(int64_t tensor, int64_t *value)
+{
+    *value = 1 + vsize((uint64_t)tensor) + tensor;
+    return 9 + vsize((uint64_t)*value) + *value;
+}
+
+static inline int64_t field_length(int64_t bytes)
+{
+    return bytes ? 1 + vsize((uint64_t)bytes) + bytes : 0;
+}
+
+/* A row's tensor, then its entry, lengths from its packed sizes. */
+static inline int64_t features_tensor(const block_t *b, const row_t *r)
+{
+    int64_t t = field_length(r->values);
+    if (b->keys)
+        t += field_length(r->keys) + 2 + vsize((uint64_t)b->width);
+    return t;
+}
+
+/* pass 1: each row's packed sizes and the block's total bytes; -1 when the block is declined. */
+static int64_t measure(const block_t *b, row_t *rows)
+{
+    int64_t total = 0;
+    for (int64_t i = 0; i < b->n; i++) {
+        int64_t lo, hi, value, payload;
+        if (b->indptr) {
+            lo = element(b->indptr, b->indptr_wide, i);
+            hi = element(b->indptr, b->indptr_wide, i + 1);
+            if (lo < 0 || hi < lo || hi > b->nvalues)
+                return -1;
+        } else {
+            lo = i * b->width;
+            hi = lo + b->width;
+        }
+        row_t *r = &rows[i];
+        r->values = packed_values(b->values, b->kind, lo, hi);
+        r->keys = b->keys ? packed_keys(b->keys, b->keys_wide, lo, hi) : 0;
+        if (r->values < 0 || r->keys < 0)
+            return -1;
+        int64_t entry = entry_length(features_tensor(b, r), &value);
+        payload = 1 + vsize((uint64_t)entry) + entry;
+        if (b->labels) {
+            int64_t lv = packed_values(b->labels, b->label_kind, i, i + 1);
+            if (lv < 0)
+                return -1;
+            entry = entry_length(field_length(lv), &value);
+            payload += 1 + vsize((uint64_t)entry) + entry;
+        }
+        if (payload > 0x1FFFFFFF)  /* longer than one RecordIO part: the numpy encoder says so */
+            return -1;
+        total += 8 + ((payload + 3) & ~(int64_t)3);
+    }
+    return total;
+}
+
+/* One map entry {"values": Value{tensor}} under `tag`, the tensor's fields written by the caller
+ * next: returns where they go. */
+static inline uint8_t *put_entry(uint8_t *p, uint8_t tag, int kind, int64_t tensor)
+{
+    int64_t value, entry = entry_length(tensor, &value);
+    *p++ = tag;
+    p = vput(p, (uint64_t)entry);
+    memcpy(p, ENTRY_KEY, 9);
+    p = vput(p + 9, (uint64_t)value);
+    *p++ = KIND_TAG[kind];
+    return vput(p, (uint64_t)tensor);
+}
+
+/* pass 2: the records, into the bytes pass 1 measured. */
+static void put_records(const block_t *b, const row_t *rows, uint8_t *p)
+{
+    for (int64_t i = 0; i < b->n; i++) {
+        const row_t *r = &rows[i];
+        int64_t lo, hi, lv = 0;
+        if (b->indptr) {
+            lo = element(b->indptr, b->indptr_wide, i);
+            hi = element(b->indptr, b->indptr_wide, i + 1);
+        } else {
+            lo = i * b->width;
+            hi = lo + b->width;
+        }
+        uint8_t *head = p, *start = p + 8;
+        p = put_entry(start, 0x0A, b->kind, features_tensor(b, r));
+        if (r->values) {
+            *p++ = 0x0A;
+            p = vput(p, (uint64_t)r->values);
+            p = put_packed(p, b->values, b->kind, lo, hi);
+        }
+        if (b->keys) {
+            if (r->keys) {
+                *p++ = 0x12;
+                p = vput(p, (uint64_t)r->keys);
+                p = put_keys(p, b->keys, b->keys_wide, lo, hi);
+            }
+            *p++ = 0x1A;
+            *p++ = (uint8_t)vsize((uint64_t)b->width);
+            p = vput(p, (uint64_t)b->width);
+        }
+        if (b->labels) {
+            lv = packed_values(b->labels, b->label_kind, i, i + 1);
+            p = put_entry(p, 0x12, b->label_kind, field_length(lv));
+            *p++ = 0x0A;
+            p = vput(p, (uint64_t)lv);
+            p = put_packed(p, b->labels, b->label_kind, i, i + 1);
+        }
+        uint32_t length = (uint32_t)(p - start);
+        for (int j = 0; j < 4; j++) {   /* header: magic, then length (flag 0), little-endian */
+            head[j] = (uint8_t)(0xCED7230Au >> (8 * j));
+            head[4 + j] = (uint8_t)(length >> (8 * j));
+        }
+        while ((p - start) & 3)
+            *p++ = 0;
+    }
+}
+
+static PyObject *encode(PyObject *self, PyObject *args)
+{
+    Py_buffer vb = {0}, kb = {0}, pb = {0}, lb = {0};
+    int key_size, indptr_size;
+    block_t b = {0};
+    row_t *rows = NULL;
+    PyObject *result = NULL;
+    int64_t total;
+    static const int SIZES[5] = {0, 4, 8, 4, 8};
+
+    (void)self;
+    long long n, width;
+    if (!PyArg_ParseTuple(args, "y*iz*iz*iLLz*i", &vb, &b.kind, &kb, &key_size, &pb,
+                          &indptr_size, &n, &width, &lb, &b.label_kind))
+        return NULL;
+    b.n = n;
+    b.width = width;
+    b.values = vb.buf;
+    b.keys = kb.buf;
+    b.indptr = pb.buf;
+    b.labels = lb.buf;
+    b.keys_wide = key_size == 8;
+    b.indptr_wide = indptr_size == 8;
+    if (b.kind < KIND_F32 || b.kind > KIND_I64 || b.n <= 0 || b.width <= 0
+        || (b.labels && (b.label_kind < KIND_F32 || b.label_kind > KIND_I64)))
+        goto unusual;
+    b.nvalues = vb.len / SIZES[b.kind];
+    if (b.labels && lb.len / SIZES[b.label_kind] < b.n)
+        goto unusual;
+    if ((b.keys == NULL) != (b.indptr == NULL))
+        goto unusual;
+    if (b.keys) {
+        if ((key_size != 4 && key_size != 8) || (indptr_size != 4 && indptr_size != 8)
+            || kb.len / key_size < b.nvalues || pb.len / indptr_size < b.n + 1)
+            goto unusual;
+    } else if (b.nvalues / b.width < b.n) {
+        goto unusual;
+    }
+    rows = (row_t *)malloc((size_t)b.n * sizeof(row_t));
+    if (rows == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    total = measure(&b, rows);
+    Py_END_ALLOW_THREADS
+    if (total < 0)
+        goto unusual;
+    result = PyBytes_FromStringAndSize(NULL, total);
+    if (result == NULL)
+        goto done;
+    {
+        uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
+        Py_BEGIN_ALLOW_THREADS
+        put_records(&b, rows, out);
+        Py_END_ALLOW_THREADS
+    }
+    goto done;
+
+unusual:
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(rows);
+    PyBuffer_Release(&vb);
+    PyBuffer_Release(&kb);
+    PyBuffer_Release(&pb);
+    PyBuffer_Release(&lb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"frame", frame, METH_VARARGS,
      "frame(buf, n) -> (starts, lengths, consumed) of the whole single-part records at the start "
@@ -518,12 +829,17 @@ static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(buf, starts, lengths) -> tuple of the block's arrays as buffers, or None when a "
      "record is not in the common layout (see smemu/formats/wire.py)"},
+    {"encode", encode, METH_VARARGS,
+     "encode(values, value_kind, keys, key_size, indptr, indptr_size, n, width, labels, "
+     "label_kind) -> the block's RecordIO-framed records as bytes, or None for what it does not "
+     "take (see smemu/formats/wire_encode.py)"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_wire_c",
-    "Compiled decoder of RecordIO-protobuf records in the common layout (wire.py's twin).", -1,
+    "Compiled decoder and encoder of RecordIO-protobuf records in the common layout (the twin of "
+    "wire.py and wire_encode.py).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 

@@ -2,9 +2,18 @@
 (what the sagemaker SDK writes): every record of a block is built at once with numpy, then framed
 with RecordIO's headers (:func:`smemu.formats.recordio.headers`). tests/formats prove its bytes
 are the SDK's.
+
+Encoding has a compiled twin, ``encode`` in ``_wire_c.c`` (built by setup.py where a C compiler is
+found): the same records in two passes of C per block (every record's sizes, then the bytes),
+without the numpy passes that interleave per-record pieces. :func:`encode` uses it when it is built
+and takes the block (float32, float64, int32 or int64 values and labels in native order; it
+declines int64 values outside int32 and negative keys, which then go to numpy);
+tests/formats/test_compiled_encoder.py proves both give the same bytes.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -12,6 +21,13 @@ from .records import tensor_dtype
 from .recordio import headers
 from .sparse import issparse
 from .wire import DTYPES, ENTRY_KEY, FIXED_SIZE, KIND_TAGS, concat_ranges
+
+try:  # built by setup.py where a C compiler is found; optional
+    from . import _wire_c
+except ImportError:  # pragma: no cover - SMEMU_PURE_PYTHON builds
+    _wire_c = None
+# an extension built from older sources (a checkout updated without reinstalling) has no encode()
+_compiled_encode = getattr(_wire_c, "encode", None)
 
 VARINT_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
 
@@ -205,7 +221,53 @@ def _packed_sizes(values, counts):
 
 def encode(features, labels=None) -> np.ndarray:
     """RecordIO-framed Records for the rows of a dense 2-D array or a CSR matrix (and optional
-    labels): the bytes the sagemaker SDK's writers produce, as a uint8 array (write it as is)."""
+    labels): the bytes the sagemaker SDK's writers produce, as a uint8 array (write it as is). By
+    the compiled encoder when it was built and takes the block, else with numpy."""
+    encoded = encode_compiled(features, labels)
+    return encoded if encoded is not None else encode_numpy(features, labels)
+
+
+# the element kinds the compiled encoder takes (its KIND_* codes)
+_COMPILED_KINDS = {np.dtype("=f4"): 1, np.dtype("=f8"): 2, np.dtype("=i4"): 3, np.dtype("=i8"): 4}
+
+
+def _compiled_kind(array):
+    kind = _COMPILED_KINDS.get(array.dtype)
+    return kind if kind is not None and array.dtype.isnative and sys.byteorder == "little" else None
+
+
+def encode_compiled(features, labels=None) -> np.ndarray | None:
+    """``encode`` by the compiled module (``_wire_c.c``); None when it was not built or does not
+    take the block (other dtypes, int64 values outside int32, negative keys, ...)."""
+    if (_compiled_encode is None or features.ndim != 2 or features.shape[0] == 0
+            or features.shape[1] >= 2**63):
+        return None
+    if issparse(features):
+        csr = features.tocsr()
+        values, keys, indptr = csr.data, csr.indices, csr.indptr
+        if _compiled_kind(keys) is None or _compiled_kind(indptr) is None:
+            return None
+        keys, indptr = np.ascontiguousarray(keys), np.ascontiguousarray(indptr)
+        key_size, indptr_size = keys.itemsize, indptr.itemsize
+    else:
+        values, keys, indptr, key_size, indptr_size = features, None, None, 0, 0
+    kind = _compiled_kind(values)
+    label_kind = 0
+    if labels is not None:
+        labels = np.asarray(labels)
+        label_kind = _compiled_kind(labels)
+        if labels.ndim != 1 or len(labels) != features.shape[0]:
+            return None
+    if kind is None or label_kind is None:
+        return None
+    out = _compiled_encode(np.ascontiguousarray(values), kind, keys, key_size, indptr, indptr_size,
+                           features.shape[0], features.shape[1],
+                           None if labels is None else np.ascontiguousarray(labels), label_kind)
+    return None if out is None else np.frombuffer(out, dtype=np.uint8)
+
+
+def encode_numpy(features, labels=None) -> np.ndarray:
+    """``encode`` with numpy alone."""
     n = features.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.uint8)

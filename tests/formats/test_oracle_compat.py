@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from smemu.formats import (load_ndarrays, read_recordio, read_recordio_protobuf, save_ndarrays,
-                           write_recordio, write_recordio_protobuf)
+                           write_recordio, write_recordio_protobuf, wire_encode)
 
 pytestmark = pytest.mark.oracle
 
@@ -62,6 +62,17 @@ for case_dir in sys.argv[1:]:
 
 def _case_arrays(kind, dtype, labelled, rng):
     n, d = 257, 13
+    if kind == "sparse-keys":  # keys of 1 to 5 varint bytes in a matrix 2**31 - 1 wide, empty rows
+        edges = np.array([0, 127, 128, 16383, 16384, 2**21 - 1, 2**21, 2**28 - 1, 2**28, 2**31 - 2])
+        rows = [np.unique(rng.choice(edges, size=rng.integers(0, 6))) if i % 7 else edges[:0]
+                for i in range(n)]
+        indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+        values = (rng.integers(-1000, 1000, size=int(indptr[-1])) if dtype == "int"
+                  else rng.normal(size=int(indptr[-1])).astype(dtype))
+        features = sp.csr_matrix((values, np.concatenate(rows).astype(np.int32), indptr),
+                                 shape=(n, 2**31 - 1))
+        labels = rng.integers(-5, 5, size=n) if dtype == "int" else rng.normal(size=n).astype(dtype)
+        return features, (labels if labelled else None)
     if kind == "sparse-wide":  # keys of up to 3 varint bytes
         features = sp.random(n, 300_000, density=0.0005, format="csr", random_state=rng,
                              dtype=dtype)
@@ -83,7 +94,8 @@ def _case_arrays(kind, dtype, labelled, rng):
 
 CASES = [(kind, dtype, labelled) for kind in ("dense", "sparse")
          for dtype in (np.float32, np.float64, "int") for labelled in (True, False)]
-CASES += [("sparse-wide", np.float32, True), ("sparse-wide", np.float64, False)]
+CASES += [("sparse-wide", np.float32, True), ("sparse-wide", np.float64, False),
+          ("sparse-keys", "int", True), ("sparse-keys", np.float32, False)]
 IDS = [f"{k}-{getattr(d, '__name__', d)}-{'labels' if lab else 'nolabels'}" for k, d, lab in CASES]
 
 
@@ -113,8 +125,13 @@ def sdk_cases(run_oracle, tmp_path_factory):
 @pytest.mark.parametrize("kind,dtype,labelled", CASES, ids=IDS)
 def test_sdk_recordio_protobuf_both_ways(kind, dtype, labelled, sdk_cases):
     tmp_path, features, labels = sdk_cases[(kind, dtype, labelled)]
-    # smemu writes exactly the SDK's bytes
-    assert (tmp_path / "smemu.pbr").read_bytes() == (tmp_path / "sdk.pbr").read_bytes()
+    # smemu writes exactly the SDK's bytes, with the compiled encoder (where it is built: it takes
+    # every case) and with numpy
+    sdk_bytes = (tmp_path / "sdk.pbr").read_bytes()
+    assert (tmp_path / "smemu.pbr").read_bytes() == sdk_bytes
+    assert wire_encode.encode_numpy(features, labels).tobytes() == sdk_bytes
+    if wire_encode._compiled_encode is not None:
+        assert wire_encode.encode_compiled(features, labels).tobytes() == sdk_bytes
 
     # what the SDK wrote, smemu reads to equal arrays
     batches = list(read_recordio_protobuf(tmp_path / "sdk.pbr", batch_size=100))
