@@ -104,7 +104,7 @@ def read_recordio_protobuf(source, batch_size: int = 1000, name: str | None = No
     validate`` reports every one); bad framing still ends the read."""
     expect = None
     batcher = None
-    # the decoders copy every array out of a block: its buffer can be reused
+    # the decoders copy every array out of a block before the next is read: one buffer serves
     for block in iter_frames(source, name, block_size, align=batch_size, reuse_buffers=True):
         if batcher is None:
             batcher = Batcher(batch_size, block.source)
