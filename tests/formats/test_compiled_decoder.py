@@ -239,3 +239,44 @@ def test_a_bad_record_inside_a_batch_is_reported_and_the_rest_read(sparse):
     assert np.array_equal(np.concatenate(got), expected)
     assert all(len(b) <= 100 for b in batches)
     assert [b.first_record for b in batches][:4] == [0, 100, 200, 300]
+
+
+@pytest.mark.parametrize("where", [0, 3, 8, 13, 40, 97, 99])
+def test_a_key_outside_the_shape_is_found_wherever_it_sits_in_the_record(where):
+    """The reader trusts the compiled decoder's largest key when every record agrees: that
+    maximum must see every key, whichever of the decoder's paths (sixteen bytes of eight two-byte
+    keys, eight bytes of four, one key at a time) decoded it."""
+    rng = np.random.default_rng(where)
+    width = 5000
+    payloads = []
+    for row in range(30):
+        keys = np.sort(rng.choice(np.arange(1, width), size=100, replace=False))
+        keys[:5] = np.arange(5)                 # one-byte keys first: the paths change
+        if row == 17:
+            keys[where] = width + 1000          # a two-byte key, outside [0, width)
+        payloads.append(record(rng.normal(size=100).tolist(), [1.0], keys=keys.tolist(),
+                               shape=[width]))
+    data = b"".join(frame(p) for p in payloads)
+    for frames in blocks(payloads):
+        decoded = wire.decode_compiled(frames)
+        assert decoded.key_max == int(decoded.keys.max()) == width + 1000
+    with pytest.raises(FormatError, match=f"has key {width + 1000}, outside its shape"):
+        list(read_recordio_protobuf(io.BytesIO(data), batch_size=10))
+
+
+def test_the_largest_key_and_agreement_match_the_arrays():
+    x = sp.random(200, 20000, density=0.01, format="csr", random_state=4, dtype=np.float32)
+    out = io.BytesIO()
+    write_recordio_protobuf(out, x, np.zeros(200, np.float32))
+    payloads = [f.payload(i) for f in iter_frames(io.BytesIO(out.getvalue()))
+                for i in range(len(f))]
+    for frames in blocks(payloads):
+        decoded = wire.decode_compiled(frames)
+        assert decoded.uniform and decoded.key_max == int(decoded.keys.max())
+    # a record of another width in the block: not uniform, and the reader's scans name it
+    payloads[150] = record([1.0], [0.0], keys=[3], shape=[19999])
+    (frames,) = blocks(payloads)
+    assert not wire.decode_compiled(frames).uniform
+    data = b"".join(frame(p) for p in payloads)
+    with pytest.raises(FormatError, match="has 19999 features but the records before it have 20000"):
+        list(read_recordio_protobuf(io.BytesIO(data), batch_size=1000))
