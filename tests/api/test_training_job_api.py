@@ -251,3 +251,49 @@ def test_the_jobs_log_reads_as_cloudwatch_logs(server, sagemaker, s3_server, s3_
     assert any("#quality_metric: host=algo-1, train msd <loss>=" in line for line in lines)
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.get_log_events(logGroupName=group, logStreamName="never-created/algo-1-1")
+
+
+def test_an_augmented_manifest_job_through_the_api(sagemaker, s3_server, s3_bucket):
+    """What a Ground Truth user sends: CreateTrainingJob for image classification with
+    AugmentedManifestFile channels (AttributeNames, Pipe mode, RecordIO wrapping) on S3; File mode
+    is refused at CreateTrainingJob as the API reference says."""
+    from smemu.algorithms.image_classification import sample as ic_sample
+
+    s3 = s3_server.client()
+    channels = []
+    for name, seed, count in (("train", 41, 60), ("validation", 42, 30)):
+        encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
+        lines = []
+        for i, (data, label) in enumerate(zip(encoded, labels)):
+            key = f"gt/{name}/{i:03d}.png"
+            s3.put_object(Bucket=s3_bucket, Key=key, Body=data)
+            lines.append(json.dumps({"source-ref": f"s3://{s3_bucket}/{key}", "class": int(label),
+                                     "class-metadata": {"class-name": f"shape {int(label)}"}}))
+        s3.put_object(Bucket=s3_bucket, Key=f"gt/{name}.manifest", Body="\n".join(lines).encode())
+        channels.append({
+            "ChannelName": name, "ContentType": "application/x-recordio",
+            "RecordWrapperType": "RecordIO", "InputMode": "Pipe",
+            "DataSource": {"S3DataSource": {"S3DataType": "AugmentedManifestFile",
+                                            "S3Uri": f"s3://{s3_bucket}/gt/{name}.manifest",
+                                            "AttributeNames": ["source-ref", "class"],
+                                            "S3DataDistributionType": "FullyReplicated"}}})
+    image = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
+    req = request("ic-augmented", channels, "Pipe",
+                  AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "Pipe"},
+                  OutputDataConfig={"S3OutputPath": f"s3://{s3_bucket}/output"})
+    req["HyperParameters"] = {**ic_sample.HYPERPARAMETERS, "num_training_samples": "60",
+                              "epochs": "5"}
+    sagemaker.create_training_job(**req)
+    job = wait(sagemaker, "ic-augmented")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    final = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
+    assert final["validation:accuracy"] > 0.7                  # chance is 1/3
+    assert job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["AttributeNames"] == [
+        "source-ref", "class"]
+
+    for ch in channels:
+        ch["InputMode"] = "File"
+    req.update(TrainingJobName="ic-augmented-file", InputDataConfig=channels)
+    code, message = error_of(sagemaker.create_training_job, **req)
+    assert code == "ValidationException" and "AugmentedManifestFile" in message
+    assert "Pipe" in message
