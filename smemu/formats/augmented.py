@@ -70,16 +70,25 @@ def _where(record: int, what: str) -> str:
     return f"the {what} of manifest line {record // ATTRIBUTES + 1} (attribute {record % ATTRIBUTES + 1} of {ATTRIBUTES})"
 
 
-def _class_label(data: bytes, place: dict, name: str) -> list[float]:
+def _label_numbers(data: bytes, string_as) -> list | None:
+    """The numbers a label record holds: a JSON number, a list of them, or a string read by
+    ``string_as``; None when it holds something else."""
     try:
         value = json.loads(data.decode("utf-8"))
         if isinstance(value, str):
-            value = float(value)
+            value = string_as(value)
     except (UnicodeDecodeError, ValueError):
-        value = None
+        return None
     values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                             and np.isfinite(v) for v in values):
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                      for v in values):
+        return values
+    return None
+
+
+def _class_label(data: bytes, place: dict, name: str) -> list[float]:
+    values = _label_numbers(data, float)
+    if values is None:
         shown = data[:40].decode("utf-8", "replace")
         raise FormatError(f"{_where(place['record'], 'label')} is {shown!r}, not a class index "
                           f"or a list of numbers", CLASS_HINT, source=name, **place)
@@ -89,15 +98,8 @@ def _class_label(data: bytes, place: dict, name: str) -> list[float]:
 def _class_ids(data: bytes, place: dict, name: str) -> tuple[int, ...]:
     """The class ids of a ``label-format=class-id`` label: a JSON list of non-negative integers
     (a bare integer, or its string, is a list of one)."""
-    try:
-        value = json.loads(data.decode("utf-8"))
-        if isinstance(value, str):
-            value = int(value)
-    except (UnicodeDecodeError, ValueError):
-        value = None
-    values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                             and np.isfinite(v) and v == int(v) and v >= 0 for v in values):
+    values = _label_numbers(data, int)
+    if values is None or not all(v == int(v) and v >= 0 for v in values):
         shown = data[:40].decode("utf-8", "replace")
         raise FormatError(f"{_where(place['record'], 'label')} is {shown!r}, not a list of "
                           f"class ids", CLASS_ID_HINT, source=name, **place)

@@ -68,3 +68,25 @@ def serve(model_dir, algorithm: str):
     if not (opt_ml / "model").exists():
         (opt_ml / "model").symlink_to(model_dir)
     return build_app(ServingConfig({"SMEMU_OPT_ML": str(opt_ml), "SMEMU_ALGORITHM": algorithm}))
+
+
+def put_classification_manifest(s3, bucket: str, prefix: str, seed: int, count: int,
+                                **extra) -> str:
+    """Coloured-shape images (the image-classification sample's) put under ``prefix/`` on S3
+    and an augmented manifest of them (``source-ref``, ``class`` and the ``extra`` attributes);
+    returns the manifest's URI."""
+    import json
+
+    import numpy as np
+
+    from smemu.algorithms.image_classification import sample as ic_sample
+
+    encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
+    lines = []
+    for i, (data, label) in enumerate(zip(encoded, labels)):
+        key = f"{prefix}/{i:03d}.png"
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        lines.append(json.dumps({"source-ref": f"s3://{bucket}/{key}", "class": int(label),
+                                 **extra}))
+    s3.put_object(Bucket=bucket, Key=f"{prefix}.manifest", Body=("\n".join(lines) + "\n").encode())
+    return f"s3://{bucket}/{prefix}.manifest"

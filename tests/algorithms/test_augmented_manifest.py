@@ -22,7 +22,7 @@ from smemu.emulator.validation import validate_request
 from smemu.formats.augmented import read_augmented_images
 from smemu.formats.recordio import frame, read_recordio
 
-from image_jobs import job_request, run
+from image_jobs import job_request, put_classification_manifest, run
 
 
 def _job(tmp_path, algorithm: str, channels: dict, hyperparameters: dict,
@@ -180,18 +180,9 @@ def test_image_classification_trains_on_a_file_manifest_with_shuffled_epochs(tmp
 def test_image_classification_reads_manifest_and_images_from_s3(tmp_path, smemu_s3,
                                                                  smemu_bucket):
     s3 = smemu_s3.client()
-    manifests = {}
-    for name, seed, count in (("train", 21, 60), ("validation", 22, 30)):
-        encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
-        lines = []
-        for i, (data, label) in enumerate(zip(encoded, labels)):
-            key = f"aug/{name}/{i:03d}.png"
-            s3.put_object(Bucket=smemu_bucket, Key=key, Body=data)
-            lines.append(json.dumps({"source-ref": f"s3://{smemu_bucket}/{key}",
-                                     "class": int(label)}))
-        s3.put_object(Bucket=smemu_bucket, Key=f"aug/{name}.manifest",
-                      Body=("\n".join(lines) + "\n").encode())
-        manifests[name] = (f"s3://{smemu_bucket}/aug/{name}.manifest", ["source-ref", "class"])
+    manifests = {name: (put_classification_manifest(s3, smemu_bucket, f"aug/{name}", seed, count),
+                        ["source-ref", "class"])
+                 for name, seed, count in (("train", 21, 60), ("validation", 22, 30))}
     job = _job(tmp_path, "image-classification", manifests,
                {**ic_sample.HYPERPARAMETERS, "num_training_samples": "60", "epochs": "5"})
     record, _ = run(tmp_path, job)

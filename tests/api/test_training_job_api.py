@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from s3jobs import WAIT, channel, clustered, model_arrays, put_csv, put_pbr, request
 
+from algorithms.image_jobs import put_classification_manifest
 from emulator.jobdata import K, centre_error
 
 pytestmark = pytest.mark.slow
@@ -262,19 +263,13 @@ def test_an_augmented_manifest_job_through_the_api(sagemaker, s3_server, s3_buck
     s3 = s3_server.client()
     channels = []
     for name, seed, count in (("train", 41, 60), ("validation", 42, 30)):
-        encoded, labels = ic_sample.shapes(np.random.default_rng(seed), count)
-        lines = []
-        for i, (data, label) in enumerate(zip(encoded, labels)):
-            key = f"gt/{name}/{i:03d}.png"
-            s3.put_object(Bucket=s3_bucket, Key=key, Body=data)
-            lines.append(json.dumps({"source-ref": f"s3://{s3_bucket}/{key}", "class": int(label),
-                                     "class-metadata": {"class-name": f"shape {int(label)}"}}))
-        s3.put_object(Bucket=s3_bucket, Key=f"gt/{name}.manifest", Body="\n".join(lines).encode())
+        uri = put_classification_manifest(s3, s3_bucket, f"gt/{name}", seed, count,
+                                          **{"class-metadata": {"type": "groundtruth"}})
         channels.append({
             "ChannelName": name, "ContentType": "application/x-recordio",
             "RecordWrapperType": "RecordIO", "InputMode": "Pipe",
             "DataSource": {"S3DataSource": {"S3DataType": "AugmentedManifestFile",
-                                            "S3Uri": f"s3://{s3_bucket}/gt/{name}.manifest",
+                                            "S3Uri": uri,
                                             "AttributeNames": ["source-ref", "class"],
                                             "S3DataDistributionType": "FullyReplicated"}}})
     image = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
