@@ -15,7 +15,10 @@ import fnmatch
 
 import numpy as np
 
+from smemu.algorithms.base import InputChecks
+from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
+from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.inference import Predictor
 from smemu.formats import FormatError
 from smemu.formats.images import decode_image
@@ -123,11 +126,25 @@ def count_remark(records: int, num_training_samples: int) -> str:
             f"undefined way. Set num_training_samples={records}.")
 
 
-def train_count_remarks(channel: str, records: int, num_training_samples: int) -> list[str]:
-    """:meth:`InputChecks.remarks` of the image built-ins."""
-    if channel != "train" or records == num_training_samples:
-        return []
-    return [count_remark(records, num_training_samples)]
+class ImageChecks(InputChecks):
+    """What the three image built-ins check alike: their image channels (``train``,
+    ``validation``; the listing, annotation and label-map channels hold no images) must not be
+    empty, and a train channel of another size than ``num_training_samples`` is remarked on."""
+
+    IMAGE_CHANNELS = ("train", "validation")
+
+    def __init__(self, config: Config):
+        self.num_classes = config["num_classes"]
+        self.num_training_samples = config["num_training_samples"]
+
+    def end(self, channel: str, records: int) -> None:
+        if records == 0 and channel in self.IMAGE_CHANNELS:
+            raise empty_channel(channel)
+
+    def remarks(self, channel: str, records: int) -> list[str]:
+        if channel != "train" or records == self.num_training_samples:
+            return []
+        return [count_remark(records, self.num_training_samples)]
 
 
 def unlabelled(batch, channel: str, listing: str, recordio: str) -> DataError:

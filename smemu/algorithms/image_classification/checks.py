@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
 from smemu.algorithms.hyperparameters import Config
 from smemu.algorithms.image_classification.labels import class_id_labels
-from smemu.algorithms.images import check_image_sizes, train_count_remarks, unlabelled
+from smemu.algorithms.images import ImageChecks, check_image_sizes, unlabelled
 
 #: the channels whose records are images (the .lst channels hold only listings)
-IMAGE_CHANNELS = ("train", "validation")
 
-
-class ImageClassificationChecks(InputChecks):
+class ImageClassificationChecks(ImageChecks):
     def __init__(self, config: Config):
-        self.num_classes = config["num_classes"]
+        super().__init__(config)
         self.multi_label = config["multi_label"] == "1"
         self.image_shape = config["image_shape"]
         self.resize = config["resize"]
-        self.num_training_samples = config["num_training_samples"]
 
     def batch(self, batch, channel: str) -> None:
         if batch.labels is None:
@@ -76,9 +71,3 @@ class ImageClassificationChecks(InputChecks):
                                 f"{batch.location(row)}, but multi_label=0 takes one class per "
                                 f"image. Give one class id, or set multi_label=1.")
 
-    def end(self, channel: str, records: int) -> None:
-        if records == 0 and channel in IMAGE_CHANNELS:
-            raise empty_channel(channel)
-
-    def remarks(self, channel: str, records: int) -> list[str]:
-        return train_count_remarks(channel, records, self.num_training_samples)

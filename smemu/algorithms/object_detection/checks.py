@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
-from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.images import train_count_remarks, unlabelled
+from smemu.algorithms.images import ImageChecks, unlabelled
 from smemu.algorithms.object_detection.boxes import objects
 
-IMAGE_CHANNELS = ("train", "validation")
 
-
-class ObjectDetectionChecks(InputChecks):
-    def __init__(self, config: Config):
-        self.num_classes = config["num_classes"]
-        self.num_training_samples = config["num_training_samples"]
-
+class ObjectDetectionChecks(ImageChecks):
     def batch(self, batch, channel: str) -> None:
         if batch.labels is None:
             raise unlabelled(batch, channel, "annotation' channel with a JSON annotation per "
@@ -56,9 +47,3 @@ class ObjectDetectionChecks(InputChecks):
                     f"Channel '{channel}' has a box ({box}) at {batch.location(row)} outside the "
                     f"image: corners xmin < xmax and ymin < ymax, normalised to [0, 1].")
 
-    def end(self, channel: str, records: int) -> None:
-        if records == 0 and channel in IMAGE_CHANNELS:
-            raise empty_channel(channel)
-
-    def remarks(self, channel: str, records: int) -> list[str]:
-        return train_count_remarks(channel, records, self.num_training_samples)

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from smemu.algorithms.base import InputChecks
-from smemu.algorithms.data import empty_channel
 from smemu.algorithms.errors import DataError
-from smemu.algorithms.hyperparameters import Config
-from smemu.algorithms.images import train_count_remarks
+from smemu.algorithms.images import ImageChecks
 
 IGNORE = 255
-IMAGE_CHANNELS = ("train", "validation")
 
-
-class SegmentationChecks(InputChecks):
-    def __init__(self, config: Config):
-        self.num_classes = config["num_classes"]
-        self.num_training_samples = config["num_training_samples"]
-
+class SegmentationChecks(ImageChecks):
     def batch(self, batch, channel: str) -> None:
         if batch.labels is None or batch.labels.dtype != object:
             raise DataError(
@@ -40,9 +31,3 @@ class SegmentationChecks(InputChecks):
                     f"{shown} outside the classes 0 to {k - 1} (num_classes={k}; 255 is "
                     f"ignored). Fix the mask, its label map or num_classes.")
 
-    def end(self, channel: str, records: int) -> None:
-        if records == 0 and channel in IMAGE_CHANNELS:
-            raise empty_channel(channel)
-
-    def remarks(self, channel: str, records: int) -> list[str]:
-        return train_count_remarks(channel, records, self.num_training_samples)
